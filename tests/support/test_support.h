@@ -1,0 +1,31 @@
+// Shared helpers for the test executables: where test data lives, raw float files, image metrics.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/image.h"
+#include "engine/transfer_network.h"
+
+namespace pastiche::test {
+
+std::string sharedDir();    // ../shared beside the repo
+std::string testDataDir();  // <build>/testdata: fetched models and TFLite goldens
+std::string modelsDir();    // <build>/testdata/models
+std::string goldenPath(const std::string& name);  // <build>/testdata/goldens/<name>
+
+// True when goldens exist. When they do not: fails the test if PASTICHE_REQUIRE_GOLDENS=1 (CI),
+// else returns false and the caller should GTEST_SKIP().
+bool goldensAvailable();
+
+std::vector<float> readRawFloats(const std::string& path);  // throws std::runtime_error
+StyleVector readStyleVector(const std::string& rawFloatPath);
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b);
+double psnr(const std::vector<float>& a, const std::vector<float>& b, double peak = 1.0);
+double psnr8(const Image8& a, const Image8& b);
+
+// Deterministic pseudo-random data for op tests.
+std::vector<float> randomFloats(size_t n, unsigned seed, float lo = -1.f, float hi = 1.f);
+
+}  // namespace pastiche::test
