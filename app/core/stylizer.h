@@ -1,0 +1,69 @@
+// The app-facing engine facade: owns the transfer network and one backend, applies the current
+// style (with strength), handles resolution changes, and falls back to the CPU backend when
+// Vulkan fails (start-up, device loss, out of memory), reporting that through a notice callback.
+// Not thread-safe: one thread (the stylize stage) drives it; other threads post changes through
+// the controller that owns it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/backend.h"
+#include "engine/image.h"
+#include "engine/status.h"
+#include "engine/transfer_network.h"
+
+namespace pastiche {
+
+// "auto" | "cpu" | "vulkan" | "vulkan:N"
+struct BackendSpec {
+    enum class Choice { Auto, Cpu, Vulkan } choice = Choice::Auto;
+    int deviceIndex = -1;
+    static Result<BackendSpec> parse(const std::string& text);
+    std::string toString() const;
+};
+
+struct StylizerOptions {
+    BackendSpec backend;
+    Precision precision = Precision::Auto;  // PASTICHE_VK_FP32=1 forces Fp32
+    int threads = 0;
+    bool profile = false;
+};
+
+using NoticeCallback = std::function<void(const std::string& message)>;
+
+class Stylizer {
+public:
+    // Creates the backend the options ask for; "auto" prefers a real GPU, else CPU. A Vulkan
+    // failure under "auto" falls back to the CPU and reports it through notice.
+    static Result<std::unique_ptr<Stylizer>> create(std::shared_ptr<const TransferNetwork> network,
+                                                    const StylizerOptions& options,
+                                                    NoticeCallback notice = {});
+    ~Stylizer();
+
+    // Style = strength * style + (1 - strength) * content (content vector optional).
+    Status setStyle(const StyleVector& style);
+    // Stylizes one frame of any size (reshapes on size change); falls back to the CPU backend if
+    // the current backend fails, re-running the frame there.
+    Status stylize(const ConstImageView& input, const ImageView& output);
+    // Switches backend between frames; on failure keeps the current one and returns the error.
+    Status switchBackend(const BackendSpec& spec);
+
+    const TransferBackend& backend() const { return *backend_; }
+    TransferBackend& backend() { return *backend_; }
+    std::string description() const;  // "vulkan (NVIDIA H100, fp16)" / "cpu (2 threads)"
+
+private:
+    Stylizer() = default;
+    Status fallBackToCpu(const std::string& why);
+    std::shared_ptr<const TransferNetwork> network_;
+    StylizerOptions options_;
+    NoticeCallback notice_;
+    std::unique_ptr<TransferBackend> backend_;
+    StyleVector style_{};
+    bool haveStyle_ = false;
+    int width_ = 0, height_ = 0;
+};
+
+}  // namespace pastiche

@@ -1,0 +1,18 @@
+// A video frame moving through the pipeline: RGB8 pixels plus timing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "engine/image.h"
+
+namespace pastiche {
+
+struct Frame {
+    Image8 image;
+    int64_t ptsMicros = 0;     // presentation time, microseconds from stream start (VFR preserved)
+    int64_t index = 0;         // sequence number from the source
+    int64_t captureNanos = 0;  // steady_clock when the source produced it (latency, fps)
+};
+
+}  // namespace pastiche

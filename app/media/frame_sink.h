@@ -1,0 +1,33 @@
+// Sinks: MP4/H.264 files (audio copied from the source file), still images.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/media/frame.h"
+#include "engine/status.h"
+
+namespace pastiche {
+
+struct VideoSinkOptions {
+    std::string path;          // .mp4
+    int width = 0, height = 0; // output size (odd sizes handled inside, see frame_sink.cpp)
+    double fps = 30;           // nominal rate for the time base
+    int crf = 20;
+    std::string preset = "veryfast";
+    std::string audioFrom;     // a media file whose audio stream is carried over; empty = none
+};
+
+class VideoSink {
+public:
+    virtual ~VideoSink() = default;
+    // Frames must arrive in pts order. A write failure (disk full) returns an error; the file
+    // written so far stays playable (fragmented MP4 / finalized on error).
+    virtual Status write(const Frame& frame) = 0;
+    virtual Status finish() = 0;  // flushes encoders, copies remaining audio, writes the trailer
+    virtual int64_t framesWritten() const = 0;
+};
+
+Result<std::unique_ptr<VideoSink>> openVideoSink(const VideoSinkOptions& options);
+
+}  // namespace pastiche
