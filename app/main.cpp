@@ -24,7 +24,6 @@ int main(int argc, char** argv) {
     addStylizeCommand(app, global, run);
     addBenchCommand(app, global, run);
     addDevicesCommand(app, global, run);
-    addInternalCommand(app, global, run);
 #ifdef PASTICHE_WITH_MEDIA
     addLiveCommand(app, global, run);
     addCamerasCommand(app, global, run);

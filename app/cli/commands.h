@@ -23,7 +23,6 @@ void addStyleVectorCommand(CLI::App& app, GlobalOptions& global, CommandRunner& 
 void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void addBenchCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void addDevicesCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
-void addInternalCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);  // test helpers
 #ifdef PASTICHE_WITH_MEDIA
 void addLiveCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);
 void addCamerasCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run);

@@ -1,0 +1,122 @@
+// `pastiche style-vector` and `pastiche stylize` (images here; videos go to the media pipeline).
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "app/cli/commands.h"
+#include "app/cli/common.h"
+#include "app/core/image_io.h"
+#include "app/core/model_store.h"
+#include "app/core/style_source.h"
+
+namespace pastiche::cli {
+
+namespace {
+
+struct StyleVectorArgs {
+    std::string image, output;
+};
+
+int runStyleVector(const GlobalOptions& g, const StyleVectorArgs& a) {
+    StyleVectorSource source(resolveModelsDir(g.modelsDir));
+    auto v = source.fromImageFile(a.image);
+    if (!v) return printError(v.status().message());
+    if (a.output.empty()) {
+        std::fputs(formatStyleVector(v.value()).c_str(), stdout);
+        return 0;
+    }
+    Status st = writeStyleVectorFile(a.output, v.value());
+    return st ? 0 : printError(st.message());
+}
+
+struct StylizeArgs {
+    std::string input, output, style, styleVector, model = "fast", size = "native", backend = "auto";
+    double strength = 1.0;
+    int crf = 20;
+    std::string preset = "veryfast";
+};
+
+int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
+    auto sizeSpec = SizeSpec::parse(a.size);
+    if (!sizeSpec) return printError(sizeSpec.status().message());
+    auto backendSpec = BackendSpec::parse(a.backend);
+    if (!backendSpec) return printError(backendSpec.status().message());
+    auto image = readImage(a.input);
+    if (!image) return printError(image.status().message());
+    const std::string modelsDir = resolveModelsDir(g.modelsDir);
+    StyleVectorSource styles(modelsDir);
+    auto style = styles.fromArguments(a.style, a.styleVector);
+    if (!style) return printError(style.status().message());
+    StyleVector vec = style.value();
+    if (a.strength < 1.0) {
+        auto content = styles.fromImage(image.value());
+        if (!content) return printError(content.status().message());
+        vec = blendStyleVectors(vec, content.value(), float(a.strength));
+    }
+    auto net = loadTransferModel(g.modelsDir, a.model);
+    if (!net) return printError(net.status().message());
+    StylizerOptions options;
+    options.backend = backendSpec.value();
+    auto stylizer = Stylizer::create(net.value(), options, stderrNotice());
+    if (!stylizer) return printError(stylizer.status().message());
+    int w = 0, h = 0;
+    sizeSpec.value().apply(image.value().width, image.value().height, w, h);
+    Image8 in = resizeImage(image.value(), w, h);
+    Image8 out(w, h);
+    Status st = stylizer.value()->setStyle(vec);
+    if (st) st = stylizer.value()->stylize(in.view(), out.view());
+    if (!st) return printError(st.message());
+    st = writeImage(a.output, out);
+    if (!st) return printError(st.message());
+    std::fprintf(stderr, "wrote %s (%dx%d, %s)\n", a.output.c_str(), w, h, stylizer.value()->description().c_str());
+    return 0;
+}
+
+int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
+    if (a.strength < 0.0 || a.strength > 1.0) return printError("--strength must be in [0, 1]");
+#ifdef PASTICHE_WITH_MEDIA
+    if (isVideoPath(a.input)) {
+        VideoStylizeRequest r;
+        r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
+        r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;
+        r.crf = a.crf; r.preset = a.preset; r.modelsDir = g.modelsDir;
+        return runVideoStylize(r);
+    }
+#endif
+    return runImageStylize(g, a);
+}
+
+}  // namespace
+
+void addStyleVectorCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
+    static StyleVectorArgs a;
+    auto* c = app.add_subcommand("style-vector", "Compute the 100-number style vector of a style image");
+    c->add_option("STYLE_IMAGE", a.image, "Style image (center-cropped to square, resized to 256x256)")->required();
+    c->add_option("-o,--output", a.output, "Write the vector to FILE instead of stdout");
+    c->callback([&global, &run] { run = [&global] { return runStyleVector(global, a); }; });
+}
+
+void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
+    static StylizeArgs a;
+    auto* c = app.add_subcommand("stylize", "Stylize an image or a video file");
+    c->add_option("INPUT", a.input, "Input image (PNG, JPEG, ...) or video file")->required();
+    c->add_option("-o,--output", a.output, "Output image (.png/.jpg) or video (.mp4)")->required();
+    auto* style = c->add_option("--style", a.style, "Style image");
+    auto* vec = c->add_option("--style-vector", a.styleVector, "Style vector file (from `pastiche style-vector`)");
+    style->excludes(vec);
+    c->add_option("--model", a.model, "Transfer model id (default fast)");
+    c->add_option("--strength", a.strength, "Style strength in [0,1] (default 1)");
+    c->add_option("--size", a.size, "Processing size: native | N (shorter side) | WxH (default native)");
+    c->add_option("--backend", a.backend, "auto | cpu | vulkan | vulkan:N (default auto)");
+    c->add_option("--crf", a.crf, "Video: x264 quality (default 20)");
+    c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
+    c->callback([&global, &run] {
+        run = [&global] {
+            if (a.style.empty() && a.styleVector.empty()) return printError("stylize needs --style IMAGE or --style-vector FILE");
+            return runStylize(global, a);
+        };
+    });
+}
+
+}  // namespace pastiche::cli
