@@ -1,0 +1,27 @@
+// Carries the audio stream of a media file into the MP4 being written: packet copy when MP4
+// allows the codec (AAC, MP3, Opus, ...), else decode + libswresample + AAC encode. Timestamps
+// are taken relative to the source container's start, the same origin the video source uses for
+// Frame::ptsMicros, so audio and video stay in sync.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/status.h"
+
+struct AVFormatContext;
+
+namespace pastiche::media {
+
+class AudioCarry {
+public:
+    // A null pointer (not an error) when the file has no audio stream.
+    static Result<std::unique_ptr<AudioCarry>> open(const std::string& path, AVFormatContext* output);
+    virtual ~AudioCarry() = default;
+    virtual void outputReady() = 0;  // call after avformat_write_header (time bases are final)
+    // Writes audio whose timestamps are < untilMicros. final: also flushes the AAC encoder.
+    virtual Status copyUntil(int64_t untilMicros, bool final) = 0;
+    virtual bool transcoding() const = 0;
+};
+
+}  // namespace pastiche::media
