@@ -1,0 +1,84 @@
+// Portable baseline conv kernel (no intrinsics; the compiler vectorises the inner loop over output
+// channels with whatever the target baseline has, SSE2 on x86-64) and the run-time kernel choice.
+#include <algorithm>
+#include <cstdlib>
+
+#include "engine/cpu/conv_kernels.h"
+
+namespace pastiche::cpu {
+namespace {
+
+// HWIO: [ky][kx][ci][outC], so the inner loop over output channels reads contiguous weights.
+std::vector<float> packHwio(const std::vector<float>& ohwi, int outC, int k, int inC) {
+    std::vector<float> w(ohwi.size());
+    for (int o = 0; o < outC; ++o)
+        for (int t = 0; t < k * k; ++t)
+            for (int i = 0; i < inC; ++i)
+                w[(size_t(t) * inC + i) * outC + o] = ohwi[(size_t(o) * k * k + t) * inC + i];
+    return w;
+}
+
+constexpr int kMaxChunk = 64;
+
+void rowsGeneric(const ConvParams& p, int y0, int y1, double* sum, double* sumSq) {
+    const int k = p.kernel, inC = p.inChannels, outC = p.outChannels;
+    for (int y = y0; y < y1; ++y) {
+        const float* inRow = p.input + size_t(y) * p.stride * p.inRowFloats;
+        float* outRow = p.output + size_t(y) * p.outRowFloats;
+        for (int x = 0; x < p.outWidth; ++x) {
+            const float* px0 = inRow + size_t(x) * p.stride * inC;
+            for (int o0 = 0; o0 < outC; o0 += kMaxChunk) {
+                const int n = std::min(kMaxChunk, outC - o0);
+                float acc[kMaxChunk];
+                for (int o = 0; o < n; ++o) acc[o] = p.bias[o0 + o];
+                for (int ky = 0; ky < k; ++ky)
+                    for (int kx = 0; kx < k; ++kx) {
+                        const float* px = px0 + ky * p.inRowFloats + size_t(kx) * inC;
+                        const float* w = p.weights + (size_t(ky * k + kx) * inC) * outC + o0;
+                        for (int i = 0; i < inC; ++i) {
+                            const float v = px[i];
+                            const float* wi = w + size_t(i) * outC;
+                            for (int o = 0; o < n; ++o) acc[o] += v * wi[o];
+                        }
+                    }
+                float* out = outRow + size_t(x) * outC + o0;
+                for (int o = 0; o < n; ++o) out[o] = acc[o];
+            }
+        }
+        if (sum) {
+            for (int x = 0; x < p.outWidth; ++x)
+                for (int o = 0; o < outC; ++o) {
+                    const double v = outRow[size_t(x) * outC + o];
+                    sum[o] += v;
+                    sumSq[o] += v * v;
+                }
+        }
+    }
+}
+
+const ConvKernels kBaseline{"baseline", packHwio, rowsGeneric};
+
+}  // namespace
+
+const ConvKernels& baselineConvKernels() { return kBaseline; }
+
+bool cpuHasAvx2Fma() {
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+const ConvKernels& bestConvKernels() {
+    const char* force = std::getenv("PASTICHE_CPU_BASELINE");
+    if (force && *force && *force != '0') return kBaseline;
+    if (const ConvKernels* k = avx2ConvKernels(); k && cpuHasAvx2Fma()) return *k;
+    return kBaseline;
+}
+
+#if !(defined(__x86_64__) || defined(__i386__))
+const ConvKernels* avx2ConvKernels() { return nullptr; }
+#endif
+
+}  // namespace pastiche::cpu

@@ -1,0 +1,460 @@
+// The CPU backend: the transfer network as a fixed sequence of fused passes over NHWC buffers.
+//
+// Per layer:   conv pass      padded input -> raw conv output (+ bias), per-row channel sums and
+//                             sums of squares (double) gathered in the same pass;
+//              epilogue pass  raw output -> instance norm (scale/shift from those sums and the
+//                             style's gamma/beta) -> + skip -> activation -> written straight into
+//                             the next layer's padded input (nearest 2x upsampled when the next
+//                             layer upsamples, reflect borders filled) or, for the last layer,
+//                             cropped into the caller's image.
+// So pad, upsample, norm, residual add and activation never take passes of their own.
+//
+// Size rule: a WxH frame is reflect-padded (MIRROR_PAD REFLECT, right and bottom) up to multiples
+// of TransferNetwork::kSizeMultiple (4), run, and the output cropped back to WxH. With sides that
+// are multiples of 4 the two stride-2 convolutions and the two 2x upsamplings line up exactly, so
+// no size shows a border artefact. That padding is folded into the first layer's reflect padding
+// (one pass from the frame into the first padded buffer).
+//
+// Lifecycle: create packs weights once; reshape() sizes every buffer; run() allocates nothing.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "engine/backend.h"
+#include "engine/cpu/conv_kernels.h"
+#include "engine/cpu/thread_pool.h"
+
+namespace pastiche {
+namespace {
+
+using cpu::ConvKernels;
+using cpu::ConvParams;
+
+inline int reflect(int i, int n) { return i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i); }
+
+struct LayerPlan {
+    // Shapes for the current reshape().
+    int inH = 0, inW = 0;    // the layer's input (previous output)
+    int upH = 0, upW = 0;    // after the optional 2x upsample
+    int padH = 0, padW = 0;  // after reflect padding: the conv's input buffer
+    int outH = 0, outW = 0;
+    int buffer = -1;         // index of the padded input buffer
+    int skipFrom = -1;       // BlockEnd: the BlockStart layer whose input is added
+};
+
+struct PackedLayer {
+    int kernel, stride, pad, inC, outC;
+    bool upsample, hasNorm;
+    float epsilon;
+    Activation activation;
+    ResidualRole residual;
+    std::vector<float> weights, bias;
+    std::string name;
+};
+
+class CpuBackend final : public TransferBackend {
+public:
+    CpuBackend(const TransferNetwork& net, const BackendOptions& options)
+        : net_(net), kernels_(cpu::bestConvKernels()), pool_(options.threads), profile_(options.profile) {
+        for (const TransferLayer& l : net.layers) {
+            PackedLayer p{l.kernel, l.stride, l.pad, l.inChannels, l.outChannels, l.upsampleBefore, l.hasNorm,
+                          l.norm.epsilon, l.activation, l.residual,
+                          kernels_.pack(l.weights, l.outChannels, l.kernel, l.inChannels), l.bias, l.name};
+            layers_.push_back(std::move(p));
+        }
+        scale_.resize(layers_.size());
+        shift_.resize(layers_.size());
+        for (size_t i = 0; i < layers_.size(); ++i) {
+            scale_[i].assign(size_t(layers_[i].outC), 1.f);
+            shift_[i].assign(size_t(layers_[i].outC), 0.f);
+        }
+        gamma_.resize(layers_.size());
+        beta_.resize(layers_.size());
+        StyleVector zero{};
+        setStyle(zero);
+    }
+
+    BackendKind kind() const override { return BackendKind::Cpu; }
+    std::string name() const override { return "cpu"; }
+    DeviceInfo device() const override {
+        DeviceInfo d;
+        d.name = std::string("CPU (") + kernels_.name + ", " + std::to_string(pool_.size()) + " threads)";
+        d.type = "cpu";
+        return d;
+    }
+    int threads() const override { return pool_.size(); }
+    bool supports(const TransferNetwork& net) const override { return checkNetwork(net).isOk(); }
+    std::vector<LayerTiming> lastProfile() const override { return profile_ ? timings_ : std::vector<LayerTiming>{}; }
+
+    static Status checkNetwork(const TransferNetwork& net);
+    Status reshape(int width, int height) override;
+    Status setStyle(const StyleVector& style) override;
+    Status run(const ConstImageView& input, const ImageView& output) override;
+
+private:
+    void loadInput(const ConstImageView& input);
+    void convLayer(size_t l);
+    void finishNorm(size_t l);
+    void epilogue(size_t l, const ImageView* output);
+
+    TransferNetwork net_;  // kept for computeStyleParams
+    const ConvKernels& kernels_;
+    cpu::ThreadPool pool_;
+    bool profile_;
+    std::vector<PackedLayer> layers_;
+    std::vector<std::vector<float>> gamma_, beta_;  // per style
+    std::vector<std::vector<float>> scale_, shift_; // per frame, from the statistics
+
+    int width_ = 0, height_ = 0;      // frame size
+    int width4_ = 0, height4_ = 0;    // padded to the size multiple
+    std::vector<LayerPlan> plan_;
+    std::vector<std::vector<float>> buffers_;  // padded layer inputs, shared where lifetimes allow
+    std::vector<float> raw_;                   // conv output of the current layer
+    std::vector<double> rowStats_;             // [row][2][channels]: sum, sum of squares
+    std::vector<LayerTiming> timings_;
+};
+
+Status CpuBackend::checkNetwork(const TransferNetwork& net) {
+    if (net.layers.empty()) return Status::error("transfer network has no layers");
+    int channels = 3;
+    int scale = 1;  // input size / current size, as a power of two
+    std::vector<int> startChannels;
+    int openStart = -1, openScale = 0, openChannels = 0;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const TransferLayer& l = net.layers[i];
+        const std::string where = "layer " + std::to_string(i) + " (" + l.name + ")";
+        if (l.inChannels != channels)
+            return Status::error(where + ": expects " + std::to_string(l.inChannels) + " input channels, gets " +
+                                 std::to_string(channels));
+        if (l.kernel < 1 || l.kernel % 2 == 0 || l.pad != l.kernel / 2 || (l.stride != 1 && l.stride != 2))
+            return Status::error(where + ": unsupported kernel/stride/pad " + std::to_string(l.kernel) + "/" +
+                                 std::to_string(l.stride) + "/" + std::to_string(l.pad));
+        if (l.weights.size() != size_t(l.outChannels) * l.kernel * l.kernel * l.inChannels ||
+            l.bias.size() != size_t(l.outChannels) || l.outChannels <= 0)
+            return Status::error(where + ": weight or bias size does not match its shape");
+        if (l.hasNorm && (l.norm.gammaWeights.size() != size_t(l.outChannels) * kStyleVectorSize ||
+                          l.norm.betaWeights.size() != size_t(l.outChannels) * kStyleVectorSize ||
+                          l.norm.gammaBias.size() != size_t(l.outChannels) ||
+                          l.norm.betaBias.size() != size_t(l.outChannels)))
+            return Status::error(where + ": style norm weights do not match its channels");
+        if (l.upsampleBefore) {
+            if (scale == 1) return Status::error(where + ": upsamples above the input resolution");
+            scale /= 2;
+        }
+        if (l.residual == ResidualRole::BlockStart) {
+            if (openStart >= 0) return Status::error(where + ": nested residual block");
+            openStart = int(i);
+            openScale = scale;
+            openChannels = channels;
+        }
+        if (l.stride == 2) scale *= 2;
+        if (scale > TransferNetwork::kSizeMultiple) return Status::error(where + ": downsamples below 1/4");
+        channels = l.outChannels;
+        if (l.residual == ResidualRole::BlockEnd) {
+            if (openStart < 0 || openScale != scale || openChannels != channels)
+                return Status::error(where + ": residual block end does not match its start");
+            openStart = -1;
+        }
+    }
+    if (openStart >= 0) return Status::error("residual block not closed");
+    if (scale != 1 || channels != 3) return Status::error("network output is not a full-size RGB image");
+    return Status::ok();
+}
+
+Status CpuBackend::setStyle(const StyleVector& style) {
+    const StyleParams p = computeStyleParams(net_, style);
+    gamma_ = p.gamma;
+    beta_ = p.beta;
+    return Status::ok();
+}
+
+Status CpuBackend::reshape(int width, int height) {
+    if (width == width_ && height == height_) return Status::ok();
+    const int m = TransferNetwork::kSizeMultiple;
+    if (width < 8 || height < 8)
+        return Status::error("cpu backend: frame " + std::to_string(width) + "x" + std::to_string(height) +
+                             " is too small (at least 8x8)");
+    width4_ = (width + m - 1) / m * m;
+    height4_ = (height + m - 1) / m * m;
+    plan_.assign(layers_.size(), {});
+    int h = height4_, w = width4_;
+    std::vector<int> openStart;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const PackedLayer& l = layers_[i];
+        LayerPlan& p = plan_[i];
+        p.inH = h, p.inW = w;
+        p.upH = l.upsample ? 2 * h : h;
+        p.upW = l.upsample ? 2 * w : w;
+        if (p.upH <= l.pad || p.upW <= l.pad)
+            return Status::error("cpu backend: frame too small for layer " + l.name);
+        p.padH = p.upH + 2 * l.pad, p.padW = p.upW + 2 * l.pad;
+        p.outH = (p.padH - l.kernel) / l.stride + 1;
+        p.outW = (p.padW - l.kernel) / l.stride + 1;
+        if (l.residual == ResidualRole::BlockStart) openStart.push_back(int(i));
+        if (l.residual == ResidualRole::BlockEnd) {
+            p.skipFrom = openStart.back();
+            openStart.pop_back();
+        }
+        h = p.outH, w = p.outW;
+    }
+    if (h != height4_ || w != width4_) return Status::error("cpu backend: network output size differs from input");
+
+    // Padded input buffers, shared between layers whose lifetimes do not overlap. Times: conv of
+    // layer i at 2i, its epilogue at 2i+1. Layer i's input is written at 2i-1 (the input load for
+    // i = 0) and last read by its conv (2i) or, for a BlockStart, by the matching BlockEnd's
+    // epilogue.
+    std::vector<size_t> sizes;
+    std::vector<int> freeAfter;  // last time each buffer is read
+    std::vector<int> lastUse(layers_.size());
+    for (size_t i = 0; i < layers_.size(); ++i) lastUse[i] = int(2 * i);
+    for (size_t i = 0; i < layers_.size(); ++i)
+        if (plan_[i].skipFrom >= 0) lastUse[size_t(plan_[i].skipFrom)] = int(2 * i + 1);
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const size_t need = size_t(plan_[i].padH) * plan_[i].padW * layers_[i].inC;
+        const int def = int(2 * i) - 1;
+        int chosen = -1;
+        for (size_t b = 0; b < sizes.size(); ++b)
+            if (freeAfter[b] < def && (chosen < 0 || sizes[b] > sizes[size_t(chosen)])) chosen = int(b);
+        if (chosen < 0) {
+            chosen = int(sizes.size());
+            sizes.push_back(0);
+            freeAfter.push_back(0);
+        }
+        sizes[size_t(chosen)] = std::max(sizes[size_t(chosen)], need);
+        freeAfter[size_t(chosen)] = lastUse[i];
+        plan_[i].buffer = chosen;
+    }
+    buffers_.assign(sizes.size(), {});
+    for (size_t b = 0; b < sizes.size(); ++b) buffers_[b].assign(sizes[b], 0.f);
+    size_t rawMax = 0, rowsMax = 0;
+    int cMax = 0;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        rawMax = std::max(rawMax, size_t(plan_[i].outH) * plan_[i].outW * layers_[i].outC);
+        rowsMax = std::max(rowsMax, size_t(plan_[i].outH));
+        cMax = std::max(cMax, layers_[i].outC);
+    }
+    raw_.assign(rawMax, 0.f);
+    rowStats_.assign(rowsMax * 2 * size_t(cMax), 0.0);
+    timings_.clear();
+    for (const PackedLayer& l : layers_) timings_.push_back({l.name, 0.0});
+    width_ = width, height_ = height;
+    return Status::ok();
+}
+
+void CpuBackend::loadInput(const ConstImageView& input) {
+    // Frame -> first padded buffer: size-rule padding (right/bottom, to width4_ x height4_) and the
+    // first layer's reflect padding composed into one index mapping.
+    const LayerPlan& p = plan_[0];
+    const int pad = layers_[0].pad;
+    float* dst = buffers_[size_t(p.buffer)].data();
+    const bool f32 = input.format == PixelFormat::RgbF32;
+    pool_.parallelFor(p.padH, [&](int py, int) {
+        const int sy = reflect(reflect(py - pad, height4_), height_);
+        const auto* row = static_cast<const uint8_t*>(input.data) + size_t(sy) * input.stride();
+        float* d = dst + size_t(py) * p.padW * 3;
+        for (int px = 0; px < p.padW; ++px) {
+            const int sx = reflect(reflect(px - pad, width4_), width_);
+            if (f32) {
+                const float* s = reinterpret_cast<const float*>(row) + size_t(sx) * 3;
+                d[0] = s[0], d[1] = s[1], d[2] = s[2];
+            } else {
+                const uint8_t* s = row + size_t(sx) * 3;
+                d[0] = s[0] / 255.f, d[1] = s[1] / 255.f, d[2] = s[2] / 255.f;
+            }
+            d += 3;
+        }
+    });
+}
+
+void CpuBackend::convLayer(size_t l) {
+    const PackedLayer& L = layers_[l];
+    const LayerPlan& p = plan_[l];
+    ConvParams cp;
+    cp.input = buffers_[size_t(p.buffer)].data();
+    cp.inRowFloats = size_t(p.padW) * L.inC;
+    cp.inChannels = L.inC;
+    cp.kernel = L.kernel;
+    cp.stride = L.stride;
+    cp.output = raw_.data();
+    cp.outRowFloats = size_t(p.outW) * L.outC;
+    cp.outWidth = p.outW;
+    cp.outChannels = L.outC;
+    cp.weights = L.weights.data();
+    cp.bias = L.bias.data();
+    const size_t C = size_t(L.outC);
+    pool_.parallelFor(p.outH, [&](int y, int) {
+        double* sum = nullptr;
+        double* sq = nullptr;
+        if (L.hasNorm) {
+            sum = rowStats_.data() + size_t(y) * 2 * C;
+            sq = sum + C;
+            std::fill(sum, sum + 2 * C, 0.0);
+        }
+        kernels_.rows(cp, y, y + 1, sum, sq);
+    });
+}
+
+void CpuBackend::finishNorm(size_t l) {
+    const PackedLayer& L = layers_[l];
+    if (!L.hasNorm) return;
+    const LayerPlan& p = plan_[l];
+    const size_t C = size_t(L.outC);
+    const double n = double(p.outH) * p.outW;
+    for (size_t c = 0; c < C; ++c) {
+        double sum = 0, sq = 0;
+        for (int y = 0; y < p.outH; ++y) {
+            sum += rowStats_[size_t(y) * 2 * C + c];
+            sq += rowStats_[size_t(y) * 2 * C + C + c];
+        }
+        const double meanD = sum / n;
+        const float mean = float(meanD);
+        const float var = float(std::max(0.0, sq / n - meanD * meanD));
+        // TFLite's order: scale = gamma * rsqrt(var + eps); shift = beta - mean * scale.
+        const float scale = gamma_[l][c] * (1.f / std::sqrt(var + L.epsilon));
+        scale_[l][c] = scale;
+        shift_[l][c] = beta_[l][c] - mean * scale;
+    }
+}
+
+template <Activation A>
+inline void normRow(const float* src, const float* skip, const float* scale, const float* shift, float* dst,
+                    int width, int C) {
+    for (int x = 0; x < width; ++x) {
+        const float* s = src + size_t(x) * C;
+        const float* k = skip ? skip + size_t(x) * C : nullptr;
+        float* d = dst + size_t(x) * C;
+        for (int c = 0; c < C; ++c) {
+            float v = s[c] * scale[c] + shift[c];
+            if (k) v += k[c];
+            if constexpr (A == Activation::Relu) v = v > 0.f ? v : 0.f;
+            if constexpr (A == Activation::Sigmoid) v = 1.f / (1.f + std::exp(-v));
+            d[c] = v;
+        }
+    }
+}
+
+void CpuBackend::epilogue(size_t l, const ImageView* output) {
+    const PackedLayer& L = layers_[l];
+    const LayerPlan& p = plan_[l];
+    const int C = L.outC;
+    const float* scale = scale_[l].data();
+    const float* shift = shift_[l].data();
+    const float* skipBase = nullptr;
+    size_t skipRow = 0;
+    int skipPad = 0;
+    if (p.skipFrom >= 0) {
+        const LayerPlan& s = plan_[size_t(p.skipFrom)];
+        skipPad = layers_[size_t(p.skipFrom)].pad;
+        skipRow = size_t(s.padW) * C;
+        skipBase = buffers_[size_t(s.buffer)].data() + size_t(skipPad) * skipRow + size_t(skipPad) * C;
+    }
+    auto normInto = [&](int y, float* dst) {
+        const float* src = raw_.data() + size_t(y) * p.outW * C;
+        const float* skip = skipBase ? skipBase + size_t(y) * skipRow : nullptr;
+        switch (L.activation) {
+        case Activation::Relu: normRow<Activation::Relu>(src, skip, scale, shift, dst, p.outW, C); break;
+        case Activation::Sigmoid: normRow<Activation::Sigmoid>(src, skip, scale, shift, dst, p.outW, C); break;
+        case Activation::None: normRow<Activation::None>(src, skip, scale, shift, dst, p.outW, C); break;
+        }
+    };
+
+    if (output) {  // last layer: crop into the frame
+        const bool f32 = output->format == PixelFormat::RgbF32;
+        pool_.parallelFor(height_, [&](int y, int) {
+            auto* row = static_cast<uint8_t*>(output->data) + size_t(y) * output->stride();
+            if (f32) {
+                // Rows are width4_ wide here; only the first width_ pixels belong to the frame.
+                const float* src = raw_.data() + size_t(y) * p.outW * C;
+                const float* skip = skipBase ? skipBase + size_t(y) * skipRow : nullptr;
+                float* dst = reinterpret_cast<float*>(row);
+                switch (L.activation) {
+                case Activation::Relu: normRow<Activation::Relu>(src, skip, scale, shift, dst, width_, C); break;
+                case Activation::Sigmoid: normRow<Activation::Sigmoid>(src, skip, scale, shift, dst, width_, C); break;
+                case Activation::None: normRow<Activation::None>(src, skip, scale, shift, dst, width_, C); break;
+                }
+            } else {
+                // Normalise in place in the raw row (no longer needed), then round to 8 bits.
+                float* src = raw_.data() + size_t(y) * p.outW * C;
+                normInto(y, src);
+                for (int i = 0; i < width_ * C; ++i) {
+                    const float v = src[i] * 255.f + 0.5f;
+                    row[i] = static_cast<uint8_t>(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
+                }
+            }
+        });
+        return;
+    }
+
+    const PackedLayer& N = layers_[l + 1];
+    const LayerPlan& q = plan_[l + 1];
+    float* dst = buffers_[size_t(q.buffer)].data();
+    const size_t dRow = size_t(q.padW) * C;
+    const int pad = N.pad;
+    auto fillSides = [&](float* r) {
+        for (int j = 0; j < pad; ++j) {
+            std::memcpy(r + size_t(pad - 1 - j) * C, r + size_t(pad + 1 + j) * C, sizeof(float) * C);
+            std::memcpy(r + size_t(pad + q.upW + j) * C, r + size_t(pad + q.upW - 2 - j) * C, sizeof(float) * C);
+        }
+    };
+    if (!N.upsample) {
+        pool_.parallelFor(p.outH, [&](int y, int) {
+            float* r = dst + size_t(y + pad) * dRow;
+            normInto(y, r + size_t(pad) * C);
+            fillSides(r);
+        });
+    } else {
+        pool_.parallelFor(p.outH, [&](int y, int) {
+            float* r0 = dst + size_t(2 * y + pad) * dRow;
+            float* r1 = r0 + dRow;
+            // Normalise into the second row's interior, then spread each pixel over 2x2.
+            float* tmp = r1 + size_t(pad) * C + size_t(p.outW) * C;  // right half of row 1
+            normInto(y, tmp);
+            float* d0 = r0 + size_t(pad) * C;
+            for (int x = 0; x < p.outW; ++x) {
+                std::memcpy(d0 + size_t(2 * x) * C, tmp + size_t(x) * C, sizeof(float) * C);
+                std::memcpy(d0 + size_t(2 * x + 1) * C, tmp + size_t(x) * C, sizeof(float) * C);
+            }
+            fillSides(r0);
+            std::memcpy(r1, r0, sizeof(float) * dRow);
+        });
+    }
+    // Top and bottom reflect rows (whole padded rows, borders included).
+    for (int j = 0; j < pad; ++j) {
+        std::memcpy(dst + size_t(pad - 1 - j) * dRow, dst + size_t(pad + 1 + j) * dRow, sizeof(float) * dRow);
+        std::memcpy(dst + size_t(pad + q.upH + j) * dRow, dst + size_t(pad + q.upH - 2 - j) * dRow,
+                    sizeof(float) * dRow);
+    }
+}
+
+Status CpuBackend::run(const ConstImageView& input, const ImageView& output) {
+    if (width_ == 0) return Status::error("cpu backend: run() before reshape()");
+    if (input.width != width_ || input.height != height_ || output.width != width_ || output.height != height_)
+        return Status::error("cpu backend: frame size differs from the reshape() size " + std::to_string(width_) +
+                             "x" + std::to_string(height_));
+    if (!input.data || !output.data) return Status::error("cpu backend: null image data");
+    using Clock = std::chrono::steady_clock;
+    auto t0 = Clock::now();
+    loadInput(input);
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        convLayer(l);
+        finishNorm(l);
+        epilogue(l, l + 1 == layers_.size() ? &output : nullptr);
+        if (profile_) {
+            const auto t1 = Clock::now();
+            timings_[l].milliseconds = std::chrono::duration<double, std::milli>(t1 - t0).count();
+            t0 = t1;
+        }
+    }
+    return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TransferBackend>> createCpuBackend(const TransferNetwork& net, const BackendOptions& options) {
+    if (Status s = CpuBackend::checkNetwork(net); !s.isOk())
+        return s.withContext("cpu backend cannot run " + (net.sourcePath.empty() ? std::string("network") : net.sourcePath));
+    return std::unique_ptr<TransferBackend>(new CpuBackend(net, options));
+}
+
+}  // namespace pastiche
