@@ -12,6 +12,9 @@ echo "== Release build and tests"
 bash scripts/build.sh "$root/build"
 (cd "$root/build" && ctest --output-on-failure --timeout 1200 -j1)
 
+echo "== Debian package: build, install, use, remove"
+bash scripts/test_package.sh "$root/build"
+
 echo "== ASan + UBSan build and tests (engine, CLI, media)"
 bash scripts/build.sh "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASTICHE_SANITIZE=ON -DPASTICHE_WITH_GUI=OFF
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
