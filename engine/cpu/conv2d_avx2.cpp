@@ -50,9 +50,11 @@ std::vector<float> pack(const std::vector<float>& ohwi, int outC, int k, int inC
 }
 
 // R output pixels x NB blocks of 8 output channels.
-template <int R, int NB>
-inline void tileOc(const float* in, size_t inRow, int pixStep, int inC, int k, const float* w, int gw,
+template <int R, int NB, int KT = 0, int ICT = 0>
+inline void tileOc(const float* in, size_t inRow, int pixStep, int inCr, int kr, const float* w, int gw,
                    const float* bias, float* out, int outC) {
+    const int k = KT ? KT : kr;
+    const int inC = ICT ? ICT : inCr;
     __m256 acc[R][NB];
 #pragma GCC unroll 16
     for (int b = 0; b < NB; ++b) {
@@ -84,12 +86,12 @@ inline void tileOc(const float* in, size_t inRow, int pixStep, int inC, int k, c
         for (int b = 0; b < NB; ++b) _mm256_storeu_ps(out + r * outC + b * 8, acc[r][b]);
 }
 
-template <int R, int NB>
+template <int R, int NB, int KT = 0, int ICT = 0>
 inline int runTilesOc(const ConvParams& p, const float* inRow, const float* w, int gw, const float* bias,
                       float* outRow, int x, int xEnd) {
     const int pixStep = p.stride * p.inChannels;
     for (; x + R <= xEnd; x += R)
-        tileOc<R, NB>(inRow + size_t(x) * pixStep, p.inRowFloats, pixStep, p.inChannels, p.kernel, w, gw, bias,
+        tileOc<R, NB, KT, ICT>(inRow + size_t(x) * pixStep, p.inRowFloats, pixStep, p.inChannels, p.kernel, w, gw, bias,
                       outRow + size_t(x) * p.outChannels, p.outChannels);
     return x;
 }
@@ -97,10 +99,17 @@ inline int runTilesOc(const ConvParams& p, const float* inRow, const float* w, i
 template <int NB, int R>
 void rowOcGroup(const ConvParams& p, const float* inRow, const float* w, const float* bias, float* outRow) {
     constexpr int gw = NB * 8;
-    int x = runTilesOc<R, NB>(p, inRow, w, gw, bias, outRow, 0, p.outWidth);
+    int x = 0;
+    // Shapes of the transfer network get fully unrolled tiles.
+    if (p.kernel == 9 && p.inChannels == 3) x = runTilesOc<R, NB, 9, 3>(p, inRow, w, gw, bias, outRow, 0, p.outWidth);
+    else if (p.kernel == 3 && p.inChannels == 16) x = runTilesOc<R, NB, 3, 16>(p, inRow, w, gw, bias, outRow, 0, p.outWidth);
+    else if (p.kernel == 3 && p.inChannels == 32) x = runTilesOc<R, NB, 3, 32>(p, inRow, w, gw, bias, outRow, 0, p.outWidth);
+    else if (p.kernel == 3 && p.inChannels == 8) x = runTilesOc<R, NB, 3, 8>(p, inRow, w, gw, bias, outRow, 0, p.outWidth);
+    x = runTilesOc<R, NB>(p, inRow, w, gw, bias, outRow, x, p.outWidth);
     if constexpr (R > 4) x = runTilesOc<4, NB>(p, inRow, w, gw, bias, outRow, x, p.outWidth);
     runTilesOc<1, NB>(p, inRow, w, gw, bias, outRow, x, p.outWidth);
 }
+
 
 void rowOc(const ConvParams& p, const float* inRow, float* outRow) {
     size_t wOff = 0;
@@ -128,9 +137,11 @@ inline float hsum(__m256 v) {
 }
 
 // R output pixels x CO output channels, input channels 8 per vector.
-template <int R, int CO>
-inline void tileCi(const float* in, size_t inRow, int pixStep, int inC, int k, const float* w, const float* bias,
+template <int R, int CO, int KT = 0, int ICT = 0>
+inline void tileCi(const float* in, size_t inRow, int pixStep, int inCr, int kr, const float* w, const float* bias,
                    float* out, int outC) {
+    const int k = KT ? KT : kr;
+    const int inC = ICT ? ICT : inCr;
     __m256 acc[R][CO];
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r)
@@ -160,10 +171,15 @@ inline void tileCi(const float* in, size_t inRow, int pixStep, int inC, int k, c
         for (int c = 0; c < CO; ++c) out[r * outC + c] = hsum(acc[r][c]) + bias[c];
 }
 
+
 template <int CO>
 void rowCiGroup(const ConvParams& p, const float* inRow, const float* w, const float* bias, float* outRow) {
     const int pixStep = p.stride * p.inChannels;
     int x = 0;
+    if (p.kernel == 9 && p.inChannels == 8)
+        for (; x + 4 <= p.outWidth; x += 4)
+            tileCi<4, CO, 9, 8>(inRow + size_t(x) * pixStep, p.inRowFloats, pixStep, p.inChannels, p.kernel, w, bias,
+                                outRow + size_t(x) * p.outChannels, p.outChannels);
     for (; x + 4 <= p.outWidth; x += 4)
         tileCi<4, CO>(inRow + size_t(x) * pixStep, p.inRowFloats, pixStep, p.inChannels, p.kernel, w, bias,
                       outRow + size_t(x) * p.outChannels, p.outChannels);
@@ -229,7 +245,81 @@ void rows(const ConvParams& p, int y0, int y1, double* sum, double* sumSq) {
     }
 }
 
-const ConvKernels kAvx2{"avx2-fma", pack, rows};
+// exp(x) for x in about [-87, 88]: Cody-Waite range reduction and a degree-6 polynomial (the
+// Cephes expf coefficients), within 2 ulp of expf; more than enough for the 1e-4 bar.
+inline __m256 expPs(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.f)), _mm256_set1_ps(88.f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+template <Activation A>
+inline __m256 activate(__m256 v) {
+    if constexpr (A == Activation::Relu) return _mm256_max_ps(v, _mm256_setzero_ps());
+    if constexpr (A == Activation::Sigmoid) {
+        const __m256 one = _mm256_set1_ps(1.f);
+        return _mm256_div_ps(one, _mm256_add_ps(one, expPs(_mm256_sub_ps(_mm256_setzero_ps(), v))));
+    }
+    return v;
+}
+
+// Channels a multiple of 8: scale/shift vectors per block. Otherwise the row is treated as a flat
+// array whose scale/shift pattern repeats every lcm(channels, 8) floats (channels <= 8).
+template <Activation A>
+void normRowT(const float* src, const float* skip, const float* scale, const float* shift, float* dst, int width,
+              int C) {
+    if (C % 8 == 0) {
+        for (int c0 = 0; c0 < C; c0 += 8) {
+            const __m256 sc = _mm256_loadu_ps(scale + c0), sh = _mm256_loadu_ps(shift + c0);
+            for (int x = 0; x < width; ++x) {
+                const size_t i = size_t(x) * C + c0;
+                __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(src + i), sc, sh);
+                if (skip) v = _mm256_add_ps(v, _mm256_loadu_ps(skip + i));
+                _mm256_storeu_ps(dst + i, activate<A>(v));
+            }
+        }
+        return;
+    }
+    if (C > 8) {
+        normRowGeneric(src, skip, scale, shift, dst, width, C, A);
+        return;
+    }
+    const int period = C * 8;  // lcm(C, 8) divides 8 * C
+    alignas(32) float scP[64], shP[64];
+    for (int i = 0; i < period; ++i) scP[i] = scale[i % C], shP[i] = shift[i % C];
+    const size_t n = size_t(width) * C;
+    size_t i = 0;
+    for (; i + size_t(period) <= n; i += size_t(period))
+        for (int j = 0; j < period; j += 8) {
+            __m256 v = _mm256_fmadd_ps(_mm256_loadu_ps(src + i + j), _mm256_load_ps(scP + j), _mm256_load_ps(shP + j));
+            if (skip) v = _mm256_add_ps(v, _mm256_loadu_ps(skip + i + j));
+            _mm256_storeu_ps(dst + i + j, activate<A>(v));
+        }
+    const int rest = int((n - i) / size_t(C));
+    normRowGeneric(src + i, skip ? skip + i : nullptr, scale, shift, dst + i, rest, C, A);
+}
+
+void normRow(const float* src, const float* skip, const float* scale, const float* shift, float* dst, int width,
+             int channels, Activation act) {
+    switch (act) {
+    case Activation::Relu: normRowT<Activation::Relu>(src, skip, scale, shift, dst, width, channels); break;
+    case Activation::Sigmoid: normRowT<Activation::Sigmoid>(src, skip, scale, shift, dst, width, channels); break;
+    case Activation::None: normRowT<Activation::None>(src, skip, scale, shift, dst, width, channels); break;
+    }
+}
+
+const ConvKernels kAvx2{"avx2-fma", pack, rows, normRow};
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Portable baseline conv kernel (no intrinsics; the compiler vectorises the inner loop over output
 // channels with whatever the target baseline has, SSE2 on x86-64) and the run-time kernel choice.
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "engine/cpu/conv_kernels.h"
@@ -56,8 +57,36 @@ void rowsGeneric(const ConvParams& p, int y0, int y1, double* sum, double* sumSq
     }
 }
 
-const ConvKernels kBaseline{"baseline", packHwio, rowsGeneric};
+template <Activation A>
+void normRowT(const float* src, const float* skip, const float* scale, const float* shift, float* dst, int width,
+              int C) {
+    for (int x = 0; x < width; ++x) {
+        const float* s = src + size_t(x) * C;
+        const float* k = skip ? skip + size_t(x) * C : nullptr;
+        float* d = dst + size_t(x) * C;
+        for (int c = 0; c < C; ++c) {
+            float v = s[c] * scale[c] + shift[c];
+            if (k) v += k[c];
+            if constexpr (A == Activation::Relu) v = v > 0.f ? v : 0.f;
+            if constexpr (A == Activation::Sigmoid) v = 1.f / (1.f + std::exp(-v));
+            d[c] = v;
+        }
+    }
+}
 
+}  // namespace
+
+void normRowGeneric(const float* src, const float* skip, const float* scale, const float* shift, float* dst,
+                    int width, int channels, Activation act) {
+    switch (act) {
+    case Activation::Relu: normRowT<Activation::Relu>(src, skip, scale, shift, dst, width, channels); break;
+    case Activation::Sigmoid: normRowT<Activation::Sigmoid>(src, skip, scale, shift, dst, width, channels); break;
+    case Activation::None: normRowT<Activation::None>(src, skip, scale, shift, dst, width, channels); break;
+    }
+}
+
+namespace {
+const ConvKernels kBaseline{"baseline", packHwio, rowsGeneric, normRowGeneric};
 }  // namespace
 
 const ConvKernels& baselineConvKernels() { return kBaseline; }

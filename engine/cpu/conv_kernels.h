@@ -31,7 +31,15 @@ struct ConvKernels {
     std::vector<float> (*pack)(const std::vector<float>& ohwi, int outC, int kernel, int inC);
     // Output rows [y0, y1). sum/sumSq (outChannels doubles each, may be null) are added to.
     void (*rows)(const ConvParams& p, int y0, int y1, double* sum, double* sumSq);
+    // The layer epilogue for one row of `width` pixels of `channels` channels:
+    // dst = act(src * scale[c] + shift[c] (+ skip)); skip may be null; dst may equal src.
+    void (*normRow)(const float* src, const float* skip, const float* scale, const float* shift, float* dst,
+                    int width, int channels, Activation act);
 };
+
+// The portable epilogue (also the AVX2 set's fallback for odd channel counts).
+void normRowGeneric(const float* src, const float* skip, const float* scale, const float* shift, float* dst,
+                    int width, int channels, Activation act);
 
 const ConvKernels& baselineConvKernels();
 const ConvKernels* avx2ConvKernels();  // nullptr when not built for x86-64

@@ -317,23 +317,6 @@ void CpuBackend::finishNorm(size_t l) {
     }
 }
 
-template <Activation A>
-inline void normRow(const float* src, const float* skip, const float* scale, const float* shift, float* dst,
-                    int width, int C) {
-    for (int x = 0; x < width; ++x) {
-        const float* s = src + size_t(x) * C;
-        const float* k = skip ? skip + size_t(x) * C : nullptr;
-        float* d = dst + size_t(x) * C;
-        for (int c = 0; c < C; ++c) {
-            float v = s[c] * scale[c] + shift[c];
-            if (k) v += k[c];
-            if constexpr (A == Activation::Relu) v = v > 0.f ? v : 0.f;
-            if constexpr (A == Activation::Sigmoid) v = 1.f / (1.f + std::exp(-v));
-            d[c] = v;
-        }
-    }
-}
-
 void CpuBackend::epilogue(size_t l, const ImageView* output) {
     const PackedLayer& L = layers_[l];
     const LayerPlan& p = plan_[l];
@@ -352,11 +335,7 @@ void CpuBackend::epilogue(size_t l, const ImageView* output) {
     auto normInto = [&](int y, float* dst) {
         const float* src = raw_.data() + size_t(y) * p.outW * C;
         const float* skip = skipBase ? skipBase + size_t(y) * skipRow : nullptr;
-        switch (L.activation) {
-        case Activation::Relu: normRow<Activation::Relu>(src, skip, scale, shift, dst, p.outW, C); break;
-        case Activation::Sigmoid: normRow<Activation::Sigmoid>(src, skip, scale, shift, dst, p.outW, C); break;
-        case Activation::None: normRow<Activation::None>(src, skip, scale, shift, dst, p.outW, C); break;
-        }
+        kernels_.normRow(src, skip, scale, shift, dst, p.outW, C, L.activation);
     };
 
     if (output) {  // last layer: crop into the frame
@@ -368,11 +347,7 @@ void CpuBackend::epilogue(size_t l, const ImageView* output) {
                 const float* src = raw_.data() + size_t(y) * p.outW * C;
                 const float* skip = skipBase ? skipBase + size_t(y) * skipRow : nullptr;
                 float* dst = reinterpret_cast<float*>(row);
-                switch (L.activation) {
-                case Activation::Relu: normRow<Activation::Relu>(src, skip, scale, shift, dst, width_, C); break;
-                case Activation::Sigmoid: normRow<Activation::Sigmoid>(src, skip, scale, shift, dst, width_, C); break;
-                case Activation::None: normRow<Activation::None>(src, skip, scale, shift, dst, width_, C); break;
-                }
+                kernels_.normRow(src, skip, scale, shift, dst, width_, C, L.activation);
             } else {
                 // Normalise in place in the raw row (no longer needed), then round to 8 bits.
                 float* src = raw_.data() + size_t(y) * p.outW * C;

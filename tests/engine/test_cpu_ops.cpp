@@ -144,6 +144,36 @@ TEST(CpuConvKernels, BestIsAvx2WhenTheCpuHasIt) {
     else EXPECT_STREQ(bestConvKernels().name, baselineConvKernels().name);
 }
 
+TEST(CpuConvKernels, NormRowMatchesGeneric) {
+    std::vector<const ConvKernels*> sets{&baselineConvKernels()};
+    if (avx2ConvKernels() && cpuHasAvx2Fma()) sets.push_back(avx2ConvKernels());
+    for (const ConvKernels* k : sets)
+        for (int C : {3, 8, 16, 32, 5})
+            for (Activation act : {Activation::None, Activation::Relu, Activation::Sigmoid})
+                for (bool withSkip : {false, true}) {
+                    SCOPED_TRACE(std::string(k->name) + " C=" + std::to_string(C) + " act=" +
+                                 std::to_string(int(act)) + " skip=" + std::to_string(withSkip));
+                    const int width = 37;
+                    const auto src = test::randomFloats(size_t(width) * C, 21, -12.f, 12.f);
+                    const auto skip = test::randomFloats(size_t(width) * C, 22);
+                    const auto scale = test::randomFloats(size_t(C), 23, 0.2f, 2.f);
+                    const auto shift = test::randomFloats(size_t(C), 24);
+                    Tensor expected(1, width, C);
+                    expected.data = src;
+                    for (int x = 0; x < width; ++x)
+                        for (int c = 0; c < C; ++c) {
+                            float& v = expected.at(0, x, c);
+                            v = v * scale[size_t(c)] + shift[size_t(c)];
+                            if (withSkip) v += skip[size_t(x) * C + c];
+                        }
+                    ref::applyActivation(expected, act);
+                    std::vector<float> out(src.size());
+                    k->normRow(src.data(), withSkip ? skip.data() : nullptr, scale.data(), shift.data(), out.data(),
+                               width, C, act);
+                    EXPECT_LE(test::maxAbsDiff(out, expected.data), 2e-6);
+                }
+}
+
 TEST(CpuThreadPool, RunsEveryTaskOnceOnEveryThreadCount) {
     for (int threads : {1, 2, 3}) {
         ThreadPool pool(threads);
