@@ -170,7 +170,7 @@ TEST(CpuConvKernels, NormRowMatchesGeneric) {
                     std::vector<float> out(src.size());
                     k->normRow(src.data(), withSkip ? skip.data() : nullptr, scale.data(), shift.data(), out.data(),
                                width, C, act);
-                    EXPECT_LE(test::maxAbsDiff(out, expected.data), 2e-6);
+                    EXPECT_LE(test::maxAbsDiff(out, expected.data), 1e-5);  // |values| up to ~30; FMA rounding
                 }
 }
 
