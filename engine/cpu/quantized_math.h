@@ -65,7 +65,10 @@ inline int32_t requantizeFp32(int32_t acc, float scale, int32_t zeroPoint, int32
     float v = float(acc) * scale;
     v = std::max(v, float(qmin - zeroPoint));
     v = std::min(v, float(qmax - zeroPoint));
-    return int32_t(std::nearbyint(v)) + zeroPoint;  // default rounding mode: to nearest even
+    // Round to nearest even with XNNPACK's magic-bias trick (|v| <= 255 here), which also avoids
+    // a libm call per element.
+    constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+    return int32_t((v + kMagic) - kMagic) + zeroPoint;
 }
 
 // Quantized activation range of a fused ReLU6 (or none) for an int8 tensor.
