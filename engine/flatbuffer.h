@@ -103,6 +103,12 @@ public:
     size_t bufferSize() const { return size_; }
 
     bool has(int field) const { return fieldOffset(field) != 0; }
+    // Absolute byte position of a field's value in the buffer, 0 if absent (tests use it to corrupt
+    // specific fields).
+    size_t fieldPosition(int field) const {
+        const uint16_t off = fieldOffset(field);
+        return off ? pos_ + off : 0;
+    }
 
     // Scalar field with a default for absent fields; an error if it would lie outside the table.
     template <class T>
