@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Pastiche: repaints live video in the style of any picture", "pastiche"};
     app.set_version_flag("--version", std::string("pastiche ") + PASTICHE_VERSION);
     app.require_subcommand(0, 1);
+    app.fallthrough();  // --models-dir is accepted after the subcommand too
     GlobalOptions global;
     app.add_option("--models-dir", global.modelsDir, "Model directory (default $PASTICHE_MODELS or "
                    "$XDG_DATA_HOME/pastiche/models)");
