@@ -167,7 +167,7 @@ bool isVideoPath(const std::string& path) {
 int runVideoStylize(const VideoStylizeRequest& r) {
     if (r.strength < 1.0)
         return printError("--strength below 1 is not supported for videos yet (it needs a content vector per clip)");
-    media::SourceSpec spec;
+    SourceSpec spec;
     spec.kind = SourceKind::VideoFile;
     spec.path = r.input;
     auto probe = openSource(spec);

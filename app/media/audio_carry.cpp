@@ -92,6 +92,10 @@ private:
         int64_t offset = av_rescale_q(startMicros_, kMicros, inStream_->time_base);
         if (packet_->pts != AV_NOPTS_VALUE) packet_->pts -= offset;
         if (packet_->dts != AV_NOPTS_VALUE) packet_->dts -= offset;
+        // Pre-roll packets wholly before zero (AAC priming) are left out: a negative first
+        // timestamp makes the fragmented-MP4 muxer shift the tracks it has not started yet,
+        // which moved every video frame after the first by the priming length.
+        if (packet_->pts != AV_NOPTS_VALUE && packet_->pts + packet_->duration <= 0) return Status::ok();
         av_packet_rescale_ts(packet_.get(), inStream_->time_base, outStream_->time_base);
         packet_->stream_index = outStream_->index;
         packet_->pos = -1;
@@ -194,6 +198,10 @@ private:
 
     Status writeEncoded() {
         while (avcodec_receive_packet(encoder_.get(), encoded_.get()) == 0) {
+            if (encoded_->pts != AV_NOPTS_VALUE && encoded_->pts + encoded_->duration <= 0) {
+                av_packet_unref(encoded_.get());  // encoder priming, see copyPacket()
+                continue;
+            }
             av_packet_rescale_ts(encoded_.get(), encoder_->time_base, outStream_->time_base);
             encoded_->stream_index = outStream_->index;
             int rc = av_interleaved_write_frame(out_, encoded_.get());

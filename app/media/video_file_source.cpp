@@ -199,7 +199,7 @@ private:
                 av_packet_unref(packet_.get());
                 continue;
             }
-            if (packet_->flags & AV_PKT_FLAG_CORRUPT) noteDataError("a video packet is damaged or cut short");
+            if (packet_->flags & AV_PKT_FLAG_CORRUPT) noteDataError("a video packet is cut short or damaged (truncated file?)");
             rc = avcodec_send_packet(decoder_.get(), packet_.get());
             av_packet_unref(packet_.get());
             if (rc < 0 && rc != AVERROR(EAGAIN)) noteDataError(describe("corrupt video data", rc));
@@ -230,7 +230,7 @@ private:
         int outW = info_.width, outH = info_.height;
         int preW = quarterTurns_ % 2 ? outH : outW, preH = quarterTurns_ % 2 ? outW : outH;
         sws_.reset(sws_getCachedContext(sws_.release(), f->width, f->height, AVPixelFormat(f->format), preW,
-                                        preH, AV_PIX_FMT_RGB24, SWS_BICUBIC, nullptr, nullptr, nullptr));
+                                        preH, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
         if (!sws_) {
             fail(Status::error(spec_.path + ": cannot convert pixel format " +
                                std::string(av_get_pix_fmt_name(AVPixelFormat(f->format)) ?: "?") + " to RGB"));

@@ -99,7 +99,7 @@ public:
         yuv_->height = encH_;
         rc = av_frame_get_buffer(yuv_.get(), 0);
         if (rc < 0) return Status::error(describe("out of memory for a video frame", rc));
-        sws_.reset(sws_getContext(encW_, encH_, AV_PIX_FMT_RGB24, encW_, encH_, AV_PIX_FMT_YUV420P, SWS_BICUBIC,
+        sws_.reset(sws_getContext(encW_, encH_, AV_PIX_FMT_RGB24, encW_, encH_, AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
                                   nullptr, nullptr, nullptr));
         if (!sws_) return Status::error("cannot create the RGB to YUV converter");
         packet_ = av::makePacket();
