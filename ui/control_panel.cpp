@@ -1,0 +1,221 @@
+#include "ui/control_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace pastiche::ui {
+
+using namespace pastiche::controllers;
+
+namespace {
+QString formatTime(qint64 micros) {
+    const qint64 s = micros / 1000000;
+    return QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+QSlider* percentSlider(QWidget* parent, const char* name) {
+    auto* s = new QSlider(Qt::Horizontal, parent);
+    s->setRange(0, 100);
+    s->setObjectName(name);
+    s->setFocusPolicy(Qt::NoFocus);
+    return s;
+}
+}  // namespace
+
+ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+
+    auto* styleBox = new QGroupBox(tr("Style"), this);
+    auto* styleForm = new QFormLayout(styleBox);
+    strength_ = percentSlider(styleBox, "strengthSlider");
+    strength_->setValue(100);
+    styleForm->addRow(tr("Strength"), strength_);
+    blendStyle_ = new QComboBox(styleBox);
+    blendStyle_->setObjectName("blendStyleCombo");
+    blendStyle_->addItem(tr("None"));
+    styleForm->addRow(tr("Blend with"), blendStyle_);
+    blendAmount_ = percentSlider(styleBox, "blendSlider");
+    blendAmount_->setValue(50);
+    blendAmount_->setEnabled(false);
+    styleForm->addRow(tr("Blend"), blendAmount_);
+    layout->addWidget(styleBox);
+
+    auto* procBox = new QGroupBox(tr("Processing"), this);
+    auto* procForm = new QFormLayout(procBox);
+    resolution_ = new QComboBox(procBox);
+    resolution_->setObjectName("resolutionCombo");
+    for (int side : {256, 384, 512, 720}) resolution_->addItem(QString("%1p").arg(side), side);
+    resolution_->addItem(tr("Native"), 0);
+    resolution_->setCurrentIndex(1);
+    procForm->addRow(tr("Resolution"), resolution_);
+    backend_ = new QComboBox(procBox);
+    backend_->setObjectName("backendCombo");
+    procForm->addRow(tr("Backend"), backend_);
+    mirror_ = new QCheckBox(tr("Mirror camera"), procBox);
+    mirror_->setObjectName("mirrorCheck");
+    mirror_->setEnabled(false);
+    procForm->addRow(mirror_);
+    compare_ = new QComboBox(procBox);
+    compare_->setObjectName("compareCombo");
+    compare_->addItem(tr("Stylized"), int(CompareMode::StylizedOnly));
+    compare_->addItem(tr("Split before/after"), int(CompareMode::Split));
+    compare_->addItem(tr("Side by side"), int(CompareMode::SideBySide));
+    procForm->addRow(tr("View"), compare_);
+    layout->addWidget(procBox);
+
+    auto* captureBox = new QGroupBox(tr("Capture"), this);
+    auto* captureRow = new QHBoxLayout(captureBox);
+    still_ = new QToolButton(captureBox);
+    still_->setObjectName("stillButton");
+    still_->setText(tr("Still (Space)"));
+    still_->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    still_->setPopupMode(QToolButton::MenuButtonPopup);
+    auto* stillMenu = new QMenu(still_);
+    stillMenu->addAction(tr("Save at processing resolution"), this, [this] { emit stillRequested(StillResolution::Processing); });
+    fullResolutionStill_ = stillMenu->addAction(tr("Save at full source resolution"), this,
+                                                [this] { emit stillRequested(StillResolution::FullSource); });
+    fullResolutionStill_->setEnabled(false);
+    still_->setMenu(stillMenu);
+    still_->setFocusPolicy(Qt::NoFocus);
+    record_ = new QPushButton(tr("Record (R)"), captureBox);
+    record_->setObjectName("recordButton");
+    record_->setCheckable(true);
+    record_->setFocusPolicy(Qt::NoFocus);
+    captureRow->addWidget(still_);
+    captureRow->addWidget(record_);
+    layout->addWidget(captureBox);
+
+    auto* playBox = new QGroupBox(tr("Playback"), this);
+    auto* playRow = new QHBoxLayout(playBox);
+    pause_ = new QPushButton(tr("Pause"), playBox);
+    pause_->setObjectName("pauseButton");
+    pause_->setCheckable(true);
+    pause_->setFocusPolicy(Qt::NoFocus);
+    seek_ = new QSlider(Qt::Horizontal, playBox);
+    seek_->setObjectName("seekSlider");
+    seek_->setFocusPolicy(Qt::NoFocus);
+    time_ = new QLabel(QStringLiteral("–"), playBox);
+    playRow->addWidget(pause_);
+    playRow->addWidget(seek_, 1);
+    playRow->addWidget(time_);
+    playBox->setEnabled(false);
+    playBox->setObjectName("playbackBox");
+    layout->addWidget(playBox);
+    layout->addStretch(1);
+
+    connect(strength_, &QSlider::valueChanged, this, [this](int v) { emit strengthChanged(v / 100.0); });
+    connect(blendStyle_, &QComboBox::currentIndexChanged, this, [this](int i) {
+        blendAmount_->setEnabled(i > 0);
+        emit blendStyleChanged(i - 1);
+    });
+    connect(blendAmount_, &QSlider::valueChanged, this, [this](int v) { emit blendAmountChanged(v / 100.0); });
+    connect(resolution_, &QComboBox::currentIndexChanged, this,
+            [this] { emit processingSizeChanged(resolution_->currentData().toInt()); });
+    connect(backend_, &QComboBox::activated, this, [this] { emit backendChosen(backend()); });
+    connect(mirror_, &QCheckBox::toggled, this,
+            [this](bool on) { emit mirrorChanged(on ? MirrorMode::On : MirrorMode::Off); });
+    connect(compare_, &QComboBox::currentIndexChanged, this,
+            [this] { emit compareModeChanged(CompareMode(compare_->currentData().toInt())); });
+    connect(still_, &QToolButton::clicked, this, [this] { emit stillRequested(StillResolution::Processing); });
+    connect(record_, &QPushButton::clicked, this, [this](bool on) {
+        emit recordRequested(on ? RecordingState::Recording : RecordingState::Idle);
+    });
+    connect(pause_, &QPushButton::toggled, this, [this](bool paused) {
+        pause_->setText(paused ? tr("Play") : tr("Pause"));
+        emit playbackChanged(paused ? PlaybackState::Paused : PlaybackState::Playing);
+    });
+    connect(seek_, &QSlider::sliderReleased, this, [this] { emit seekRequested(qint64(seek_->value()) * 1000); });
+}
+
+void ControlPanel::setBackendChoices(const QList<BackendChoice>& choices) {
+    const QString current = backend();
+    QSignalBlocker block(backend_);
+    backend_->clear();
+    for (const auto& c : choices) backend_->addItem(c.label, c.spec);
+    setBackend(current.isEmpty() ? QStringLiteral("auto") : current);
+}
+
+void ControlPanel::setBackend(const QString& spec) {
+    QSignalBlocker block(backend_);
+    int i = backend_->findData(spec);
+    if (i < 0 && spec == "vulkan") i = backend_->findData("vulkan:0");
+    if (i < 0) {
+        backend_->addItem(spec, spec);
+        i = backend_->count() - 1;
+    }
+    backend_->setCurrentIndex(i);
+}
+
+QString ControlPanel::backend() const { return backend_->currentData().toString(); }
+
+void ControlPanel::cycleBackend() {
+    if (backend_->count() == 0) return;
+    backend_->setCurrentIndex((backend_->currentIndex() + 1) % backend_->count());
+    emit backendChosen(backend());
+}
+
+void ControlPanel::setStrength(double strength) { strength_->setValue(int(strength * 100 + 0.5)); }
+double ControlPanel::strength() const { return strength_->value() / 100.0; }
+
+void ControlPanel::setProcessingShortSide(int pixels) {
+    int i = resolution_->findData(pixels);
+    if (i < 0) {
+        resolution_->addItem(QString("%1p").arg(pixels), pixels);
+        i = resolution_->count() - 1;
+    }
+    resolution_->setCurrentIndex(i);
+}
+int ControlPanel::processingShortSide() const { return resolution_->currentData().toInt(); }
+
+void ControlPanel::setMirror(MirrorMode mode) { mirror_->setChecked(mode == MirrorMode::On); }
+
+void ControlPanel::setCompareMode(CompareMode mode) {
+    compare_->setCurrentIndex(std::max(0, compare_->findData(int(mode))));
+}
+
+void ControlPanel::setBlendStyles(const QStringList& names) {
+    const int current = blendStyle_->currentIndex();
+    QSignalBlocker block(blendStyle_);
+    blendStyle_->clear();
+    blendStyle_->addItem(tr("None"));
+    blendStyle_->addItems(names);
+    blendStyle_->setCurrentIndex(std::min(current, blendStyle_->count() - 1));
+}
+
+void ControlPanel::setBlendStyle(int index) { blendStyle_->setCurrentIndex(index + 1); }
+void ControlPanel::setBlendAmount(double amount) { blendAmount_->setValue(int(amount * 100 + 0.5)); }
+
+void ControlPanel::setSourceCapabilities(bool seekable, qint64 durationMicros, bool camera, bool fullResolutionStills) {
+    durationMicros_ = seekable ? durationMicros : 0;
+    findChild<QGroupBox*>("playbackBox")->setEnabled(seekable);
+    seek_->setRange(0, int(durationMicros_ / 1000));
+    time_->setText(seekable ? formatTime(0) + " / " + formatTime(durationMicros_) : QStringLiteral("–"));
+    mirror_->setEnabled(camera);
+    fullResolutionStill_->setEnabled(fullResolutionStills);
+}
+
+void ControlPanel::setPosition(qint64 ptsMicros) {
+    if (durationMicros_ <= 0) return;
+    const qint64 pos = ptsMicros % durationMicros_;  // looping playback keeps counting
+    if (!seek_->isSliderDown()) seek_->setValue(int(pos / 1000));
+    time_->setText(formatTime(pos) + " / " + formatTime(durationMicros_));
+}
+
+void ControlPanel::setRecordingState(RecordingState state) {
+    QSignalBlocker block(record_);
+    const bool on = state == RecordingState::Recording;
+    record_->setChecked(on);
+    record_->setText(on ? tr("Stop (R)") : tr("Record (R)"));
+    record_->setStyleSheet(on ? "QPushButton { background: #c62828; color: white; font-weight: bold; }" : QString());
+}
+
+}  // namespace pastiche::ui

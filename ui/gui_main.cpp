@@ -1,0 +1,78 @@
+#include "ui/gui_main.h"
+
+#include <CLI/CLI.hpp>
+
+#include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QIcon>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "app/core/model_store.h"
+#include "ui/main_window.h"
+#include "ui/model_fetch_dialog.h"
+#include "ui/video_view.h"
+
+namespace pastiche::ui {
+
+void addGuiCommand(CLI::App& app, GuiOptions& options, bool& chosen) {
+    CLI::App* gui = app.add_subcommand("gui", "Open the desktop application (also the default with no subcommand)");
+    gui->add_option("--source", options.source, "camera:N | file:PATH | image:PATH | test-pattern (default: last used)");
+    gui->add_option("--style", options.style, "Style image to start with (default: last used)");
+    gui->add_option("--backend", options.backend, "auto | cpu | vulkan | vulkan:N (default: last used)");
+    gui->add_option("--screenshot", options.screenshot, "Save a PNG of the window after --screenshot-delay-ms, then quit");
+    gui->add_option("--screenshot-delay-ms", options.screenshotDelayMs, "Delay before the screenshot (ms)")
+        ->check(CLI::Range(0, 600000));
+    gui->add_option("--quit-after-ms", options.quitAfterMs, "Quit after this many milliseconds (tests)")
+        ->check(CLI::Range(0, 3600000));
+    gui->final_callback([&chosen] { chosen = true; });
+}
+
+int runGui(int argc, char** argv, const GuiOptions& options) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("Pastiche");
+    QApplication::setApplicationName("pastiche");
+    QApplication::setApplicationDisplayName("Pastiche");
+    QApplication::setWindowIcon(QIcon(":/icons/pastiche.svg"));
+
+    MainWindowOptions windowOptions;
+    windowOptions.modelsDir = QString::fromStdString(resolveModelsDir(options.modelsDir));
+    windowOptions.source = QString::fromStdString(options.source);
+    windowOptions.style = options.style.empty() ? QString() : QFileInfo(QString::fromStdString(options.style)).absoluteFilePath();
+    windowOptions.backend = QString::fromStdString(options.backend);
+
+    const bool unattended = !options.screenshot.empty() || options.quitAfterMs > 0;
+    QString missing;
+    if (!modelsPresent(windowOptions.modelsDir, &missing)) {
+        if (unattended)
+            std::fprintf(stderr, "pastiche: warning: %s\n", missing.toStdString().c_str());
+        else
+            offerModelFetch(windowOptions.modelsDir);  // the window opens either way and says what is missing
+    }
+
+    MainWindow window(windowOptions);
+    window.show();
+
+    int exitCode = 0;
+    if (!options.screenshot.empty()) {
+        const QString path = QString::fromStdString(options.screenshot);
+        QTimer::singleShot(options.screenshotDelayMs, &window, [&window, &exitCode, path] {
+            QDir().mkpath(QFileInfo(path).absolutePath());
+            if (window.grab().save(path, "PNG")) {
+                std::fprintf(stderr, "pastiche: screenshot saved to %s (%llu frames shown)\n", path.toStdString().c_str(),
+                             static_cast<unsigned long long>(window.view()->framesShown()));
+            } else {
+                std::fprintf(stderr, "pastiche: error: cannot save the screenshot to %s\n", path.toStdString().c_str());
+                exitCode = 1;
+            }
+            window.close();
+        });
+    }
+    if (options.quitAfterMs > 0) QTimer::singleShot(options.quitAfterMs, &window, &QWidget::close);
+    const int rc = app.exec();
+    return exitCode ? exitCode : rc;
+}
+
+}  // namespace pastiche::ui
