@@ -17,7 +17,11 @@ uint32_t floatBits(float f) {
 }  // namespace
 
 void add(const int8_t* a, QParams aQ, const int8_t* b, QParams bQ, int8_t* out, QParams outQ, size_t n, Requant mode) {
-    if (mode == Requant::Tflite) {
+    // XNNPACK takes input/output scale ratios in [2^-10, 2^8); outside that the delegate leaves
+    // the op to TFLite's own kernel, and so do we.
+    const float aScale = aQ.scale / outQ.scale, bScale = bQ.scale / outQ.scale;
+    const bool xnnpackSupports = aScale >= 0x1.0p-10f && aScale < 0x1.0p+8f && bScale >= 0x1.0p-10f && bScale < 0x1.0p+8f;
+    if (mode == Requant::Tflite || !xnnpackSupports) {
         // tensorflow/lite/kernels/add.cc (int8): inputs scaled to a common 2 * max(scale) with a
         // 20-bit left shift, summed, then rescaled to the output.
         const int leftShift = 20;
@@ -37,7 +41,6 @@ void add(const int8_t* a, QParams aQ, const int8_t* b, QParams bQ, int8_t* out, 
         return;
     }
     // XNNPACK qs8 vadd: integer multipliers of ~21 bits, one rounding shift (round half up).
-    const float aScale = aQ.scale / outQ.scale, bScale = bQ.scale / outQ.scale;
     const float maxScale = std::max(std::fabs(aScale), std::fabs(bScale));
     const int32_t maxExp = int32_t(floatBits(maxScale) >> 23) - 127;
     const int shift = std::clamp(20 - maxExp, 1, 31);

@@ -18,6 +18,8 @@ struct ChannelRequant {
     Requant mode = Requant::Tflite;
 
     ChannelRequant(const StyleOp& op, QParams inQ, QParams outQ, int channels, Requant m) : mode(m) {
+        // XNNPACK rejects requantization scales >= 256; the delegate then leaves the op to TFLite's
+        // own kernel, and so do we.
         multiplier.resize(size_t(channels));
         shift.resize(size_t(channels));
         scale.resize(size_t(channels));
@@ -28,6 +30,7 @@ struct ChannelRequant {
                                &shift[size_t(c)]);
             // XNNPACK: input_scale * kernel_scale / output_scale in float
             scale[size_t(c)] = inQ.scale * ws / outQ.scale;
+            if (!(scale[size_t(c)] < 256.f)) mode = Requant::Tflite;
         }
         zeroPoint = outQ.zeroPoint;
         activationRange(op.relu6, outQ.scale, outQ.zeroPoint, &qmin, &qmax);
