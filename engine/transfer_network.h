@@ -51,6 +51,14 @@ struct TransferNetwork {
     std::vector<TransferLayer> layers;
     // Size rule: inputs are reflect-padded to a multiple of this, run, and cropped back.
     static constexpr int kSizeMultiple = 4;
+    // The side the network runs at for a frame side n (reflect padding on the right / bottom).
+    // Multiples of kSizeMultiple run as they are (so 384x384 matches TFLite exactly); other sides
+    // are extended to the next multiple plus one more kSizeMultiple, so that the model's own edge
+    // response (it spans the last cell of the quarter-resolution map) lands in the cropped-off
+    // margin instead of showing as a 1-3 pixel line at the right / bottom edge.
+    static constexpr int paddedSide(int n) {
+        return n % kSizeMultiple == 0 ? n : (n + kSizeMultiple - 1) / kSizeMultiple * kSizeMultiple + kSizeMultiple;
+    }
 };
 
 // Per-layer gamma/beta for one style vector, computed once when the style changes.

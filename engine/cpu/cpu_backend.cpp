@@ -9,11 +9,14 @@
 //                             cropped into the caller's image.
 // So pad, upsample, norm, residual add and activation never take passes of their own.
 //
-// Size rule: a WxH frame is reflect-padded (MIRROR_PAD REFLECT, right and bottom) up to multiples
-// of TransferNetwork::kSizeMultiple (4), run, and the output cropped back to WxH. With sides that
-// are multiples of 4 the two stride-2 convolutions and the two 2x upsamplings line up exactly, so
-// no size shows a border artefact. That padding is folded into the first layer's reflect padding
-// (one pass from the frame into the first padded buffer).
+// Size rule (TransferNetwork::paddedSide): a WxH frame is reflect-padded (MIRROR_PAD REFLECT,
+// right and bottom) to sides that are multiples of TransferNetwork::kSizeMultiple (4), run, and the
+// output cropped back to WxH. With multiples of 4 the two stride-2 convolutions and the two 2x
+// upsamplings line up exactly. Sides already a multiple of 4 run as they are (384x384 is exactly
+// what TFLite computes); other sides get one extra cell of 4, because the model's own response to
+// an edge covers the last 4-pixel cell of its quarter-resolution map: cropped at an arbitrary
+// phase it showed as a 1-3 pixel line on the right / bottom edge. That padding is folded into the
+// first layer's reflect padding (one pass from the frame into the first padded buffer).
 //
 // Lifecycle: create packs weights once; reshape() sizes every buffer; run() allocates nothing.
 #include <algorithm>
@@ -172,11 +175,11 @@ Status CpuBackend::setStyle(const StyleVector& style) {
 Status CpuBackend::reshape(int width, int height) {
     if (width == width_ && height == height_) return Status::ok();
     const int m = TransferNetwork::kSizeMultiple;
-    if (width < 8 || height < 8)
+    if (width < 8 || height < 8)  // reflect padding of up to 7 needs at least 8
         return Status::error("cpu backend: frame " + std::to_string(width) + "x" + std::to_string(height) +
                              " is too small (at least 8x8)");
-    width4_ = (width + m - 1) / m * m;
-    height4_ = (height + m - 1) / m * m;
+    width4_ = TransferNetwork::paddedSide(width);
+    height4_ = TransferNetwork::paddedSide(height);
     plan_.assign(layers_.size(), {});
     int h = height4_, w = width4_;
     std::vector<int> openStart;

@@ -31,9 +31,8 @@ Tensor runNetwork(const TransferNetwork& net, const StyleParams& params, const T
 }
 
 Tensor runNetworkAnySize(const TransferNetwork& net, const StyleParams& params, const Tensor& input) {
-    const int m = TransferNetwork::kSizeMultiple;
-    const int padH = (m - input.height % m) % m;
-    const int padW = (m - input.width % m) % m;
+    const int padH = TransferNetwork::paddedSide(input.height) - input.height;
+    const int padW = TransferNetwork::paddedSide(input.width) - input.width;
     Tensor padded = reflectPad(input, 0, padH, 0, padW);
     Tensor out = runNetwork(net, params, padded);
     Tensor cropped(input.height, input.width, out.channels);

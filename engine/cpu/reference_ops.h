@@ -44,8 +44,8 @@ Tensor runLayer(const TransferLayer& layer, const Tensor& in, const std::vector<
 // (values 0..1, 3 channels); returns the sigmoid output, same size.
 Tensor runNetwork(const TransferNetwork& net, const StyleParams& params, const Tensor& input);
 
-// The size rule for any size: reflect-pad right/bottom up to multiples of kSizeMultiple, run,
-// crop back to the input's size.
+// The size rule for any size: reflect-pad right/bottom to TransferNetwork::paddedSide, run, crop
+// back to the input's size.
 Tensor runNetworkAnySize(const TransferNetwork& net, const StyleParams& params, const Tensor& input);
 
 }  // namespace pastiche::cpu::ref
