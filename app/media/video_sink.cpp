@@ -64,6 +64,10 @@ public:
         enc->gop_size = std::max(1, int(std::lround(fps * 2)));  // a fragment every ~2 s
         enc->colorspace = AVCOL_SPC_SMPTE170M;                     // sws's default RGB->YUV matrix
         enc->color_range = AVCOL_RANGE_MPEG;
+        // No B-frames: with them the first packet's dts is negative, and fragmented MP4 (no edit
+        // list) then shifts every track by the reorder delay, moving the video off the input's
+        // timestamps. Costs some bitrate at equal quality; also lowers recording latency.
+        enc->max_b_frames = 0;
         if (out_->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
         av_opt_set(enc->priv_data, "preset", options_.preset.c_str(), 0);
         av_opt_set(enc->priv_data, "crf", std::to_string(options_.crf).c_str(), 0);

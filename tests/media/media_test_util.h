@@ -87,6 +87,13 @@ inline double audioSpanSeconds(const std::string& path) {
     return first < 0 ? -1 : lastEnd - first;
 }
 
+// Smallest packet pts (seconds) of one stream, from ffprobe.
+inline double firstPacketSeconds(const std::string& path, const std::string& stream) {
+    std::string out = runCommand("ffprobe -v error -select_streams " + stream +
+                                 " -show_entries packet=pts_time -of csv=p=0 '" + path + "' 2>/dev/null | sort -g | head -1");
+    return out.empty() ? -1 : std::atof(out.c_str());
+}
+
 inline std::string probeField(const std::string& path, const std::string& stream, const std::string& entry) {
     std::string out = runCommand("ffprobe -v error -select_streams " + stream + " -show_entries stream=" + entry +
                                  " -of csv=p=0 '" + path + "' 2>/dev/null");
