@@ -1,0 +1,118 @@
+// Fused [upsample] + reflect pad + conv + bias (+ activation or instance-norm partials): conv2d.comp.
+#include <algorithm>
+
+#include "engine/vulkan/ops.h"
+
+namespace pastiche::vk {
+
+void writeDescriptorSet(VkDevice device, VkDescriptorSet set, const std::vector<BufferRange>& buffers) {
+    std::vector<VkDescriptorBufferInfo> infos(buffers.size());
+    std::vector<VkWriteDescriptorSet> writes(buffers.size());
+    for (size_t i = 0; i < buffers.size(); ++i) {
+        infos[i] = {buffers[i].buffer, buffers[i].offset, buffers[i].range};
+        writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+        writes[i].dstSet = set;
+        writes[i].dstBinding = uint32_t(i);
+        writes[i].descriptorCount = 1;
+        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[i].pBufferInfo = &infos[i];
+    }
+    vkUpdateDescriptorSets(device, uint32_t(writes.size()), writes.data(), 0, nullptr);
+}
+
+void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX) {
+    const uint32_t x = std::min(groups, maxGroupCountX);
+    const uint32_t y = (groups + x - 1) / x;
+    vkCmdDispatch(cmd, x, y, 1);
+}
+
+Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer, bool fp16) {
+    Conv2dOp op;
+    op.kernelSize_ = layer.kernel;
+    op.stride_ = layer.stride;
+    op.pad_ = layer.pad;
+    op.inChannels_ = layer.inChannels;
+    op.outChannels_ = layer.outChannels;
+    op.upsample_ = layer.upsampleBefore;
+    op.stats_ = layer.hasNorm;
+    // Tile shape: 16 x 8 invocations; wide layers get more output channels per invocation, the
+    // full-resolution ones more pixels. Output channels with norm must fill whole groups.
+    op.ocb_ = layer.outChannels <= 4 ? 4 : (layer.outChannels % 16 == 0 && layer.inChannels >= 16 ? 16 : 8);
+    if (op.stats_ && layer.outChannels % int(op.ocb_) != 0) op.ocb_ = 4;
+    op.px_ = layer.stride == 1 ? 2 : 1;
+    const uint32_t K = uint32_t(layer.kernel), S = uint32_t(layer.stride);
+    const uint32_t tiw = (op.lx_ * op.px_ - 1) * S + K, tih = (op.ly_ - 1) * S + K;
+    const uint32_t redBytes = op.lx_ * op.ly_ / 4 * op.ocb_ * 4 + op.ocb_ * 4;
+    op.icc_ = 0;
+    for (uint32_t c = uint32_t(std::min(layer.inChannels, 16)); c >= 1; --c) {
+        if (uint32_t(layer.inChannels) % c) continue;
+        const uint32_t bytes = c * tih * tiw * 4 + c * K * K * op.ocb_ * 4 + redBytes;
+        if (bytes <= ctx.caps().maxSharedBytes) {
+            op.icc_ = c;
+            break;
+        }
+    }
+    if (!op.icc_) return Status::error("layer " + layer.name + ": conv tile does not fit in shared memory");
+    const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
+    std::vector<uint32_t> spec = {op.lx_, op.ly_, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
+                                  uint32_t(layer.outChannels), op.ocb_ / 4, op.icc_, op.px_,
+                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm)};
+    auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 5, spec);
+    if (!k) return k.status().withContext("layer " + layer.name);
+    op.kernel_ = std::move(k.value());
+    return op;
+}
+
+Conv2dShape Conv2dOp::shape(int inW, int inH) const {
+    Conv2dShape s;
+    s.inW = inW;
+    s.inH = inH;
+    const int eW = upsample_ ? inW * 2 : inW, eH = upsample_ ? inH * 2 : inH;
+    s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
+    s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
+    const int tw = int(lx_ * px_), th = int(ly_);
+    s.tilesX = (s.outW + tw - 1) / tw;
+    s.tilesY = (s.outH + th - 1) / th;
+    return s;
+}
+
+void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
+    const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCB = int(ocb_);
+    const int groups = (OC + OCB - 1) / OCB;
+    auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
+    align();
+    weightsAt = blob.size();
+    blob.resize(blob.size() + size_t(groups) * IC * K * K * OCB, 0.f);
+    float* w = blob.data() + weightsAt;
+    for (int g = 0; g < groups; ++g)
+        for (int ic = 0; ic < IC; ++ic)
+            for (int ky = 0; ky < K; ++ky)
+                for (int kx = 0; kx < K; ++kx)
+                    for (int o = 0; o < OCB; ++o) {
+                        const int oc = g * OCB + o;
+                        if (oc < OC)
+                            *w = layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic];
+                        ++w;
+                    }
+    align();
+    biasAt = blob.size();
+    blob.resize(blob.size() + size_t(groups) * OCB, 0.f);
+    for (int oc = 0; oc < OC; ++oc) blob[biasAt + size_t(oc)] = layer.bias[size_t(oc)];
+}
+
+Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
+                        VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const {
+    const auto stage = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+    tracker.read(in, stage, VK_ACCESS_SHADER_READ_BIT);
+    tracker.read(weights, stage, VK_ACCESS_SHADER_READ_BIT);
+    tracker.write(out, stage, VK_ACCESS_SHADER_WRITE_BIT);
+    if (stats_) tracker.write(partials, stage, VK_ACCESS_SHADER_WRITE_BIT);
+    tracker.flush(cmd);
+    const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
+    PASTICHE_RETURN_IF_ERROR(kernel_.bind(cmd, set, push));
+    const uint32_t groups = uint32_t((outChannels_ + int(ocb_) - 1) / int(ocb_));
+    vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), groups);
+    return Status::ok();
+}
+
+}  // namespace pastiche::vk

@@ -1,0 +1,110 @@
+// The network's ops on Vulkan, one file each (conv2d.cpp, instance_norm.cpp, frame_io.cpp). Each op
+// owns its pipelines (built once at backend creation) and records its dispatches, declaring every
+// buffer access to the BarrierTracker; the backend owns the buffers and descriptor sets.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/transfer_network.h"
+#include "engine/vulkan/vk_buffer.h"
+#include "engine/vulkan/vk_kernel.h"
+
+namespace pastiche::vk {
+
+struct BufferRange {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    VkDeviceSize offset = 0;
+    VkDeviceSize range = VK_WHOLE_SIZE;
+};
+
+// Points the set's bindings 0..n-1 at the given buffers.
+void writeDescriptorSet(VkDevice device, VkDescriptorSet set, const std::vector<BufferRange>& buffers);
+
+// Splits a dispatch of `groups` 1D workgroups into a 2D grid within the device limit.
+void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX);
+
+struct ConvPush {  // conv2d.comp's push_constant block
+    int32_t inW, inH, outW, outH;
+    int32_t tilesX, numTiles;
+};
+static_assert(sizeof(ConvPush) == 24, "ConvPush must match conv2d.comp");
+
+struct Conv2dShape {
+    int inW = 0, inH = 0, outW = 0, outH = 0, tilesX = 0, tilesY = 0;
+};
+
+class Conv2dOp {
+public:
+    // stats: write instance-norm partials instead of applying the activation.
+    static Result<Conv2dOp> create(const Context& ctx, const TransferLayer& layer, bool fp16);
+    Conv2dShape shape(int inW, int inH) const;
+    // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
+    void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
+    size_t partialCount(const Conv2dShape& s) const { return size_t(s.tilesX) * s.tilesY * size_t(outChannels_); }
+    // set bindings: in, out, weights, bias, partials.
+    Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
+                  VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const;
+    VkDescriptorSetLayout setLayout() const { return kernel_.setLayout(); }
+
+private:
+    Kernel kernel_;
+    int kernelSize_ = 3, stride_ = 1, pad_ = 1, outChannels_ = 0, inChannels_ = 0;
+    bool upsample_ = false, stats_ = false;
+    uint32_t lx_ = 16, ly_ = 8, px_ = 2, ocb_ = 8, icc_ = 8;
+};
+
+struct NormFinalizePush {  // norm_finalize.comp
+    int32_t numTiles, channels;
+    float epsilon;
+    int32_t pad0;
+};
+static_assert(sizeof(NormFinalizePush) == 16, "NormFinalizePush must match norm_finalize.comp");
+
+struct NormApplyPush {  // norm_apply.comp
+    int32_t plane, total;
+};
+static_assert(sizeof(NormApplyPush) == 8, "NormApplyPush must match norm_apply.comp");
+
+class InstanceNormOp {
+public:
+    static Result<InstanceNormOp> create(const Context& ctx, const TransferLayer& layer, bool fp16);
+    // finalize set: partials, gammaBeta, scaleShift. apply set: x, scaleShift, skip.
+    Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet finalizeSet,
+                  VkDescriptorSet applySet, int width, int height, int numTiles, VkBuffer partials,
+                  VkBuffer gammaBeta, VkBuffer scaleShift, VkBuffer x, VkBuffer skip) const;
+    VkDescriptorSetLayout finalizeLayout() const { return finalize_.setLayout(); }
+    VkDescriptorSetLayout applyLayout() const { return apply_.setLayout(); }
+
+private:
+    Kernel finalize_, apply_;
+    int channels_ = 0;
+    float epsilon_ = 1e-3f;
+    bool residual_ = false;
+    uint32_t maxGroupsX_ = 65535;
+};
+
+struct FramePush {  // upload.comp and download.comp
+    int32_t srcW, srcH, dstW, dstH;
+};
+static_assert(sizeof(FramePush) == 16, "FramePush must match upload.comp/download.comp");
+
+enum class FrameFormat : uint32_t { Rgb8 = 0, F32 = 1 };
+
+class FrameIoOp {
+public:
+    static Result<FrameIoOp> create(const Context& ctx, bool fp16);
+    // raw (packed frame, width x height) -> act (3 planes, padW x padH, reflect-padded).
+    Status recordUpload(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, FrameFormat f, int width,
+                        int height, int padW, int padH, VkBuffer raw, VkBuffer act) const;
+    // act (3 planes, padW x padH) -> raw (packed frame, cropped to width x height).
+    Status recordDownload(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, FrameFormat f,
+                          int width, int height, int padW, int padH, VkBuffer act, VkBuffer raw) const;
+    VkDescriptorSetLayout setLayout() const { return upload_[0].setLayout(); }
+
+private:
+    Kernel upload_[2], download_[2];
+    uint32_t maxGroupsX_ = 65535;
+};
+
+}  // namespace pastiche::vk

@@ -1,0 +1,324 @@
+#include "engine/vulkan/vk_context.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+namespace pastiche::vk {
+namespace {
+
+std::mutex gMessagesMutex;
+std::vector<std::string> gMessages;
+
+VKAPI_ATTR VkBool32 VKAPI_CALL onDebugMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                              VkDebugUtilsMessageTypeFlagsEXT,
+                                              const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+    if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+        std::lock_guard<std::mutex> lock(gMessagesMutex);
+        gMessages.emplace_back(data && data->pMessage ? data->pMessage : "(no message)");
+    }
+    return VK_FALSE;
+}
+
+int typeRank(VkPhysicalDeviceType t) {
+    switch (t) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
+        default: return 4;
+    }
+}
+
+const char* typeName(VkPhysicalDeviceType t) {
+    switch (t) {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete";
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated";
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual";
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu";
+        default: return "other";
+    }
+}
+
+bool layerAvailable(const char* name) {
+    uint32_t n = 0;
+    if (vkEnumerateInstanceLayerProperties(&n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkLayerProperties> layers(n);
+    if (vkEnumerateInstanceLayerProperties(&n, layers.data()) != VK_SUCCESS) return false;
+    for (const auto& l : layers)
+        if (std::strcmp(l.layerName, name) == 0) return true;
+    return false;
+}
+
+struct Instance {
+    VkInstance instance = VK_NULL_HANDLE;
+    VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+};
+
+VkDebugUtilsMessengerCreateInfoEXT messengerInfo() {
+    VkDebugUtilsMessengerCreateInfoEXT info{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+    info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+    info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+    info.pfnUserCallback = onDebugMessage;
+    return info;
+}
+
+Result<Instance> createInstance() {
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "pastiche";
+    app.pEngineName = "pastiche";
+    app.apiVersion = VK_API_VERSION_1_2;
+    VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    info.pApplicationInfo = &app;
+    const char* layer = "VK_LAYER_KHRONOS_validation";
+    const char* ext = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    VkDebugUtilsMessengerCreateInfoEXT dbg = messengerInfo();
+    const bool validate = validationRequested() && layerAvailable(layer);
+    if (validationRequested() && !validate) {
+        std::lock_guard<std::mutex> lock(gMessagesMutex);
+        gMessages.emplace_back("PASTICHE_VK_VALIDATION=1 but VK_LAYER_KHRONOS_validation is not installed");
+    }
+    if (validate) {
+        info.enabledLayerCount = 1;
+        info.ppEnabledLayerNames = &layer;
+        info.enabledExtensionCount = 1;
+        info.ppEnabledExtensionNames = &ext;
+        info.pNext = &dbg;
+    }
+    Instance out;
+    PASTICHE_VK(vkCreateInstance(&info, nullptr, &out.instance));
+    if (validate) {
+        auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+            vkGetInstanceProcAddr(out.instance, "vkCreateDebugUtilsMessengerEXT"));
+        if (create) create(out.instance, &dbg, nullptr, &out.messenger);
+    }
+    return out;
+}
+
+void destroyInstance(Instance& i) {
+    if (i.messenger) {
+        auto destroy = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
+            vkGetInstanceProcAddr(i.instance, "vkDestroyDebugUtilsMessengerEXT"));
+        if (destroy) destroy(i.instance, i.messenger, nullptr);
+    }
+    if (i.instance) vkDestroyInstance(i.instance, nullptr);
+    i = {};
+}
+
+struct Candidate {
+    VkPhysicalDevice physical;
+    DeviceInfo info;
+    VkPhysicalDeviceType type;
+};
+
+Result<std::vector<Candidate>> enumerate(VkInstance instance) {
+    uint32_t n = 0;
+    PASTICHE_VK(vkEnumeratePhysicalDevices(instance, &n, nullptr));
+    std::vector<VkPhysicalDevice> devices(n);
+    PASTICHE_VK(vkEnumeratePhysicalDevices(instance, &n, devices.data()));
+    std::vector<Candidate> out;
+    for (uint32_t i = 0; i < n; ++i) {
+        VkPhysicalDeviceProperties props;
+        vkGetPhysicalDeviceProperties(devices[i], &props);
+        if (props.apiVersion < VK_API_VERSION_1_2) continue;  // needs Vulkan 1.2 features
+        VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
+        VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+        props2.pNext = &driver;
+        vkGetPhysicalDeviceProperties2(devices[i], &props2);
+        VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+        VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+        f11.pNext = &f12;
+        VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        features.pNext = &f11;
+        vkGetPhysicalDeviceFeatures2(devices[i], &features);
+        VkPhysicalDeviceMemoryProperties mem;
+        vkGetPhysicalDeviceMemoryProperties(devices[i], &mem);
+        Candidate c{devices[i], {}, props.deviceType};
+        c.info.index = int(i);
+        c.info.name = props.deviceName;
+        c.info.type = typeName(props.deviceType);
+        c.info.driver = std::string(driver.driverName) + " " + driver.driverInfo;
+        for (uint32_t h = 0; h < mem.memoryHeapCount; ++h)
+            if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) c.info.memoryBytes += mem.memoryHeaps[h].size;
+        c.info.fp16 = f11.storageBuffer16BitAccess && f12.shaderFloat16;
+        out.push_back(c);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Candidate& a, const Candidate& b) { return typeRank(a.type) < typeRank(b.type); });
+    return out;
+}
+
+}  // namespace
+
+bool validationRequested() {
+    const char* v = std::getenv("PASTICHE_VK_VALIDATION");
+    return v && std::strcmp(v, "0") != 0 && *v;
+}
+
+std::vector<std::string> validationMessages() {
+    std::lock_guard<std::mutex> lock(gMessagesMutex);
+    return gMessages;
+}
+
+void clearValidationMessages() {
+    std::lock_guard<std::mutex> lock(gMessagesMutex);
+    gMessages.clear();
+}
+
+Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoftware) {
+    auto inst = createInstance();
+    if (!inst) return inst.status();
+    std::unique_ptr<Context> ctx(new Context());
+    ctx->instance_ = inst->instance;
+    ctx->messenger_ = inst->messenger;
+    auto candidates = enumerate(ctx->instance_);
+    if (!candidates) return candidates.status();
+    const Candidate* chosen = nullptr;
+    for (const Candidate& c : candidates.value()) {
+        if (deviceIndex >= 0 ? c.info.index == deviceIndex
+                             : (allowSoftware || c.type != VK_PHYSICAL_DEVICE_TYPE_CPU)) {
+            chosen = &c;
+            break;
+        }
+    }
+    if (!chosen) {
+        if (deviceIndex >= 0) return Status::error("no Vulkan 1.2 device with index " + std::to_string(deviceIndex));
+        return Status::error("no Vulkan 1.2 device found");
+    }
+    ctx->physical_ = chosen->physical;
+    ctx->info_ = chosen->info;
+
+    VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+    VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props2.pNext = &subgroup;
+    vkGetPhysicalDeviceProperties2(ctx->physical_, &props2);
+    const VkPhysicalDeviceLimits& limits = props2.properties.limits;
+    DeviceCaps& caps = ctx->caps_;
+    caps.fp16 = chosen->info.fp16;
+    caps.subgroupSize = subgroup.subgroupSize;
+    caps.subgroupArithmetic = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                              (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
+    caps.maxSharedBytes = limits.maxComputeSharedMemorySize;
+    caps.maxGroupCountX = limits.maxComputeWorkGroupCount[0];
+    caps.maxStorageRange = limits.maxStorageBufferRange;
+    caps.storageAlignment = std::max<VkDeviceSize>(limits.minStorageBufferOffsetAlignment, 16);
+    caps.timestampPeriodNs = limits.timestampPeriod;
+    vkGetPhysicalDeviceMemoryProperties(ctx->physical_, &ctx->memory_);
+
+    uint32_t nf = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx->physical_, &nf, nullptr);
+    std::vector<VkQueueFamilyProperties> families(nf);
+    vkGetPhysicalDeviceQueueFamilyProperties(ctx->physical_, &nf, families.data());
+    int compute = -1, transfer = -1;
+    for (uint32_t i = 0; i < nf; ++i) {
+        const VkQueueFlags f = families[i].queueFlags;
+        // Prefer a compute family without graphics (async compute), else any compute family.
+        if ((f & VK_QUEUE_COMPUTE_BIT) && (compute < 0 || !(f & VK_QUEUE_GRAPHICS_BIT))) {
+            if (compute < 0 || (families[uint32_t(compute)].queueFlags & VK_QUEUE_GRAPHICS_BIT)) compute = int(i);
+        }
+        if ((f & VK_QUEUE_TRANSFER_BIT) && !(f & (VK_QUEUE_COMPUTE_BIT | VK_QUEUE_GRAPHICS_BIT)) && transfer < 0)
+            transfer = int(i);
+    }
+    if (compute < 0) return Status::error(ctx->info_.name + " has no compute queue");
+    ctx->computeFamily_ = uint32_t(compute);
+    ctx->transferFamily_ = transfer >= 0 ? uint32_t(transfer) : uint32_t(compute);
+    caps.timestamps = families[uint32_t(compute)].timestampValidBits > 0;
+    if (!caps.subgroupArithmetic || caps.subgroupSize < 4)
+        return Status::error(ctx->info_.name + " lacks subgroup arithmetic in compute shaders");
+
+    float priority = 1.f;
+    VkDeviceQueueCreateInfo queues[2]{};
+    for (auto& q : queues) {
+        q.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
+        q.queueCount = 1;
+        q.pQueuePriorities = &priority;
+    }
+    queues[0].queueFamilyIndex = ctx->computeFamily_;
+    queues[1].queueFamilyIndex = ctx->transferFamily_;
+    VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    f11.pNext = &f12;
+    if (caps.fp16) {
+        f11.storageBuffer16BitAccess = VK_TRUE;
+        f12.shaderFloat16 = VK_TRUE;
+    }
+    VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    dci.pNext = &f11;
+    dci.queueCreateInfoCount = ctx->separateTransfer() ? 2 : 1;
+    dci.pQueueCreateInfos = queues;
+    PASTICHE_VK(vkCreateDevice(ctx->physical_, &dci, nullptr, &ctx->device_));
+    vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 0, &ctx->computeQueue_);
+    vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 0, &ctx->transferQueue_);
+
+    VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    VkCommandPool handle;
+    pool.queueFamilyIndex = ctx->computeFamily_;
+    PASTICHE_VK(vkCreateCommandPool(ctx->device_, &pool, nullptr, &handle));
+    ctx->computePool_ = CommandPoolHandle(ctx->device_, handle);
+    pool.queueFamilyIndex = ctx->transferFamily_;
+    PASTICHE_VK(vkCreateCommandPool(ctx->device_, &pool, nullptr, &handle));
+    ctx->transferPool_ = CommandPoolHandle(ctx->device_, handle);
+    VkPipelineCacheCreateInfo cache{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    VkPipelineCache cacheHandle;
+    PASTICHE_VK(vkCreatePipelineCache(ctx->device_, &cache, nullptr, &cacheHandle));
+    ctx->pipelineCache_ = PipelineCacheHandle(ctx->device_, cacheHandle);
+    return ctx;
+}
+
+Context::~Context() {
+    if (device_) vkDeviceWaitIdle(device_);
+    computePool_.reset();
+    transferPool_.reset();
+    pipelineCache_.reset();
+    if (device_) vkDestroyDevice(device_, nullptr);
+    Instance i{instance_, messenger_};
+    destroyInstance(i);
+}
+
+Status Context::submitAndWaitImpl(void (*thunk)(void*, VkCommandBuffer), void* user) const {
+    VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    ai.commandPool = computePool_;
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    VkCommandBuffer cmd;
+    PASTICHE_VK(vkAllocateCommandBuffers(device_, &ai, &cmd));
+    struct Free {
+        VkDevice d; VkCommandPool p; VkCommandBuffer c;
+        ~Free() { vkFreeCommandBuffers(d, p, 1, &c); }
+    } freeCmd{device_, computePool_, cmd};
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    PASTICHE_VK(vkBeginCommandBuffer(cmd, &bi));
+    thunk(user, cmd);
+    PASTICHE_VK(vkEndCommandBuffer(cmd));
+    VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence;
+    PASTICHE_VK(vkCreateFence(device_, &fi, nullptr, &fence));
+    FenceHandle fenceHandle(device_, fence);
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cmd;
+    PASTICHE_VK(vkQueueSubmit(computeQueue_, 1, &si, fence));
+    PASTICHE_VK(vkWaitForFences(device_, 1, &fence, VK_TRUE, 30ull * 1000 * 1000 * 1000));
+    return Status::ok();
+}
+
+}  // namespace pastiche::vk
+
+namespace pastiche {
+
+Result<std::vector<DeviceInfo>> listVulkanDevices() {
+    auto inst = vk::createInstance();
+    if (!inst) return inst.status();
+    auto candidates = vk::enumerate(inst->instance);
+    vk::destroyInstance(inst.value());
+    if (!candidates) return candidates.status();
+    std::vector<DeviceInfo> out;
+    for (const auto& c : candidates.value()) out.push_back(c.info);
+    return out;
+}
+
+}  // namespace pastiche

@@ -1,0 +1,83 @@
+// The Vulkan device object: instance (+ validation layer and a debug messenger that records
+// messages), the chosen physical device, the logical device with a compute queue and, where the
+// device has one, a separate transfer queue, plus the pools and caches everything else uses.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/vulkan/vk_util.h"
+
+namespace pastiche::vk {
+
+// Validation: enabled when PASTICHE_VK_VALIDATION=1 (the tests set it). Messages of severity
+// warning or error are recorded here so tests can assert there are none.
+std::vector<std::string> validationMessages();
+void clearValidationMessages();
+bool validationRequested();
+
+struct DeviceCaps {
+    bool fp16 = false;                 // storageBuffer16BitAccess + shaderFloat16
+    bool subgroupArithmetic = false;   // compute stage
+    uint32_t subgroupSize = 0;
+    uint32_t maxSharedBytes = 0;
+    uint32_t maxGroupCountX = 65535;
+    uint64_t maxStorageRange = 1u << 27;
+    VkDeviceSize storageAlignment = 256;
+    float timestampPeriodNs = 1.f;
+    bool timestamps = false;
+};
+
+class Context {
+public:
+    // deviceIndex -1: default order (discrete, integrated, virtual, cpu).
+    static Result<std::unique_ptr<Context>> create(int deviceIndex, bool allowSoftware);
+    ~Context();
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    VkDevice device() const { return device_; }
+    VkPhysicalDevice physical() const { return physical_; }
+    const DeviceInfo& info() const { return info_; }
+    const DeviceCaps& caps() const { return caps_; }
+    const VkPhysicalDeviceMemoryProperties& memory() const { return memory_; }
+    VkQueue computeQueue() const { return computeQueue_; }
+    VkQueue transferQueue() const { return transferQueue_; }
+    uint32_t computeFamily() const { return computeFamily_; }
+    uint32_t transferFamily() const { return transferFamily_; }
+    bool separateTransfer() const { return transferFamily_ != computeFamily_; }
+    VkCommandPool computePool() const { return computePool_; }
+    VkCommandPool transferPool() const { return transferPool_; }
+    VkPipelineCache pipelineCache() const { return pipelineCache_; }
+
+    // Records with `record` into a one-off command buffer on the compute queue and waits for it.
+    template <class F>
+    Status submitAndWait(F&& record) const;
+
+private:
+    Context() = default;
+    Status submitAndWaitImpl(void (*thunk)(void*, VkCommandBuffer), void* ctx) const;
+
+    VkInstance instance_ = VK_NULL_HANDLE;
+    VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+    VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+    VkDevice device_ = VK_NULL_HANDLE;
+    DeviceInfo info_;
+    DeviceCaps caps_;
+    VkPhysicalDeviceMemoryProperties memory_{};
+    uint32_t computeFamily_ = 0, transferFamily_ = 0;
+    VkQueue computeQueue_ = VK_NULL_HANDLE, transferQueue_ = VK_NULL_HANDLE;
+    CommandPoolHandle computePool_, transferPool_;
+    PipelineCacheHandle pipelineCache_;
+};
+
+template <class F>
+Status Context::submitAndWait(F&& record) const {
+    return submitAndWaitImpl([](void* c, VkCommandBuffer cmd) { (*static_cast<F*>(c))(cmd); }, &record);
+}
+
+}  // namespace pastiche::vk

@@ -1,0 +1,55 @@
+#include "engine/vulkan/vk_util.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace pastiche::vk {
+
+const char* resultName(VkResult r) {
+    switch (r) {
+#define PASTICHE_CASE(x) case x: return #x;
+        PASTICHE_CASE(VK_SUCCESS)
+        PASTICHE_CASE(VK_NOT_READY)
+        PASTICHE_CASE(VK_TIMEOUT)
+        PASTICHE_CASE(VK_EVENT_SET)
+        PASTICHE_CASE(VK_EVENT_RESET)
+        PASTICHE_CASE(VK_INCOMPLETE)
+        PASTICHE_CASE(VK_ERROR_OUT_OF_HOST_MEMORY)
+        PASTICHE_CASE(VK_ERROR_OUT_OF_DEVICE_MEMORY)
+        PASTICHE_CASE(VK_ERROR_INITIALIZATION_FAILED)
+        PASTICHE_CASE(VK_ERROR_DEVICE_LOST)
+        PASTICHE_CASE(VK_ERROR_MEMORY_MAP_FAILED)
+        PASTICHE_CASE(VK_ERROR_LAYER_NOT_PRESENT)
+        PASTICHE_CASE(VK_ERROR_EXTENSION_NOT_PRESENT)
+        PASTICHE_CASE(VK_ERROR_FEATURE_NOT_PRESENT)
+        PASTICHE_CASE(VK_ERROR_INCOMPATIBLE_DRIVER)
+        PASTICHE_CASE(VK_ERROR_TOO_MANY_OBJECTS)
+        PASTICHE_CASE(VK_ERROR_FORMAT_NOT_SUPPORTED)
+        PASTICHE_CASE(VK_ERROR_FRAGMENTED_POOL)
+        PASTICHE_CASE(VK_ERROR_UNKNOWN)
+        PASTICHE_CASE(VK_ERROR_OUT_OF_POOL_MEMORY)
+        PASTICHE_CASE(VK_ERROR_INVALID_EXTERNAL_HANDLE)
+        PASTICHE_CASE(VK_ERROR_FRAGMENTATION)
+        PASTICHE_CASE(VK_ERROR_INVALID_OPAQUE_CAPTURE_ADDRESS)
+        PASTICHE_CASE(VK_PIPELINE_COMPILE_REQUIRED)
+#undef PASTICHE_CASE
+        default: return "VK_RESULT_UNKNOWN";
+    }
+}
+
+Status callFailed(const char* call, VkResult r) {
+    return Status::error(std::string(call) + " failed: " + resultName(r) + " (" + std::to_string(int(r)) + ")");
+}
+
+Status checkCall(const char* exprText, VkResult r) {
+    const char* paren = std::strchr(exprText, '(');
+    std::string name = paren ? std::string(exprText, size_t(paren - exprText)) : std::string(exprText);
+    return callFailed(name.c_str(), r);
+}
+
+bool forcedFailure(const char* stage) {
+    const char* v = std::getenv("PASTICHE_VK_FAIL");
+    return v && std::strcmp(v, stage) == 0;
+}
+
+}  // namespace pastiche::vk

@@ -1,0 +1,597 @@
+// The Vulkan TransferBackend. Lifecycle: create (pipelines built, weights uploaded once) ->
+// reshape (per resolution: buffers, descriptor sets, and every command buffer recorded) -> run /
+// submit+collect (replay: copy the frame into a staging buffer, one vkQueueSubmit, wait, copy out).
+// Frames in flight: kSlots slots, each with its own staging and raw frame buffers, fence and
+// command buffers; with a separate transfer queue, upload and download copies of one frame overlap
+// the compute of another (semaphores between the queues).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "engine/backend.h"
+#include "engine/vulkan/ops.h"
+#include "engine/vulkan/vk_context.h"
+
+namespace pastiche {
+namespace {
+
+using namespace vk;
+
+constexpr int kSlots = 3;
+constexpr uint64_t kFenceTimeoutNs = 20ull * 1000 * 1000 * 1000;
+
+VkDeviceSize alignUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
+
+// Command buffers allocated from one of the context's pools, freed together.
+class CommandBuffers {
+public:
+    CommandBuffers() = default;
+    CommandBuffers(const CommandBuffers&) = delete;
+    CommandBuffers& operator=(const CommandBuffers&) = delete;
+    ~CommandBuffers() {
+        if (!cmds_.empty()) vkFreeCommandBuffers(device_, pool_, uint32_t(cmds_.size()), cmds_.data());
+    }
+    Result<VkCommandBuffer> allocate(VkDevice device, VkCommandPool pool) {
+        device_ = device;
+        pool_ = pool;
+        VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+        ai.commandPool = pool;
+        ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+        ai.commandBufferCount = 1;
+        VkCommandBuffer cmd;
+        PASTICHE_VK(vkAllocateCommandBuffers(device, &ai, &cmd));
+        cmds_.push_back(cmd);
+        return cmd;
+    }
+
+private:
+    VkDevice device_ = VK_NULL_HANDLE;
+    VkCommandPool pool_ = VK_NULL_HANDLE;
+    std::vector<VkCommandBuffer> cmds_;
+};
+
+struct Slot {
+    Buffer stagingIn, stagingOut, rawIn, rawOut;
+    FenceHandle fence;
+    SemaphoreHandle uploaded, computed;
+    QueryPoolHandle queries;
+    VkDescriptorSet uploadSet = VK_NULL_HANDLE, downloadSet = VK_NULL_HANDLE;
+    VkCommandBuffer upload[2]{}, download[2]{}, compute[2][2]{};  // [in], [out], [in][out]
+    bool pending = false;
+    FrameFormat in = FrameFormat::Rgb8, out = FrameFormat::Rgb8;
+};
+
+// Everything that depends on the resolution. Destroyed only when the device is idle.
+struct Plan {
+    int width = 0, height = 0, padW = 0, padH = 0;
+    std::vector<Conv2dShape> shapes;
+    Buffer input, partials;
+    std::vector<Buffer> acts, scaleShift;
+    DescriptorPoolHandle pool;
+    std::vector<VkDescriptorSet> convSets, finalizeSets, applySets;
+    CommandBuffers computeCmds, transferCmds;
+    Slot slots[kSlots];
+};
+
+struct LayerOps {
+    Conv2dOp conv;
+    std::optional<InstanceNormOp> norm;
+    size_t weightsAt = 0, biasAt = 0, styleAt = 0;  // floats into the weight blob / style buffer
+};
+
+class VulkanBackend final : public TransferBackend {
+public:
+    static Result<std::unique_ptr<TransferBackend>> create(const TransferNetwork& net, const BackendOptions& options);
+    ~VulkanBackend() override {
+        if (ctx_) vkDeviceWaitIdle(ctx_->device());
+    }
+
+    BackendKind kind() const override { return BackendKind::Vulkan; }
+    std::string name() const override { return "vulkan"; }
+    DeviceInfo device() const override { return ctx_->info(); }
+    Precision precision() const override { return fp16_ ? Precision::Fp16 : Precision::Fp32; }
+    bool supports(const TransferNetwork& net) const override { return checkSupported(net).isOk(); }
+    Status reshape(int width, int height) override;
+    Status setStyle(const StyleVector& style) override;
+    Status run(const ConstImageView& input, const ImageView& output) override;
+    int framesInFlight() const override { return kSlots; }
+    Status submit(const ConstImageView& input, int slot) override;
+    Status collect(int slot, const ImageView& output) override;
+    std::vector<LayerTiming> lastProfile() const override { return profile_; }
+
+    static Status checkSupported(const TransferNetwork& net);
+
+private:
+    Status submitFrame(const ConstImageView& input, int slot, FrameFormat out);
+    Status waitSlot(Slot& s);
+    Status recordPlan(Plan& p);
+    Status recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out, bool withCopies);
+    void readProfile(Slot& s);
+
+    TransferNetwork net_;
+    std::unique_ptr<Context> ctx_;
+    bool fp16_ = false, profiling_ = false;
+    std::vector<LayerOps> layers_;
+    std::optional<FrameIoOp> frameIo_;
+    Buffer weights_, style_;
+    std::unique_ptr<Plan> plan_;
+    FrameFormat preferredOut_ = FrameFormat::Rgb8;
+    std::vector<LayerTiming> profile_;
+};
+
+Status VulkanBackend::checkSupported(const TransferNetwork& net) {
+    if (net.layers.empty()) return Status::error("empty network");
+    if (net.layers.front().inChannels != 3 || net.layers.back().outChannels != 3)
+        return Status::error("the network must map 3 channels to 3 channels");
+    int prevOut = 3, blockStart = -1;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const TransferLayer& l = net.layers[i];
+        const std::string where = "layer " + l.name + ": ";
+        if (l.inChannels != prevOut) return Status::error(where + "input channels do not match the previous layer");
+        if (l.kernel < 1 || l.kernel > 9 || l.stride < 1 || l.stride > 2 || l.pad < 0 || l.pad > 4)
+            return Status::error(where + "unsupported kernel/stride/pad");
+        if (l.inChannels > 64 || l.outChannels > 64) return Status::error(where + "more than 64 channels");
+        if (l.weights.size() != size_t(l.outChannels) * l.kernel * l.kernel * l.inChannels ||
+            l.bias.size() != size_t(l.outChannels))
+            return Status::error(where + "weight sizes do not match the shape");
+        if (l.hasNorm && (l.norm.gammaBias.size() != size_t(l.outChannels) ||
+                          l.norm.gammaWeights.size() != size_t(l.outChannels) * kStyleVectorSize))
+            return Status::error(where + "norm weight sizes do not match");
+        if (l.residual == ResidualRole::BlockStart) blockStart = int(i);
+        if (l.residual == ResidualRole::BlockEnd) {
+            if (blockStart < 0 || !l.hasNorm) return Status::error(where + "residual end without a start or norm");
+            if (net.layers[size_t(blockStart)].inChannels != l.outChannels)
+                return Status::error(where + "residual channels differ");
+            blockStart = -1;
+        }
+        prevOut = l.outChannels;
+    }
+    return Status::ok();
+}
+
+Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNetwork& net,
+                                                               const BackendOptions& options) {
+    if (forcedFailure("create")) return Status::error("Vulkan backend: forced failure at create (PASTICHE_VK_FAIL)");
+    PASTICHE_RETURN_IF_ERROR(checkSupported(net).withContext("Vulkan backend cannot run " + net.sourcePath));
+    auto ctx = Context::create(options.deviceIndex, options.allowSoftwareVulkan);
+    if (!ctx) return ctx.status();
+    std::unique_ptr<VulkanBackend> b(new VulkanBackend());
+    b->net_ = net;
+    b->ctx_ = std::move(ctx.value());
+    const Context& c = *b->ctx_;
+    const char* forceFp32 = std::getenv("PASTICHE_VK_FP32");
+    const bool fp32Forced = forceFp32 && std::strcmp(forceFp32, "1") == 0;
+    if (options.precision == Precision::Fp16 && !c.caps().fp16)
+        return Status::error(c.info().name + " lacks 16-bit storage / shaderFloat16 for fp16");
+    b->fp16_ = c.caps().fp16 && !fp32Forced && options.precision != Precision::Fp32;
+    b->profiling_ = options.profile && c.caps().timestamps;
+
+    auto io = FrameIoOp::create(c, b->fp16_);
+    if (!io) return io.status();
+    b->frameIo_ = std::move(io.value());
+    std::vector<float> blob;
+    size_t styleFloats = 0;
+    for (const TransferLayer& l : net.layers) {
+        auto conv = Conv2dOp::create(c, l, b->fp16_);
+        if (!conv) return conv.status();
+        LayerOps ops{std::move(conv.value()), std::nullopt};
+        ops.conv.pack(l, blob, ops.weightsAt, ops.biasAt);
+        if (l.hasNorm) {
+            auto norm = InstanceNormOp::create(c, l, b->fp16_);
+            if (!norm) return norm.status();
+            ops.norm = std::move(norm.value());
+            styleFloats = (styleFloats + 63) / 64 * 64;
+            ops.styleAt = styleFloats;
+            styleFloats += size_t(l.outChannels) * 2;
+        }
+        b->layers_.push_back(std::move(ops));
+    }
+
+    // Weights: once, through a staging buffer into device-local memory.
+    const VkDeviceSize bytes = blob.size() * sizeof(float);
+    auto staging = Buffer::create(c, bytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, MemoryKind::HostUpload, "weight staging");
+    if (!staging) return staging.status();
+    std::memcpy(staging->mapped(), blob.data(), bytes);
+    auto weights = Buffer::create(c, bytes, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                  MemoryKind::DeviceLocal, "weights");
+    if (!weights) return weights.status();
+    b->weights_ = std::move(weights.value());
+    const VkBuffer src = staging->get(), dst = b->weights_.get();
+    PASTICHE_RETURN_IF_ERROR(c.submitAndWait([&](VkCommandBuffer cmd) {
+        VkBufferCopy region{0, 0, bytes};
+        vkCmdCopyBuffer(cmd, src, dst, 1, &region);
+    }));
+    auto style = Buffer::create(c, std::max<size_t>(styleFloats, 64) * sizeof(float),
+                                VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryKind::HostShared, "style parameters");
+    if (!style) return style.status();
+    b->style_ = std::move(style.value());
+    PASTICHE_RETURN_IF_ERROR(b->setStyle(StyleVector{}));
+    return std::unique_ptr<TransferBackend>(std::move(b));
+}
+
+Status VulkanBackend::setStyle(const StyleVector& style) {
+    if (plan_)
+        for (Slot& s : plan_->slots) PASTICHE_RETURN_IF_ERROR(waitSlot(s));
+    const StyleParams params = computeStyleParams(net_, style);
+    auto* dst = static_cast<float*>(style_.mapped());
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        if (!layers_[l].norm) continue;
+        const size_t c = params.gamma[l].size();
+        std::memcpy(dst + layers_[l].styleAt, params.gamma[l].data(), c * sizeof(float));
+        std::memcpy(dst + layers_[l].styleAt + c, params.beta[l].data(), c * sizeof(float));
+    }
+    return Status::ok();
+}
+
+Status VulkanBackend::reshape(int width, int height) {
+    if (forcedFailure("reshape")) return Status::error("Vulkan backend: forced failure at reshape (PASTICHE_VK_FAIL)");
+    if (plan_ && plan_->width == width && plan_->height == height) return Status::ok();
+    if (width < 8 || height < 8) return Status::error("Vulkan backend: frames must be at least 8x8");
+    if (ctx_) PASTICHE_VK(vkDeviceWaitIdle(ctx_->device()));
+    plan_.reset();
+    auto p = std::make_unique<Plan>();
+    p->width = width;
+    p->height = height;
+    p->padW = TransferNetwork::paddedSide(width);  // the size rule shared with the CPU backend
+    p->padH = TransferNetwork::paddedSide(height);
+    const Context& c = *ctx_;
+    const VkDeviceSize elem = fp16_ ? 2 : 4;
+    const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    auto make = [&](Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
+                    const std::string& what) -> Status {
+        if ((usage & storage) && size > c.caps().maxStorageRange)
+            return Status::error(what + ": " + std::to_string(size >> 20) + " MiB exceeds the device's storage range");
+        auto b = Buffer::create(c, std::max<VkDeviceSize>(size, 16), usage, kind, what.c_str());
+        if (!b) return b.status();
+        out = std::move(b.value());
+        return Status::ok();
+    };
+    const std::string at = " at " + std::to_string(width) + "x" + std::to_string(height);
+    PASTICHE_RETURN_IF_ERROR(make(p->input, VkDeviceSize(p->padW) * p->padH * 3 * elem, storage,
+                                  MemoryKind::DeviceLocal, "input activations" + at));
+    int w = p->padW, h = p->padH;
+    size_t maxPartials = 1;
+    p->acts.resize(layers_.size());
+    p->scaleShift.resize(layers_.size());
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        Conv2dShape s = layers_[l].conv.shape(w, h);
+        if (s.outW < 2 || s.outH < 2) return Status::error("Vulkan backend: frame too small for the network");
+        p->shapes.push_back(s);
+        const TransferLayer& layer = net_.layers[l];
+        PASTICHE_RETURN_IF_ERROR(make(p->acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem, storage,
+                                      MemoryKind::DeviceLocal, "activations of " + layer.name + at));
+        if (layer.hasNorm) {
+            maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(s));
+            PASTICHE_RETURN_IF_ERROR(make(p->scaleShift[l], VkDeviceSize(layer.outChannels) * 8, storage,
+                                          MemoryKind::DeviceLocal, "norm scale of " + layer.name));
+        }
+        w = s.outW;
+        h = s.outH;
+    }
+    if (w != p->padW || h != p->padH) return Status::error("Vulkan backend: the network does not preserve the size");
+    PASTICHE_RETURN_IF_ERROR(make(p->partials, maxPartials * 16, storage, MemoryKind::DeviceLocal, "norm partials"));
+
+    const VkDeviceSize frameBytes = alignUp(VkDeviceSize(width) * height * 12, 4);  // room for float frames
+    const VkDevice dev = c.device();
+    for (Slot& s : p->slots) {
+        PASTICHE_RETURN_IF_ERROR(make(s.stagingIn, frameBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, MemoryKind::HostUpload,
+                                      "upload staging" + at));
+        PASTICHE_RETURN_IF_ERROR(make(s.stagingOut, frameBytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                      MemoryKind::HostReadback, "download staging" + at));
+        PASTICHE_RETURN_IF_ERROR(make(s.rawIn, frameBytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                      MemoryKind::DeviceLocal, "input frame" + at));
+        PASTICHE_RETURN_IF_ERROR(make(s.rawOut, frameBytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                      MemoryKind::DeviceLocal, "output frame" + at));
+        VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+        VkFence fence;
+        PASTICHE_VK(vkCreateFence(dev, &fi, nullptr, &fence));
+        s.fence = FenceHandle(dev, fence);
+        VkSemaphoreCreateInfo si{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+        VkSemaphore sem;
+        PASTICHE_VK(vkCreateSemaphore(dev, &si, nullptr, &sem));
+        s.uploaded = SemaphoreHandle(dev, sem);
+        PASTICHE_VK(vkCreateSemaphore(dev, &si, nullptr, &sem));
+        s.computed = SemaphoreHandle(dev, sem);
+        if (profiling_) {
+            VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+            qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+            qi.queryCount = uint32_t(layers_.size() + 3);
+            VkQueryPool qp;
+            PASTICHE_VK(vkCreateQueryPool(dev, &qi, nullptr, &qp));
+            s.queries = QueryPoolHandle(dev, qp);
+        }
+    }
+
+    // Descriptor sets: per layer conv (5), finalize (3), apply (3); per slot upload and download (2).
+    uint32_t sets = 0, descriptors = 0;
+    for (const auto& l : layers_) {
+        sets += l.norm ? 3 : 1;
+        descriptors += l.norm ? 11 : 5;
+    }
+    sets += 2 * kSlots;
+    descriptors += 4 * kSlots;
+    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
+    VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    pi.maxSets = sets;
+    pi.poolSizeCount = 1;
+    pi.pPoolSizes = &size;
+    VkDescriptorPool pool;
+    PASTICHE_VK(vkCreateDescriptorPool(dev, &pi, nullptr, &pool));
+    p->pool = DescriptorPoolHandle(dev, pool);
+    auto allocSet = [&](VkDescriptorSetLayout layout, VkDescriptorSet& set) -> Status {
+        VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+        ai.descriptorPool = pool;
+        ai.descriptorSetCount = 1;
+        ai.pSetLayouts = &layout;
+        PASTICHE_VK(vkAllocateDescriptorSets(dev, &ai, &set));
+        return Status::ok();
+    };
+    p->convSets.resize(layers_.size());
+    p->finalizeSets.resize(layers_.size());
+    p->applySets.resize(layers_.size());
+    int blockStart = -1;
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const TransferLayer& layer = net_.layers[l];
+        const LayerOps& ops = layers_[l];
+        const VkBuffer in = l == 0 ? p->input.get() : p->acts[l - 1].get();
+        PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(), p->convSets[l]));
+        writeDescriptorSet(dev, p->convSets[l],
+                           {{in}, {p->acts[l].get()}, {weights_.get(), ops.weightsAt * 4,
+                            (ops.biasAt - ops.weightsAt) * 4}, {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
+                            {p->partials.get()}});
+        if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
+        if (ops.norm) {
+            PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), p->finalizeSets[l]));
+            writeDescriptorSet(dev, p->finalizeSets[l],
+                               {{p->partials.get()},
+                                {style_.get(), ops.styleAt * 4, VkDeviceSize(layer.outChannels) * 8},
+                                {p->scaleShift[l].get()}});
+            PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->applyLayout(), p->applySets[l]));
+            VkBuffer skip = p->acts[l].get();  // unused unless this ends a residual block
+            if (layer.residual == ResidualRole::BlockEnd)
+                skip = blockStart == 0 ? p->input.get() : p->acts[size_t(blockStart) - 1].get();
+            writeDescriptorSet(dev, p->applySets[l], {{p->acts[l].get()}, {p->scaleShift[l].get()}, {skip}});
+        }
+    }
+    for (Slot& s : p->slots) {
+        PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), s.uploadSet));
+        writeDescriptorSet(dev, s.uploadSet, {{s.rawIn.get()}, {p->input.get()}});
+        PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), s.downloadSet));
+        writeDescriptorSet(dev, s.downloadSet, {{p->acts.back().get()}, {s.rawOut.get()}});
+    }
+    PASTICHE_RETURN_IF_ERROR(recordPlan(*p));
+    plan_ = std::move(p);
+    return Status::ok();
+}
+
+VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f) {
+    return alignUp(VkDeviceSize(p.width) * p.height * (f == FrameFormat::F32 ? 12 : 3), 4);
+}
+
+void recordCopy(VkCommandBuffer cmd, BarrierTracker& tracker, VkBuffer src, VkBuffer dst, VkDeviceSize bytes,
+                bool hostReadsDst) {
+    tracker.read(src, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+    tracker.write(dst, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+    tracker.flush(cmd);
+    VkBufferCopy region{0, 0, bytes};
+    vkCmdCopyBuffer(cmd, src, dst, 1, &region);
+    if (hostReadsDst) {
+        tracker.read(dst, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+        tracker.flush(cmd);
+    }
+}
+
+Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out,
+                                    bool withCopies) {
+    BarrierTracker tracker;
+    tracker.begin();
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    PASTICHE_VK(vkBeginCommandBuffer(cmd, &bi));
+    uint32_t q = 0;
+    auto stamp = [&] {
+        if (profiling_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, q++);
+    };
+    if (profiling_) vkCmdResetQueryPool(cmd, s.queries, 0, uint32_t(layers_.size() + 3));
+    if (withCopies) recordCopy(cmd, tracker, s.stagingIn.get(), s.rawIn.get(), frameBytesOf(p, in), false);
+    stamp();
+    PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, s.uploadSet, in, p.width, p.height, p.padW, p.padH,
+                                                    s.rawIn.get(), p.input.get()));
+    stamp();
+    int blockStart = -1;
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const LayerOps& ops = layers_[l];
+        const TransferLayer& layer = net_.layers[l];
+        const VkBuffer inBuf = l == 0 ? p.input.get() : p.acts[l - 1].get();
+        const Conv2dShape& sh = p.shapes[l];
+        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, p.convSets[l], sh, inBuf, p.acts[l].get(),
+                                                 weights_.get(), p.partials.get()));
+        if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
+        if (ops.norm) {
+            VkBuffer skip = p.acts[l].get();
+            if (layer.residual == ResidualRole::BlockEnd)
+                skip = blockStart == 0 ? p.input.get() : p.acts[size_t(blockStart) - 1].get();
+            PASTICHE_RETURN_IF_ERROR(ops.norm->record(cmd, tracker, p.finalizeSets[l], p.applySets[l], sh.outW,
+                                                      sh.outH, sh.tilesX * sh.tilesY, p.partials.get(), style_.get(),
+                                                      p.scaleShift[l].get(), p.acts[l].get(), skip));
+        }
+        stamp();
+    }
+    PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, s.downloadSet, out, p.width, p.height, p.padW,
+                                                      p.padH, p.acts.back().get(), s.rawOut.get()));
+    stamp();
+    if (withCopies) recordCopy(cmd, tracker, s.rawOut.get(), s.stagingOut.get(), frameBytesOf(p, out), true);
+    PASTICHE_VK(vkEndCommandBuffer(cmd));
+    return Status::ok();
+}
+
+Status VulkanBackend::recordPlan(Plan& p) {
+    const Context& c = *ctx_;
+    const bool split = c.separateTransfer();
+    for (Slot& s : p.slots) {
+        for (int in = 0; in < 2; ++in)
+            for (int out = 0; out < 2; ++out) {
+                auto cmd = p.computeCmds.allocate(c.device(), c.computePool());
+                if (!cmd) return cmd.status();
+                s.compute[in][out] = cmd.value();
+                PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, cmd.value(), FrameFormat(in), FrameFormat(out), !split));
+            }
+        if (!split) continue;
+        for (int f = 0; f < 2; ++f) {
+            for (int dir = 0; dir < 2; ++dir) {
+                auto cmd = p.transferCmds.allocate(c.device(), c.transferPool());
+                if (!cmd) return cmd.status();
+                BarrierTracker tracker;
+                tracker.begin();
+                VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+                PASTICHE_VK(vkBeginCommandBuffer(cmd.value(), &bi));
+                if (dir == 0) {
+                    recordCopy(cmd.value(), tracker, s.stagingIn.get(), s.rawIn.get(), frameBytesOf(p, FrameFormat(f)),
+                               false);
+                    s.upload[f] = cmd.value();
+                } else {
+                    recordCopy(cmd.value(), tracker, s.rawOut.get(), s.stagingOut.get(),
+                               frameBytesOf(p, FrameFormat(f)), true);
+                    s.download[f] = cmd.value();
+                }
+                PASTICHE_VK(vkEndCommandBuffer(cmd.value()));
+            }
+        }
+    }
+    return Status::ok();
+}
+
+Status VulkanBackend::waitSlot(Slot& s) {
+    if (!s.pending) return Status::ok();
+    VkFence fence = s.fence;
+    PASTICHE_VK(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, kFenceTimeoutNs));
+    s.pending = false;
+    if (profiling_) readProfile(s);
+    return Status::ok();
+}
+
+void VulkanBackend::readProfile(Slot& s) {
+    const uint32_t n = uint32_t(layers_.size() + 3);
+    std::vector<uint64_t> t(n);
+    if (vkGetQueryPoolResults(ctx_->device(), s.queries, 0, n, n * 8, t.data(), 8, VK_QUERY_RESULT_64_BIT) !=
+        VK_SUCCESS)
+        return;
+    const double toMs = ctx_->caps().timestampPeriodNs * 1e-6;
+    profile_.clear();
+    profile_.push_back({"upload (rgb -> planar)", double(t[1] - t[0]) * toMs});
+    for (size_t l = 0; l < layers_.size(); ++l) profile_.push_back({net_.layers[l].name, double(t[l + 2] - t[l + 1]) * toMs});
+    profile_.push_back({"download (planar -> rgb)", double(t[n - 1] - t[n - 2]) * toMs});
+}
+
+Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, FrameFormat out) {
+    if (forcedFailure("run")) return Status::error("Vulkan backend: forced failure at run (PASTICHE_VK_FAIL)");
+    if (!plan_) return Status::error("Vulkan backend: reshape() before run()");
+    Plan& p = *plan_;
+    if (slotIndex < 0 || slotIndex >= kSlots) return Status::error("submit: slot " + std::to_string(slotIndex) + " out of range");
+    if (input.width != p.width || input.height != p.height)
+        return Status::error("Vulkan backend: frame size differs from the reshape() size");
+    if (!input.data) return Status::error("Vulkan backend: no input pixels");
+    Slot& s = p.slots[slotIndex];
+    PASTICHE_RETURN_IF_ERROR(waitSlot(s));
+    const FrameFormat in = input.format == PixelFormat::RgbF32 ? FrameFormat::F32 : FrameFormat::Rgb8;
+    const size_t row = size_t(p.width) * bytesPerPixel(input.format);
+    auto* dst = static_cast<uint8_t*>(s.stagingIn.mapped());
+    const auto* src = static_cast<const uint8_t*>(input.data);
+    if (input.stride() == row) {
+        std::memcpy(dst, src, row * size_t(p.height));
+    } else {
+        for (int y = 0; y < p.height; ++y) std::memcpy(dst + row * size_t(y), src + input.stride() * size_t(y), row);
+    }
+    VkFence fence = s.fence;
+    PASTICHE_VK(vkResetFences(ctx_->device(), 1, &fence));
+    const VkCommandBuffer compute = s.compute[int(in)][int(out)];
+    if (!ctx_->separateTransfer()) {
+        VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        si.commandBufferCount = 1;
+        si.pCommandBuffers = &compute;
+        PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &si, fence));
+    } else {
+        const VkSemaphore uploaded = s.uploaded, computed = s.computed;
+        VkSubmitInfo up{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        up.commandBufferCount = 1;
+        up.pCommandBuffers = &s.upload[int(in)];
+        up.signalSemaphoreCount = 1;
+        up.pSignalSemaphores = &uploaded;
+        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &up, VK_NULL_HANDLE));
+        const VkPipelineStageFlags computeStage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+        VkSubmitInfo comp{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        comp.waitSemaphoreCount = 1;
+        comp.pWaitSemaphores = &uploaded;
+        comp.pWaitDstStageMask = &computeStage;
+        comp.commandBufferCount = 1;
+        comp.pCommandBuffers = &compute;
+        comp.signalSemaphoreCount = 1;
+        comp.pSignalSemaphores = &computed;
+        PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp, VK_NULL_HANDLE));
+        const VkPipelineStageFlags copyStage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+        VkSubmitInfo down{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        down.waitSemaphoreCount = 1;
+        down.pWaitSemaphores = &computed;
+        down.pWaitDstStageMask = &copyStage;
+        down.commandBufferCount = 1;
+        down.pCommandBuffers = &s.download[int(out)];
+        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &down, fence));
+    }
+    s.pending = true;
+    s.in = in;
+    s.out = out;
+    return Status::ok();
+}
+
+Status VulkanBackend::submit(const ConstImageView& input, int slot) { return submitFrame(input, slot, preferredOut_); }
+
+Status VulkanBackend::collect(int slotIndex, const ImageView& output) {
+    if (!plan_) return Status::error("collect: nothing submitted");
+    if (slotIndex < 0 || slotIndex >= kSlots) return Status::error("collect: slot " + std::to_string(slotIndex) + " out of range");
+    Plan& p = *plan_;
+    Slot& s = p.slots[slotIndex];
+    if (!s.pending) return Status::error("collect: nothing submitted in slot " + std::to_string(slotIndex));
+    if (output.width != p.width || output.height != p.height)
+        return Status::error("collect: output size differs from the submitted frame");
+    PASTICHE_RETURN_IF_ERROR(waitSlot(s));
+    const FrameFormat want = output.format == PixelFormat::RgbF32 ? FrameFormat::F32 : FrameFormat::Rgb8;
+    preferredOut_ = want;
+    if (s.out == FrameFormat::Rgb8 && want == FrameFormat::F32) {
+        // Produced bytes but floats are wanted: run this slot again from its staged input.
+        const ConstImageView staged{s.stagingIn.mapped(), p.width, p.height,
+                                    s.in == FrameFormat::F32 ? PixelFormat::RgbF32 : PixelFormat::Rgb8, 0};
+        PASTICHE_RETURN_IF_ERROR(submitFrame(staged, slotIndex, FrameFormat::F32));
+        PASTICHE_RETURN_IF_ERROR(waitSlot(s));
+    }
+    const auto* src = static_cast<const uint8_t*>(s.stagingOut.mapped());
+    for (int y = 0; y < p.height; ++y) {
+        auto* row = static_cast<uint8_t*>(output.data) + size_t(y) * output.stride();
+        if (s.out == FrameFormat::F32 && want == FrameFormat::Rgb8) {
+            const auto* f = reinterpret_cast<const float*>(src) + size_t(y) * p.width * 3;
+            for (int i = 0; i < p.width * 3; ++i) {
+                const float v = f[i] * 255.f + 0.5f;
+                row[i] = static_cast<uint8_t>(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
+            }
+        } else {
+            const size_t bytes = size_t(p.width) * (want == FrameFormat::F32 ? 12 : 3);
+            std::memcpy(row, src + bytes * size_t(y), bytes);
+        }
+    }
+    return Status::ok();
+}
+
+Status VulkanBackend::run(const ConstImageView& input, const ImageView& output) {
+    const FrameFormat out = output.format == PixelFormat::RgbF32 ? FrameFormat::F32 : FrameFormat::Rgb8;
+    PASTICHE_RETURN_IF_ERROR(submitFrame(input, 0, out));
+    return collect(0, output);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TransferBackend>> createVulkanBackend(const TransferNetwork& net, const BackendOptions& options) {
+    return VulkanBackend::create(net, options);
+}
+
+}  // namespace pastiche
