@@ -116,6 +116,41 @@ TEST(TfliteReader, TransferNetworkStructure) {
     }
 }
 
+// The reader finds weights by following the graph; cross-check against the tensors that carry the
+// layer's name in the file (conv weights, gamma = StyleNorm/Conv_1, beta = StyleNorm/Conv).
+TEST(TfliteReader, TransferWeightsMatchTheNamedTensors) {
+    REQUIRE_MODEL(path, kTransfer);
+    auto net = loadTransferNetwork(path);
+    ASSERT_TRUE(net.isOk()) << net.status().message();
+    const std::vector<uint8_t> bytes = readBytes(path);
+    auto m = tflite::parseModel(bytes.data(), bytes.size(), kTransfer);
+    ASSERT_TRUE(m.isOk()) << m.status().message();
+    auto named = [&](const std::string& name) -> std::vector<float> {
+        for (size_t i = 0; i < m->tensors.size(); ++i)
+            if (m->tensors[i].name == name) {
+                auto v = tflite::constFloats(m.value(), int(i));
+                return v.isOk() ? v.value() : std::vector<float>{};
+            }
+        return {};
+    };
+    int checked = 0;
+    for (const TransferLayer& l : net->layers) {
+        SCOPED_TRACE(l.name);
+        const bool expand = l.name.find("/expand/") != std::string::npos;
+        const std::string scope = l.name + (expand ? "/conv" : "");
+        const std::vector<float> w = named(scope + "/weights");
+        ASSERT_FALSE(w.empty());
+        EXPECT_EQ(l.weights, w);
+        if (!l.hasNorm) continue;
+        EXPECT_EQ(l.norm.gammaWeights, named("style_params/" + scope + "/StyleNorm/Conv_1/weights"));
+        EXPECT_EQ(l.norm.gammaBias, named("style_params/" + scope + "/StyleNorm/Conv_1/Conv2D_bias"));
+        EXPECT_EQ(l.norm.betaWeights, named("style_params/" + scope + "/StyleNorm/Conv/weights"));
+        EXPECT_EQ(l.norm.betaBias, named("style_params/" + scope + "/StyleNorm/Conv/Conv2D_bias"));
+        ++checked;
+    }
+    EXPECT_EQ(checked, 13);
+}
+
 // The fp16 -> fp32 conversion against values computed by hand.
 TEST(TfliteReader, HalfToFloat) {
     EXPECT_EQ(tflite::halfToFloat(0x3c00), 1.0f);
