@@ -31,11 +31,14 @@ void addGuiCommand(CLI::App& app, GuiOptions& options, bool& chosen) {
 }
 
 int runGui(int argc, char** argv, const GuiOptions& options) {
-    QApplication app(argc, argv);
+    // Our options are parsed already; Qt must not read them too (it takes --style as a widget style).
+    int qtArgc = 1;
+    char* qtArgv[] = {argc > 0 ? argv[0] : const_cast<char*>("pastiche"), nullptr};
+    QApplication app(qtArgc, qtArgv);
     QApplication::setOrganizationName("Pastiche");
     QApplication::setApplicationName("pastiche");
     QApplication::setApplicationDisplayName("Pastiche");
-    QApplication::setWindowIcon(QIcon(":/icons/pastiche.svg"));
+    QApplication::setWindowIcon(QIcon(":/icons/pastiche-256.png"));
 
     MainWindowOptions windowOptions;
     windowOptions.modelsDir = QString::fromStdString(resolveModelsDir(options.modelsDir));

@@ -38,7 +38,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
       vectors_(std::make_shared<StyleVectorSource>(options.modelsDir.toStdString())),
       paths_(options.picturesDir, options.videosDir) {
     setWindowTitle(tr("Pastiche"));
-    setWindowIcon(QIcon(":/icons/pastiche.svg"));
+    setWindowIcon(QIcon(":/icons/pastiche-256.png"));
     setAcceptDrops(true);
     resize(1280, 760);
 
@@ -64,7 +64,7 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     controlsDock->setWidget(controls_);
     controlsDock->setFeatures(QDockWidget::DockWidgetMovable);
     addDockWidget(Qt::RightDockWidgetArea, controlsDock);
-    resizeDocks({galleryDock, controlsDock}, {300, 300}, Qt::Horizontal);
+    resizeDocks({galleryDock, controlsDock}, {215, 290}, Qt::Horizontal);
     sourceLabel_ = new QLabel(this);
     statusBar()->addPermanentWidget(sourceLabel_);
 
