@@ -52,7 +52,9 @@ public:
     void update(const media::PipelineStats& s, bool force = false) {
         auto now = std::chrono::steady_clock::now();
         if (!force && now - last_ < std::chrono::milliseconds(100)) return;
+        if (force && drawnFrames_ == s.framesOut) return;  // already on screen
         last_ = now;
+        drawnFrames_ = s.framesOut;
         const int width = 30;
         char line[160];
         if (s.expectedFrames > 0) {
@@ -79,6 +81,7 @@ public:
 
 private:
     std::chrono::steady_clock::time_point last_{};
+    int64_t drawnFrames_ = -1;
     bool drawn_ = false;
 };
 
