@@ -38,7 +38,7 @@ struct GrabState {
     std::string failure;
     bool stop = false;
     bool exited = false;
-    cv::VideoCapture capture;
+    CameraGrab grab;  // blocks in the driver; owns the cv::VideoCapture
 };
 
 class CameraSource final : public FrameSource {
@@ -100,7 +100,12 @@ private:
                 if (s->stop) break;
             }
             cv::Mat bgr;
-            bool ok = s->capture.read(bgr);
+            bool ok = false;
+            try {
+                ok = s->grab(bgr);
+            } catch (const cv::Exception&) {
+                ok = false;
+            }
             std::lock_guard lock(s->mutex);
             if (!ok || bgr.empty()) {
                 s->failed = true;
@@ -117,8 +122,8 @@ private:
             s->latestNanos = steadyNanos();
             s->cv.notify_all();
         }
+        s->grab = nullptr;  // releases the capture device
         std::lock_guard lock(s->mutex);
-        s->capture.release();
         s->exited = true;
         s->cv.notify_all();
     }
@@ -140,13 +145,13 @@ Result<std::unique_ptr<FrameSource>> openCameraSource(const SourceSpec& spec) {
     const std::string name = "camera " + std::to_string(spec.cameraIndex) + " (" + device + ")";
     if (spec.cameraIndex < 0 || !deviceExists(device))
         return Status::error(name + ": no such device; no camera connected? `pastiche cameras` lists them");
-    auto state = std::make_shared<GrabState>();
+    auto capture = std::make_shared<cv::VideoCapture>();
     std::vector<int> params;
     if (spec.width > 0) params.insert(params.end(), {cv::CAP_PROP_FRAME_WIDTH, spec.width});
     if (spec.height > 0) params.insert(params.end(), {cv::CAP_PROP_FRAME_HEIGHT, spec.height});
     if (spec.fps > 0) params.insert(params.end(), {cv::CAP_PROP_FPS, int(std::lround(spec.fps))});
     try {
-        if (!state->capture.open(spec.cameraIndex, cv::CAP_V4L2, params) || !state->capture.isOpened())
+        if (!capture->open(spec.cameraIndex, cv::CAP_V4L2, params) || !capture->isOpened())
             return Status::error(name + ": cannot open it through V4L2 (busy, or not a capture device?)");
     } catch (const cv::Exception& e) {
         return Status::error(name + ": OpenCV: " + e.what());
@@ -154,12 +159,19 @@ Result<std::unique_ptr<FrameSource>> openCameraSource(const SourceSpec& spec) {
     SourceInfo info;
     info.kind = SourceKind::Camera;
     info.description = name;
-    info.width = int(state->capture.get(cv::CAP_PROP_FRAME_WIDTH));
-    info.height = int(state->capture.get(cv::CAP_PROP_FRAME_HEIGHT));
-    info.fps = state->capture.get(cv::CAP_PROP_FPS);
+    info.width = int(capture->get(cv::CAP_PROP_FRAME_WIDTH));
+    info.height = int(capture->get(cv::CAP_PROP_FRAME_HEIGHT));
+    info.fps = capture->get(cv::CAP_PROP_FPS);
     info.live = true;
     // Generous for slow cameras (auto exposure can halve fps), short enough to notice an unplug.
     auto watchdog = std::chrono::milliseconds(info.fps > 0 ? std::max<int>(3000, int(10000 / info.fps)) : 5000);
+    CameraGrab grab = [capture](cv::Mat& bgr) { return capture->read(bgr); };
+    return makeCameraSource(std::move(grab), std::move(info), watchdog);
+}
+
+std::unique_ptr<FrameSource> makeCameraSource(CameraGrab grab, SourceInfo info, std::chrono::milliseconds watchdog) {
+    auto state = std::make_shared<GrabState>();
+    state->grab = std::move(grab);
     auto source = std::make_unique<CameraSource>(std::move(state), std::move(info), watchdog);
     return std::unique_ptr<FrameSource>(std::move(source));
 }

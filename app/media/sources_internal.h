@@ -1,7 +1,11 @@
 // Factories behind openSource(); one file per kind of source.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+
+#include <opencv2/core/mat.hpp>
 
 #include "app/media/frame_source.h"
 
@@ -11,6 +15,12 @@ Result<std::unique_ptr<FrameSource>> openVideoFileSource(const SourceSpec& spec)
 Result<std::unique_ptr<FrameSource>> openCameraSource(const SourceSpec& spec);
 Result<std::unique_ptr<FrameSource>> openStillImageSource(const SourceSpec& spec);
 Result<std::unique_ptr<FrameSource>> openTestPatternSource(const SourceSpec& spec);
+
+// The camera source around any blocking grab function (a cv::VideoCapture in real use; tests
+// pass fakes that stall or fail, to exercise the watchdog). grab returns false when the device
+// is gone. The watchdog turns a grab that never returns into ReadStatus::Error.
+using CameraGrab = std::function<bool(cv::Mat& bgr)>;
+std::unique_ptr<FrameSource> makeCameraSource(CameraGrab grab, SourceInfo info, std::chrono::milliseconds watchdog);
 
 int64_t steadyNanos();  // std::chrono::steady_clock now, for Frame::captureNanos
 
