@@ -75,7 +75,10 @@ private:
     Result<std::vector<float>> weights(int t, const std::vector<int>& shape) {
         if (m_.tensors[size_t(t)].shape != shape) {
             std::string want;
-            for (int d : shape) want += (want.empty() ? "" : ",") + std::to_string(d);
+            for (int d : shape) {
+                if (!want.empty()) want += ',';
+                want += std::to_string(d);
+            }
             return unsupported(m_.describe(t) + ": expected shape [" + want + "]");
         }
         auto v = constFloats(m_, t);
