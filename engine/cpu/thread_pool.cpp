@@ -2,6 +2,11 @@
 
 namespace pastiche::cpu {
 
+// How long a thread spins (pause instructions, ~10-50 us in all) before it sleeps on the condition
+// variable. Long enough to bridge the short serial steps between a frame's passes, short enough not
+// to steal a core from the thread it is waiting for when the machine is busy.
+constexpr int kSpins = 2000;
+
 ThreadPool::ThreadPool(int threads) {
     if (threads <= 0) threads = int(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;
@@ -45,7 +50,7 @@ void ThreadPool::run(int tasks, TaskFn fn, void* ctx) {
     wake_.notify_all();
     drain(0);
     // Wait for the workers to leave this job (they may still be finishing a task).
-    for (int spin = 0; spin < 20000 && busy_.load(std::memory_order_acquire) > 0; ++spin) {
+    for (int spin = 0; spin < kSpins && busy_.load(std::memory_order_acquire) > 0; ++spin) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
@@ -60,7 +65,7 @@ void ThreadPool::workerLoop(int thread) {
     unsigned seen = 0;
     for (;;) {
         // Spin briefly for the next job (layers come back to back within a frame), then sleep.
-        for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spin) {
+        for (int spin = 0; spin < kSpins && generation_.load(std::memory_order_acquire) == seen; ++spin) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
