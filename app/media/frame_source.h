@@ -29,8 +29,13 @@ struct SourceSpec {
     SourceKind kind = SourceKind::TestPattern;
     int cameraIndex = 0;
     std::string path;
-    int width = 0, height = 0;   // requested capture size (camera, test pattern); 0 = default
-    double fps = 0;              // requested fps (camera, test pattern); 0 = default
+    // Requested size: capture size for cameras (the driver may pick another; see info()),
+    // generated size for the test pattern, and output size for video files and still images,
+    // which are scaled while converting to RGB. 0 = native / default (test pattern 1280x720).
+    int width = 0, height = 0;
+    // Requested fps: camera, test pattern (default 30). Still images: fps > 0 repeats the picture
+    // forever at that rate (live use); fps == 0 delivers it once, then EndOfStream (file mode).
+    double fps = 0;
     bool loop = false;           // video files: start again at the end (GUI playback)
     static std::optional<SourceSpec> parse(const std::string& text);
 };
