@@ -1,0 +1,120 @@
+// Benchmark mode of test_vulkan (until `pastiche bench --backend vulkan` covers it): skipped unless
+// PASTICHE_VK_BENCH lists sizes, e.g. PASTICHE_VK_BENCH=384x384,1280x720,1920x1080. Per size and
+// precision prints one JSON line: synchronous run() latency, pipelined throughput with
+// framesInFlight() slots (Rgb8 upload + compute + download), and the per-layer GPU profile.
+// PASTICHE_VK_DUMP=FILE writes the loaded network (layers + fp32 weights) for bench/torch_peer_cuda.py.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "engine/tflite_reader.h"
+#include "support/test_support.h"
+#include "vulkan_test_util.h"
+
+namespace pastiche::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+TransferNetwork benchNetwork(std::string* which) {
+    const std::string path = realModelPath();
+    if (!path.empty()) {
+        auto net = loadTransferNetwork(path);
+        if (net) {
+            *which = path;
+            return std::move(net.value());
+        }
+    }
+    *which = "synthetic";
+    return magentaShapedNetwork(1);
+}
+
+// Text header per layer, then the raw little-endian float32 arrays in the order named.
+void dumpNetwork(const TransferNetwork& net, const std::string& path) {
+    std::ofstream meta(path + ".txt"), bin(path + ".f32", std::ios::binary);
+    auto put = [&](const std::vector<float>& v) { bin.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4)); };
+    for (const TransferLayer& l : net.layers) {
+        meta << l.name << ' ' << l.kernel << ' ' << l.stride << ' ' << l.pad << ' ' << l.inChannels << ' '
+             << l.outChannels << ' ' << int(l.upsampleBefore) << ' ' << int(l.hasNorm) << ' ' << int(l.activation)
+             << ' ' << int(l.residual) << ' ' << l.norm.epsilon << '\n';
+        put(l.weights);
+        put(l.bias);
+        if (l.hasNorm) {
+            put(l.norm.gammaWeights);
+            put(l.norm.gammaBias);
+            put(l.norm.betaWeights);
+            put(l.norm.betaBias);
+        }
+    }
+}
+
+TEST(VulkanBench, Throughput) {
+    const char* sizes = std::getenv("PASTICHE_VK_BENCH");
+    const char* dump = std::getenv("PASTICHE_VK_DUMP");
+    if (!sizes && !dump) GTEST_SKIP() << "set PASTICHE_VK_BENCH=WxH[,WxH...] to benchmark";
+    std::string which;
+    const TransferNetwork net = benchNetwork(&which);
+    if (dump) dumpNetwork(net, dump);
+    if (!sizes) return;
+    PASTICHE_REQUIRE_VULKAN();
+    const int frames = std::getenv("PASTICHE_VK_BENCH_FRAMES") ? std::atoi(std::getenv("PASTICHE_VK_BENCH_FRAMES")) : 300;
+    const StyleVector style = randomStyle(7);
+    std::stringstream list(sizes);
+    std::string item;
+    while (std::getline(list, item, ',')) {
+        int w = 0, h = 0;
+        ASSERT_EQ(std::sscanf(item.c_str(), "%dx%d", &w, &h), 2) << item;
+        for (Precision precision : {Precision::Fp16, Precision::Fp32}) {
+            auto vk = makeVulkan(net, precision);
+            if (!vk) continue;
+            ASSERT_TRUE(vk->reshape(w, h).isOk());
+            ASSERT_TRUE(vk->setStyle(style).isOk());
+            const ImageF f = testFrame(w, h, 1);
+            Image8 in(w, h);
+            for (size_t i = 0; i < in.pixels.size(); ++i) in.pixels[i] = uint8_t(f.pixels[i] * 255.f);
+            const int slots = vk->framesInFlight();
+            std::vector<Image8> outs(size_t(slots), Image8(w, h));
+            for (int i = 0; i < 10; ++i) ASSERT_TRUE(vk->run(in.view(), outs[0].view()).isOk());
+            auto t0 = Clock::now();
+            const int syncFrames = std::max(10, frames / 3);
+            for (int i = 0; i < syncFrames; ++i) ASSERT_TRUE(vk->run(in.view(), outs[0].view()).isOk());
+            const double syncMs = msSince(t0) / syncFrames;
+            t0 = Clock::now();
+            for (int i = 0; i < frames + slots; ++i) {
+                if (i >= slots) ASSERT_TRUE(vk->collect((i - slots) % slots, outs[size_t((i - slots) % slots)].view()).isOk());
+                if (i < frames) ASSERT_TRUE(vk->submit(in.view(), i % slots).isOk());
+            }
+            const double pipeMs = msSince(t0) / frames;
+            auto prof = makeVulkan(net, precision, true);
+            ASSERT_TRUE(prof->reshape(w, h).isOk());
+            ASSERT_TRUE(prof->setStyle(style).isOk());
+            for (int i = 0; i < 3; ++i) ASSERT_TRUE(prof->run(in.view(), outs[0].view()).isOk());
+            std::string layers;
+            double gpuTotal = 0;
+            for (const auto& t : prof->lastProfile()) {
+                char buf[160];
+                std::snprintf(buf, sizeof buf, "%s{\"layer\":\"%s\",\"ms\":%.4f}", layers.empty() ? "" : ",", t.layer.c_str(),
+                              t.milliseconds);
+                layers += buf;
+                gpuTotal += t.milliseconds;
+            }
+            std::printf("{\"backend\":\"vulkan\",\"device\":\"%s\",\"precision\":\"%s\",\"width\":%d,\"height\":%d,"
+                        "\"frames\":%d,\"frames_in_flight\":%d,\"sync_ms_per_frame\":%.4f,\"ms_per_frame\":%.4f,"
+                        "\"fps\":%.1f,\"gpu_ms_profiled\":%.4f,\"model\":\"%s\",\"profile\":[%s]}\n",
+                        vk->device().name.c_str(), vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames,
+                        slots, syncMs, pipeMs, 1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
+            std::fflush(stdout);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace pastiche::test
