@@ -205,7 +205,9 @@ TEST(TfliteReader, StyleNetworkStructure) {
     EXPECT_EQ(last.weights.size(), 100u * 1280);
     EXPECT_FALSE(last.relu6);
     for (const StyleOp& op : net->ops)
-        if (op.kind == StyleOpKind::DepthwiseConv2D) EXPECT_EQ(op.depthMultiplier, 1);
+        if (op.kind == StyleOpKind::DepthwiseConv2D) {
+            EXPECT_EQ(op.depthMultiplier, 1);
+        }
 }
 
 TEST(TfliteReader, RejectsQuantizedTransferModelClearly) {
@@ -401,12 +403,12 @@ TEST(TfliteReader, UnsupportedOperatorInTransfer) {
 // ---------------------------------------------------------------------------------------------
 // Mutation fuzz: random truncations, byte flips and interesting 32-bit words on the real files.
 // Every result must be a network or an error naming the file. Iterations per file:
-// PASTICHE_FUZZ_ITERATIONS (default 3000, 1500 under ASan), seed PASTICHE_FUZZ_SEED (default 1).
+// PASTICHE_FUZZ_ITERATIONS (default 8000, 1500 under ASan), seed PASTICHE_FUZZ_SEED (default 1).
 
 #if defined(__SANITIZE_ADDRESS__)
 constexpr int kDefaultFuzzIterations = 1500;  // ASan is ~6x slower; keeps the run near 30 s
 #else
-constexpr int kDefaultFuzzIterations = 3000;
+constexpr int kDefaultFuzzIterations = 8000;
 #endif
 
 int envInt(const char* name, int def) {
@@ -483,7 +485,9 @@ void fuzzModel(const std::string& path, bool transfer) {
                 for (const TransferLayer& l : net->layers) {
                     ASSERT_EQ(l.weights.size(), size_t(l.outChannels) * l.kernel * l.kernel * l.inChannels) << label;
                     ASSERT_EQ(l.bias.size(), size_t(l.outChannels)) << label;
-                    if (l.hasNorm) ASSERT_EQ(l.norm.gammaWeights.size(), size_t(l.outChannels) * kStyleVectorSize) << label;
+                    if (l.hasNorm) {
+                        ASSERT_EQ(l.norm.gammaWeights.size(), size_t(l.outChannels) * kStyleVectorSize) << label;
+                    }
                 }
             }
         }
@@ -497,9 +501,11 @@ void fuzzModel(const std::string& path, bool transfer) {
         } else {
             ++errors;
         }
-        for (const Status* s : {&transferStatus, &styleStatus})
-            if (!s->isOk())
+        for (const Status* s : {&transferStatus, &styleStatus}) {
+            if (!s->isOk()) {
                 ASSERT_EQ(s->message().rfind(label + ": ", 0), 0u) << "error does not name the file: " << s->message();
+            }
+        }
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("[fuzz] %s: %d iterations (seed %u): %d parsed, %d rejected with an error, %.1f s\n", name.c_str(),
