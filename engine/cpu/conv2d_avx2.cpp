@@ -200,8 +200,10 @@ void rowCi(const ConvParams& p, const float* inRow, float* outRow) {
     }
 }
 
+}  // namespace
+
 // Adds one output row's per-channel sum and sum of squares, in double.
-void rowStats(const float* row, int width, int channels, double* sum, double* sumSq) {
+void avx2RowStats(const float* row, int width, int channels, double* sum, double* sumSq) {
     if (channels % 8 == 0) {
         for (int c0 = 0; c0 < channels; c0 += 8) {
             __m256d s0 = _mm256_loadu_pd(sum + c0), s1 = _mm256_loadu_pd(sum + c0 + 4);
@@ -230,6 +232,8 @@ void rowStats(const float* row, int width, int channels, double* sum, double* su
         }
 }
 
+namespace {
+
 void rows(const ConvParams& p, int y0, int y1, double* sum, double* sumSq) {
     const Route r = route(p.outChannels, p.inChannels);
     if (r == Route::Baseline) {
@@ -241,7 +245,7 @@ void rows(const ConvParams& p, int y0, int y1, double* sum, double* sumSq) {
         float* outRow = p.output + size_t(y) * p.outRowFloats;
         if (r == Route::OcVector) rowOc(p, inRow, outRow);
         else rowCi(p, inRow, outRow);
-        if (sum) rowStats(outRow, p.outWidth, p.outChannels, sum, sumSq);
+        if (sum) avx2RowStats(outRow, p.outWidth, p.outChannels, sum, sumSq);
     }
 }
 
@@ -319,7 +323,7 @@ void normRow(const float* src, const float* skip, const float* scale, const floa
     }
 }
 
-const ConvKernels kAvx2{"avx2-fma", pack, rows, normRow};
+const ConvKernels kAvx2{"avx2-fma", pack, rows, normRow, avx2WinogradKernels()};
 
 }  // namespace
 

@@ -86,7 +86,7 @@ void normRowGeneric(const float* src, const float* skip, const float* scale, con
 }
 
 namespace {
-const ConvKernels kBaseline{"baseline", packHwio, rowsGeneric, normRowGeneric};
+const ConvKernels kBaseline{"baseline", packHwio, rowsGeneric, normRowGeneric, nullptr};
 }  // namespace
 
 const ConvKernels& baselineConvKernels() { return kBaseline; }
@@ -108,6 +108,7 @@ const ConvKernels& bestConvKernels() {
 
 #if !(defined(__x86_64__) || defined(__i386__))
 const ConvKernels* avx2ConvKernels() { return nullptr; }
+const WinogradKernels* avx2WinogradKernels() { return nullptr; }
 #endif
 
 }  // namespace pastiche::cpu

@@ -144,6 +144,46 @@ TEST(CpuConvKernels, BestIsAvx2WhenTheCpuHasIt) {
     else EXPECT_STREQ(bestConvKernels().name, baselineConvKernels().name);
 }
 
+TEST(CpuConvKernels, WinogradMatchesReference) {
+    const ConvKernels* k = avx2ConvKernels();
+    if (!k || !cpuHasAvx2Fma() || !k->winograd) GTEST_SKIP() << "no Winograd kernels on this CPU";
+    const WinogradKernels& wk = *k->winograd;
+    struct Case { int outH, outW, inC, outC; };
+    for (Case c : {Case{7, 5, 8, 8}, Case{12, 10, 32, 32}, Case{13, 11, 16, 8}, Case{9, 14, 32, 16},
+                   Case{1, 1, 8, 8}, Case{24, 24, 32, 32}, Case{10, 9, 24, 16}, Case{5, 8, 16, 24}}) {
+        SCOPED_TRACE(std::to_string(c.outH) + "x" + std::to_string(c.outW) + " " + std::to_string(c.inC) + "->" +
+                     std::to_string(c.outC));
+        ASSERT_TRUE(WinogradKernels::eligible(3, 1, c.inC, c.outC));
+        const Tensor in = randomTensor(c.outH + 2, c.outW + 2, c.inC, unsigned(c.outH * 7 + c.inC));
+        const auto w = test::randomFloats(size_t(c.outC) * 9 * c.inC, 31, -0.3f, 0.3f);
+        const auto b = test::randomFloats(size_t(c.outC), 32);
+        const Tensor expected = ref::conv2d(in, w, b, 3, 1, c.outC);
+        const auto packed = wk.pack(w, c.outC, c.inC);
+        std::vector<float> scratch(wk.scratchFloats(c.outW, c.inC, c.outC), NAN);
+        std::vector<float> out(expected.data.size(), NAN);
+        ConvParams p;
+        p.input = in.data.data();
+        p.inRowFloats = size_t(in.width) * c.inC;
+        p.inChannels = c.inC;
+        p.output = out.data();
+        p.outRowFloats = size_t(c.outW) * c.outC;
+        p.outWidth = c.outW;
+        p.outChannels = c.outC;
+        p.weights = packed.data();
+        p.bias = b.data();
+        std::vector<double> sum(size_t(c.outC), 0.0), sq(size_t(c.outC), 0.0);
+        const int tileRows = (c.outH + 1) / 2;
+        wk.rows(p, c.outH, 0, tileRows / 2, scratch.data(), sum.data(), sq.data());
+        wk.rows(p, c.outH, tileRows / 2, tileRows, scratch.data(), sum.data(), sq.data());
+        EXPECT_LE(test::maxAbsDiff(out, expected.data), 2e-5);
+        for (int o = 0; o < c.outC; ++o) {
+            double s = 0;
+            for (size_t i = size_t(o); i < expected.data.size(); i += size_t(c.outC)) s += expected.data[i];
+            EXPECT_NEAR(sum[size_t(o)], s, 1e-4 * (1 + std::fabs(s)));
+        }
+    }
+}
+
 TEST(CpuConvKernels, NormRowMatchesGeneric) {
     std::vector<const ConvKernels*> sets{&baselineConvKernels()};
     if (avx2ConvKernels() && cpuHasAvx2Fma()) sets.push_back(avx2ConvKernels());
