@@ -47,10 +47,12 @@ public:
             if (rc < 0) return Status::error(describe("audio stream copy", rc));
             outStream_->codecpar->codec_tag = 0;
             outStream_->time_base = inStream_->time_base;
+            packet_ = av::makePacket();
+            if (par->codec_id == AV_CODEC_ID_AAC && par->extradata_size == 0) PASTICHE_RETURN_IF_ERROR(prepareAdts());
         } else {
             PASTICHE_RETURN_IF_ERROR(openTranscoder(output));
+            packet_ = av::makePacket();
         }
-        packet_ = av::makePacket();
         return Status::ok();
     }
 
@@ -88,7 +90,39 @@ public:
     }
 
 private:
+    // AAC in ADTS framing (MPEG-TS, .aac): MP4 wants raw frames plus an AudioSpecificConfig in
+    // the header, which the empty moov of a fragmented file needs before the first packet. Both
+    // come from the first packet's ADTS header; the headers are stripped while copying.
+    Status prepareAdts() {
+        while (true) {
+            int rc = av_read_frame(in_.get(), packet_.get());
+            if (rc < 0) return Status::ok();  // no audio packets at all: nothing to fix
+            if (packet_->stream_index == index_) break;
+            av_packet_unref(packet_.get());
+        }
+        pending_ = true;  // copied later like any other packet
+        const uint8_t* d = packet_->data;
+        if (packet_->size < 7 || d[0] != 0xff || (d[1] & 0xf0) != 0xf0)
+            return Status::error(path_ + ": AAC audio without a decoder configuration");
+        const int objectType = ((d[2] >> 6) & 3) + 1, freqIndex = (d[2] >> 2) & 15;
+        const int channels = ((d[2] & 1) << 2) | (d[3] >> 6);
+        const uint16_t asc = uint16_t((objectType << 11) | (freqIndex << 7) | (channels << 3));
+        AVCodecParameters* par = outStream_->codecpar;
+        par->extradata = static_cast<uint8_t*>(av_mallocz(2 + AV_INPUT_BUFFER_PADDING_SIZE));
+        if (!par->extradata) return Status::error("out of memory");
+        par->extradata[0] = uint8_t(asc >> 8);
+        par->extradata[1] = uint8_t(asc & 0xff);
+        par->extradata_size = 2;
+        stripAdts_ = true;
+        return Status::ok();
+    }
+
     Status copyPacket() {
+        if (stripAdts_ && packet_->size > 9 && packet_->data[0] == 0xff && (packet_->data[1] & 0xf0) == 0xf0) {
+            const int header = (packet_->data[1] & 1) ? 7 : 9;  // 9 with a CRC
+            packet_->data += header;
+            packet_->size -= header;
+        }
         int64_t offset = av_rescale_q(startMicros_, kMicros, inStream_->time_base);
         if (packet_->pts != AV_NOPTS_VALUE) packet_->pts -= offset;
         if (packet_->dts != AV_NOPTS_VALUE) packet_->dts -= offset;
@@ -228,7 +262,7 @@ private:
     int index_ = -1;
     int64_t startMicros_ = 0, lastMicros_ = 0;
     av::PacketPtr packet_;
-    bool pending_ = false, inputDone_ = false, flushed_ = false;
+    bool pending_ = false, inputDone_ = false, flushed_ = false, stripAdts_ = false;
     // Transcoding only.
     av::CodecContextPtr decoder_, encoder_;
     std::unique_ptr<SwrContext, SwrDeleter> swr_;

@@ -76,6 +76,9 @@ private:
     Status openFile() {
         AVFormatContext* raw = nullptr;
         int rc = avformat_open_input(&raw, spec_.path.c_str(), nullptr, nullptr);
+        if (rc == AVERROR_INVALIDDATA)
+            return Status::error(describe("cannot open video file", rc) +
+                                 " (not a video, or damaged; an MP4 cut short before its index cannot be read)");
         if (rc < 0) return Status::error(describe("cannot open video file", rc));
         format_.reset(raw);
         rc = avformat_find_stream_info(format_.get(), nullptr);
@@ -210,6 +213,9 @@ private:
     // RGB conversion (+ scaling) and rotation. Returns false for frames skipped after a seek.
     bool convert(Frame& frame) {
         AVFrame* f = decoded_.get();
+        // The decoder conceals damage and still outputs the frame: deliver it, report at the end.
+        if ((f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags)
+            noteDataError("damaged video data (frame " + std::to_string(delivered_) + " decoded with errors)");
         int64_t ts = f->best_effort_timestamp;
         int64_t ptsMicros;
         if (ts != AV_NOPTS_VALUE) ptsMicros = av_rescale_q(ts, stream_->time_base, kMicros) - startMicros_;

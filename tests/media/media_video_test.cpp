@@ -186,6 +186,7 @@ TEST_F(MediaVideo, TruncatedInputGivesPartialPlayableOutputAndClearError) {
     int64_t written = 0;
     auto r = stylizeFile(cut, out, &written);
     ASSERT_FALSE(r.status) << "a truncated file must be reported";
+    std::printf("truncated input: %s\n", r.status.message().c_str());
     EXPECT_NE(r.status.message().find("cut.mp4"), std::string::npos) << r.status.message();
     EXPECT_NE(r.status.message().find("truncated"), std::string::npos) << r.status.message();
     EXPECT_GT(r.stats.framesOut, 20);
@@ -194,6 +195,42 @@ TEST_F(MediaVideo, TruncatedInputGivesPartialPlayableOutputAndClearError) {
     EXPECT_EQ(dec.end, ReadStatus::EndOfStream) << dec.error;
     EXPECT_EQ(int64_t(dec.pts.size()), r.stats.framesOut);
     EXPECT_EQ(written, r.stats.framesOut);
+}
+
+TEST_F(MediaVideo, CorruptedMiddleDeliversWhatDecodesThenReportsIt) {
+    const std::string bad = path("bad.mp4");
+    {
+        std::ifstream f(path("cfr.mp4"), std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(f)), {});
+        for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 3000; i += 3) bytes[i] = char(bytes[i] ^ 0x5a);
+        std::ofstream o(bad, std::ios::binary);
+        o.write(bytes.data(), std::streamsize(bytes.size()));
+    }
+    const std::string out = path("bad_out.mp4");
+    auto r = stylizeFile(bad, out);
+    ASSERT_FALSE(r.status) << "damage must be reported";
+    std::printf("corrupted input: %s\n", r.status.message().c_str());
+    EXPECT_NE(r.status.message().find("bad.mp4"), std::string::npos) << r.status.message();
+    EXPECT_NE(r.status.message().find("corrupt"), std::string::npos) << r.status.message();
+    EXPECT_GT(r.stats.framesOut, 80);  // frames after the damage still come through
+    auto dec = test::decodeAll(out);
+    EXPECT_EQ(dec.end, ReadStatus::EndOfStream) << dec.error;
+    EXPECT_EQ(int64_t(dec.pts.size()), r.stats.framesOut);
+}
+
+TEST_F(MediaVideo, AdtsAacFromMpegTsIsCopiedIntoMp4) {
+    const std::string ts = path("clip.ts"), out = path("ts_out.mp4");
+    ffmpeg(" -v error -y -i " + path("cfr.mp4") + " -c copy " + ts);
+    auto r = stylizeFile(ts, out);
+    ASSERT_TRUE(r.status) << r.status.message();
+    EXPECT_EQ(test::probeField(out, "a:0", "codec_name"), "aac");
+    EXPECT_NEAR(test::audioSpanSeconds(out), test::audioSpanSeconds(path("cfr.mp4")), 0.05);
+    EXPECT_EQ(r.stats.framesOut, 90);
+    // The audio decodes (a wrong AudioSpecificConfig would not).
+    int rc = 0;
+    std::string errors = test::runCommand("ffmpeg -v error -i '" + out + "' -map 0:a -f null - 2>&1", &rc);
+    EXPECT_EQ(rc, 0);
+    EXPECT_TRUE(errors.empty()) << errors;
 }
 
 TEST_F(MediaVideo, DiskFullKeepsTheFileSoFarPlayable) {
