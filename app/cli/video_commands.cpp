@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "app/cli/commands.h"
@@ -169,6 +170,12 @@ bool isVideoPath(const std::string& path) {
 
 int runVideoStylize(const VideoStylizeRequest& r) {
     if (r.strength < 0.0 || r.strength > 1.0) return printError("--strength must be in [0, 1]");
+    const std::string outExt = lowerExtension(r.output);
+    if (outExt != "mp4" && outExt != "m4v" && outExt != "mov")
+        return printError("a video input needs a video output: -o " + r.output + " should end in .mp4");
+    std::error_code ec;
+    if (std::filesystem::equivalent(r.input, r.output, ec))
+        return printError("-o " + r.output + " is the input file; choose another output name");
     SourceSpec spec;
     spec.kind = SourceKind::VideoFile;
     spec.path = r.input;
