@@ -1,5 +1,6 @@
 // Fused [upsample] + reflect pad + conv + bias (+ activation or instance-norm partials): conv2d.comp.
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine/vulkan/ops.h"
 
@@ -39,7 +40,29 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     // full-resolution ones more pixels. Output channels with norm must fill whole groups.
     op.ocb_ = layer.outChannels <= 4 ? 4 : (layer.outChannels % 16 == 0 && layer.inChannels >= 16 ? 16 : 8);
     if (op.stats_ && layer.outChannels % int(op.ocb_) != 0) op.ocb_ = 4;
+    // Measured on an H100 at 1920x1080 (docs/VULKAN.md): 16x8 invocations with 2 pixels each for
+    // the 32-channel layers (4 pixels x 16 channels spills registers); 16x16 with 4 pixels for the
+    // narrow full-resolution expand layers; 16x16 with 1 pixel for the wide stride-2 layer.
     op.px_ = layer.stride == 1 ? 2 : 1;
+    if (layer.stride == 1 && op.ocb_ <= 8 && layer.inChannels >= 8) {
+        op.px_ = 4;
+        op.ly_ = 16;
+    }
+    if (layer.stride == 2 && op.ocb_ == 16) op.ly_ = 16;
+    // Tuning knobs for the wide stride-1 layers (the residual blocks: most of the time), used to
+    // sweep tile shapes on a device: PASTICHE_VK_WIDE_OCB (output channels per invocation),
+    // PASTICHE_VK_WIDE_PX (pixels per invocation), PASTICHE_VK_WIDE_LX / _LY (workgroup shape).
+    if (layer.stride == 1 && op.ocb_ == 16) {
+        auto knob = [](const char* name, uint32_t fallback) {
+            const char* v = std::getenv(name);
+            return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
+        };
+        const uint32_t ocb = knob("PASTICHE_VK_WIDE_OCB", op.ocb_);
+        if (ocb % 4 == 0 && layer.outChannels % int(ocb) == 0) op.ocb_ = ocb;
+        op.px_ = knob("PASTICHE_VK_WIDE_PX", op.px_);
+        op.lx_ = knob("PASTICHE_VK_WIDE_LX", op.lx_);
+        op.ly_ = knob("PASTICHE_VK_WIDE_LY", op.ly_);
+    }
     const uint32_t K = uint32_t(layer.kernel), S = uint32_t(layer.stride);
     const uint32_t tiw = (op.lx_ * op.px_ - 1) * S + K, tih = (op.ly_ - 1) * S + K;
     const uint32_t redBytes = op.lx_ * op.ly_ / 4 * op.ocb_ * 4 + op.ocb_ * 4;
