@@ -1,6 +1,7 @@
 // Sinks: MP4/H.264 files (audio copied from the source file), still images.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,8 @@ struct VideoSinkOptions {
     int crf = 20;
     std::string preset = "veryfast";
     std::string audioFrom;     // a media file whose audio stream is carried over; empty = none
+    // Tests: behave like a disk that fills up after this many bytes (ENOSPC); -1 = off.
+    int64_t simulateDiskFullAfterBytes = -1;
 };
 
 class VideoSink {

@@ -8,6 +8,8 @@
 // stretch 642 to 643 display pixels, further from the input than the padding itself.)
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "app/media/audio_carry.h"
@@ -26,9 +28,38 @@ using av::describe;
 constexpr AVRational kMicros{1, 1000000};
 constexpr AVRational kVideoTimeBase{1, 90000};  // exact for 24, 25, 30000/1001, 50, 60 fps
 
+// Output through our own AVIOContext: a plain file, optionally "full" after a byte budget so
+// tests can exercise the disk-full path without mounting anything.
+struct FileOutput {
+    FILE* file = nullptr;
+    int64_t budget = -1;  // bytes that still fit; -1 = unlimited
+    static int write(void* opaque, uint8_t* data, int size) {  // FFmpeg 5 signature (non-const)
+        auto* self = static_cast<FileOutput*>(opaque);
+        if (!self->file) return AVERROR(EIO);
+        errno = 0;
+        int allowed = size;
+        if (self->budget >= 0 && self->budget < size) allowed = int(self->budget);
+        size_t written = allowed > 0 ? std::fwrite(data, 1, size_t(allowed), self->file) : 0;
+        if (self->budget >= 0) self->budget -= int64_t(written);
+        if (int(written) < size) return AVERROR(self->budget == 0 ? ENOSPC : errno ? errno : EIO);
+        return size;
+    }
+    static int64_t seek(void* opaque, int64_t offset, int whence) {
+        auto* self = static_cast<FileOutput*>(opaque);
+        if (whence == AVSEEK_SIZE) return -1;
+        if (std::fflush(self->file) != 0) return AVERROR(errno);
+        if (fseeko(self->file, offset, whence & ~AVSEEK_FORCE) != 0) return AVERROR(errno);
+        return ftello(self->file);
+    }
+};
+
 struct OutputFormatDeleter {
     void operator()(AVFormatContext* c) const {
-        if (c->pb && !(c->oformat->flags & AVFMT_NOFILE)) avio_closep(&c->pb);
+        if (c->pb) {
+            avio_flush(c->pb);
+            av_freep(&c->pb->buffer);
+            avio_context_free(&c->pb);
+        }
         avformat_free_context(c);
     }
 };
@@ -38,6 +69,12 @@ public:
     explicit Mp4Sink(const VideoSinkOptions& options) : options_(options) {}
     ~Mp4Sink() override {
         if (headerWritten_ && !finished_) finish();
+        if (out_ && out_->pb) {  // before output_ goes: the AVIOContext writes through it
+            avio_flush(out_->pb);
+            av_freep(&out_->pb->buffer);
+            avio_context_free(&out_->pb);
+        }
+        closeFile();
     }
 
     Status open() {
@@ -87,8 +124,19 @@ public:
             audio_ = std::move(carry.value());  // null when the file has no audio
         }
 
-        rc = avio_open(&out_->pb, options_.path.c_str(), AVIO_FLAG_WRITE);
-        if (rc < 0) return Status::error(describe("cannot create " + options_.path, rc));
+        output_.file = std::fopen(options_.path.c_str(), "wb");
+        if (!output_.file) return Status::error(describe("cannot create " + options_.path, AVERROR(errno)));
+        std::setvbuf(output_.file, nullptr, _IONBF, 0);  // AVIO buffers; errors show at once
+        output_.budget = options_.simulateDiskFullAfterBytes;
+        constexpr int kBufferSize = 1 << 16;
+        auto* buffer = static_cast<unsigned char*>(av_malloc(kBufferSize));
+        out_->pb = buffer ? avio_alloc_context(buffer, kBufferSize, 1, &output_, nullptr, &FileOutput::write,
+                                               &FileOutput::seek)
+                          : nullptr;
+        if (!out_->pb) {
+            av_free(buffer);
+            return Status::error("out of memory for the output buffer");
+        }
         AVDictionary* opts = nullptr;
         av_dict_set(&opts, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
         rc = avformat_write_header(out_.get(), &opts);
@@ -153,13 +201,23 @@ public:
         }
         int rc = av_write_trailer(out_.get());
         if (rc < 0 && error_.isOk()) fail(describe("cannot finish the MP4 file", rc));
-        if (out_->pb) avio_closep(&out_->pb);
+        avio_flush(out_->pb);
+        if (out_->pb->error < 0 && error_.isOk()) fail(describe("writing " + options_.path + " failed", out_->pb->error));
+        closeFile();
         return error_;
     }
 
     int64_t framesWritten() const override { return packetsWritten_; }
 
 private:
+    void closeFile() {
+        if (!output_.file) return;
+        if (out_ && out_->pb) avio_flush(out_->pb);
+        if (std::fclose(output_.file) != 0 && error_.isOk())
+            fail(describe("writing " + options_.path + " failed", AVERROR(errno)));
+        output_.file = nullptr;
+    }
+
     int64_t lastDuration() const {
         if (lastDuration_ > 0) return lastDuration_;
         double fps = options_.fps > 0 ? options_.fps : 30.0;
@@ -209,6 +267,7 @@ private:
     }
 
     VideoSinkOptions options_;
+    FileOutput output_;
     std::unique_ptr<AVFormatContext, OutputFormatDeleter> out_;
     av::CodecContextPtr encoder_;
     AVStream* videoStream_ = nullptr;
