@@ -40,15 +40,17 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     // full-resolution ones more pixels. Output channels with norm must fill whole groups.
     op.ocb_ = layer.outChannels <= 4 ? 4 : (layer.outChannels % 16 == 0 && layer.inChannels >= 16 ? 16 : 8);
     if (op.stats_ && layer.outChannels % int(op.ocb_) != 0) op.ocb_ = 4;
-    // Measured on an H100 at 1920x1080 (docs/VULKAN.md): 16x8 invocations with 2 pixels each for
-    // the 32-channel layers (4 pixels x 16 channels spills registers); 16x16 with 4 pixels for the
-    // narrow full-resolution expand layers; 16x16 with 1 pixel for the wide stride-2 layer.
+    // Measured on an H100 at 1920x1080 (docs/VULKAN.md): 16x16 invocations with 2 pixels x 16
+    // channels each for the 32-channel layers (4 pixels x 16 channels spills registers); 16x16 with
+    // 4 pixels x 8 channels for the narrow full-resolution expand layers; 16x16 with 1 pixel for the
+    // wide stride-2 layer; 16x8 with 2 pixels for the first 9x9 layer.
     op.px_ = layer.stride == 1 ? 2 : 1;
     if (layer.stride == 1 && op.ocb_ <= 8 && layer.inChannels >= 8) {
         op.px_ = 4;
         op.ly_ = 16;
     }
     if (layer.stride == 2 && op.ocb_ == 16) op.ly_ = 16;
+    if (layer.stride == 1 && op.ocb_ == 16) op.ly_ = 16;  // residual blocks: 0.110 vs 0.123 ms at 1080p
     // Tuning knobs for the wide stride-1 layers (the residual blocks: most of the time), used to
     // sweep tile shapes on a device: PASTICHE_VK_WIDE_OCB (output channels per invocation),
     // PASTICHE_VK_WIDE_PX (pixels per invocation), PASTICHE_VK_WIDE_LX / _LY (workgroup shape).
