@@ -158,7 +158,7 @@ void SessionController::setBackend(const QString& spec) {
 }
 
 QString SessionController::backendSpec() const {
-    std::lock_guard lock(const_cast<std::mutex&>(mutex_));
+    std::lock_guard lock(mutex_);
     return QString::fromStdString(settings_->backend.toString());
 }
 

@@ -78,7 +78,7 @@ private:
     QString sourceSpec_;
     RecordingState recording_ = RecordingState::Idle;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::unique_ptr<Settings> settings_;
     std::unique_ptr<Requests> requests_;
