@@ -166,8 +166,9 @@ public:
             return Status::error("frame size " + std::to_string(img.width) + "x" + std::to_string(img.height) +
                                  " differs from the video's " + std::to_string(options_.width) + "x" +
                                  std::to_string(options_.height));
-        const uint8_t* rgb = img.pixels.data();
-        if (encW_ != img.width || encH_ != img.height) rgb = padToEven(img);
+        // Always through our own buffer: swscale's SIMD reads up to 32 bytes past the last pixel,
+        // and the frame's vector has no slack (valgrind caught it).
+        const uint8_t* rgb = padToEven(img);
         int rc = av_frame_make_writable(yuv_.get());
         if (rc < 0) return fail(describe("video frame buffer", rc));
         const uint8_t* src[4] = {rgb, nullptr, nullptr, nullptr};
@@ -225,7 +226,7 @@ private:
     }
 
     const uint8_t* padToEven(const Image8& img) {
-        padded_.resize(size_t(encW_) * encH_ * 3);
+        padded_.resize(size_t(encW_) * encH_ * 3 + 64);
         const size_t inRow = size_t(img.width) * 3, outRow = size_t(encW_) * 3;
         for (int y = 0; y < encH_; ++y) {
             const uint8_t* s = img.pixels.data() + std::min(y, img.height - 1) * inRow;
