@@ -33,4 +33,8 @@ public:
 
 Result<std::unique_ptr<VideoSink>> openVideoSink(const VideoSinkOptions& options);
 
+// Still images (PNG, JPEG, ... by extension) through app/core's writeImage: written to a
+// temporary file and renamed, so a failure never leaves a truncated picture.
+Status writeStillImage(const std::string& path, const Frame& frame, int jpegQuality = 95);
+
 }  // namespace pastiche

@@ -10,6 +10,7 @@
 #include "app/media/bounded_queue.h"
 #include "app/media/pipeline.h"
 #include "media_test_util.h"
+#include "support/test_support.h"
 
 namespace pastiche {
 namespace {
@@ -222,6 +223,36 @@ TEST(MediaPipeline, StylizeErrorStopsWithContext) {
     EXPECT_NE(r.status.message().find("frame 5"), std::string::npos) << r.status.message();
     EXPECT_NE(r.status.message().find("boom"), std::string::npos);
     EXPECT_EQ(r.stats.framesOut, 5);
+}
+
+}  // namespace
+}  // namespace pastiche
+
+namespace pastiche {
+namespace {
+
+TEST(MediaStillSink, WritesPngExactlyAndJpegClosely) {
+    auto dir = test::makeTempDir("stillsink");
+    SourceSpec spec;
+    spec.width = 97;
+    spec.height = 55;
+    auto src = openSource(spec);
+    Frame f;
+    ASSERT_EQ(src.value()->read(f), ReadStatus::Frame);
+    const std::string png = (dir / "a.png").string(), jpg = (dir / "a.jpg").string();
+    ASSERT_TRUE(writeStillImage(png, f));
+    ASSERT_TRUE(writeStillImage(jpg, f));
+    SourceSpec back;
+    back.kind = SourceKind::StillImage;
+    back.path = png;
+    Frame p, j;
+    ASSERT_EQ(openSource(back).value()->read(p), ReadStatus::Frame);
+    EXPECT_EQ(p.image.pixels, f.image.pixels);
+    back.path = jpg;
+    ASSERT_EQ(openSource(back).value()->read(j), ReadStatus::Frame);
+    EXPECT_GT(test::psnr8(j.image, f.image), 25.0);
+    EXPECT_FALSE(writeStillImage((dir / "missing" / "x.png").string(), f));
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
