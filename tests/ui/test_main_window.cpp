@@ -178,9 +178,10 @@ private slots:
         qInfo("switching cpu -> %s -> cpu (%s)", qPrintable(target),
               haveVulkan ? "Vulkan device present" : qPrintable("no Vulkan: " + QString::fromStdString(devices.status().message())));
 
-        // lavapipe on a loaded 2-core machine needs ~2.4 s per 256p frame: at 128p both backends run
-        // well under a second per frame, so a gap over 1 s can only come from the switch itself.
-        window_->controls()->setProcessingShortSide(128);
+        // lavapipe on a loaded 2-core machine needs ~2.4 s per 256p frame and up to ~0.9 s at 128p:
+        // at 64p both backends run far under a second per frame, so a gap over 1 s can only come
+        // from the switch itself.
+        window_->controls()->setProcessingShortSide(64);
         QVERIFY(waitStylizedFrames(2, 30000));
         QSignalSpy changed(window_->session(), &SessionController::backendChanged);
         std::vector<qint64> changedTimes;
