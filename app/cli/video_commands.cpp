@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
 #include "app/core/image_io.h"
@@ -52,7 +54,9 @@ class ProgressBar {
 public:
     void update(const media::PipelineStats& s, bool force = false) {
         auto now = std::chrono::steady_clock::now();
-        if (!force && now - last_ < std::chrono::milliseconds(100)) return;
+        // A terminal gets a bar redrawn in place; a log file gets a plain line every 5 s.
+        const auto interval = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
+        if (!force && now - last_ < interval) return;
         if (force && drawnFrames_ == s.framesOut) return;  // already on screen
         last_ = now;
         drawnFrames_ = s.framesOut;
@@ -71,9 +75,10 @@ public:
             std::snprintf(line, sizeof line, "\r%lld frames  %.1f fps  %s elapsed ", static_cast<long long>(s.framesOut),
                           s.outputFps, formatDuration(s.elapsedSeconds).c_str());
         }
-        std::fputs(line, stderr);
+        std::fputs(tty_ ? line : line + 1, stderr);  // +1: no carriage return in logs
+        if (!tty_) std::fputc('\n', stderr);
         std::fflush(stderr);
-        drawn_ = true;
+        drawn_ = tty_;
     }
     void end() {
         if (drawn_) std::fputc('\n', stderr);
@@ -82,6 +87,7 @@ public:
 
 private:
     std::chrono::steady_clock::time_point last_{};
+    const bool tty_ = ::isatty(STDERR_FILENO) != 0;
     int64_t drawnFrames_ = -1;
     bool drawn_ = false;
 };
