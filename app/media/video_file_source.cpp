@@ -130,6 +130,7 @@ private:
         int rc = av_seek_frame(format_.get(), streamIndex_, target, AVSEEK_FLAG_BACKWARD);
         if (rc < 0) return Status::error(describe("seek in " + spec_.path, rc));
         avcodec_flush_buffers(decoder_.get());
+        packetsRead_ = 0;
         inputDone_ = false;
         decoderDrained_ = false;
         return Status::ok();
@@ -149,8 +150,9 @@ private:
 
     ReadStatus endOfData() {
         std::string problem = dataError_;
-        if (problem.empty() && stream_->nb_frames > 0 && delivered_ + skipped_ < stream_->nb_frames &&
-            !spec_.loop && lastSeekWasNone())
+        // Compare packets, not frames: an edit list may legitimately discard decoded frames.
+        if (problem.empty() && stream_->nb_frames > 0 && packetsRead_ < stream_->nb_frames && !spec_.loop &&
+            lastSeekWasNone())
             problem = "the file ends early (truncated?)";
         if (problem.empty()) return ReadStatus::EndOfStream;
         return fail(Status::error(spec_.path + ": " + problem + "; decoded " + std::to_string(delivered_) +
@@ -202,6 +204,7 @@ private:
                 av_packet_unref(packet_.get());
                 continue;
             }
+            ++packetsRead_;
             if (packet_->flags & AV_PKT_FLAG_CORRUPT) noteDataError("a video packet is cut short or damaged (truncated file?)");
             rc = avcodec_send_packet(decoder_.get(), packet_.get());
             av_packet_unref(packet_.get());
@@ -281,7 +284,7 @@ private:
     int64_t startMicros_ = 0;
     int64_t lastPtsMicros_ = 0, lastDurationMicros_ = 0, loopOffsetMicros_ = 0;
     int64_t skipUntilMicros_ = -1;
-    int64_t delivered_ = 0, skipped_ = 0;
+    int64_t delivered_ = 0, skipped_ = 0, packetsRead_ = 0;
     int drainErrors_ = 0;
     bool inputDone_ = false, decoderDrained_ = false, seeked_ = false;
     Image8 scratch_;

@@ -297,6 +297,19 @@ TEST_F(MediaVideo, RealFullFilesystemKeepsTheFileSoFarPlayable) {
     expectDiskFullLeavesPlayableFile(so);
 }
 
+TEST_F(MediaVideo, EditListTrimIsNotMistakenForTruncation) {
+    // A stream-copy cut starting between keyframes: the MP4 holds more samples than it shows.
+    const std::string trimmed = path("trimmed.mp4");
+    ffmpeg(" -v error -y -ss 1.3 -i " + path("cfr.mp4") + " -t 1 -c copy " + trimmed);
+    auto dec = test::decodeAll(trimmed);
+    EXPECT_EQ(dec.end, ReadStatus::EndOfStream) << dec.error;
+    std::string n = test::runCommand("ffprobe -v error -select_streams v:0 -count_frames -show_entries "
+                                     "stream=nb_read_frames -of csv=p=0 '" + trimmed + "' 2>/dev/null");
+    EXPECT_EQ(int(dec.pts.size()), std::atoi(n.c_str()));
+    ASSERT_FALSE(dec.pts.empty());
+    EXPECT_NEAR(double(dec.pts.front()), 0.0, 40000);
+}
+
 TEST_F(MediaVideo, SeekAndLoopKeepTimestampsMeaningful) {
     SourceSpec spec;
     spec.kind = SourceKind::VideoFile;
