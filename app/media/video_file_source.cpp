@@ -65,6 +65,9 @@ public:
     Status seek(int64_t ptsMicros) override {
         Status st = rewind(ptsMicros);
         if (!st) return st;
+        failed_ = false;  // a damaged tail need not stop the GUI from playing the rest again
+        error_ = Status::ok();
+        dataError_.clear();
         skipUntilMicros_ = ptsMicros;
         seeked_ = true;
         return Status::ok();

@@ -195,6 +195,18 @@ TEST_F(MediaVideo, TruncatedInputGivesPartialPlayableOutputAndClearError) {
     EXPECT_EQ(dec.end, ReadStatus::EndOfStream) << dec.error;
     EXPECT_EQ(int64_t(dec.pts.size()), r.stats.framesOut);
     EXPECT_EQ(written, r.stats.framesOut);
+    // After the error, a seek (GUI) plays the good part again.
+    SourceSpec spec;
+    spec.kind = SourceKind::VideoFile;
+    spec.path = cut;
+    auto src = openSource(spec);
+    ASSERT_TRUE(src);
+    Frame f;
+    while (src.value()->read(f) == ReadStatus::Frame) {
+    }
+    ASSERT_TRUE(src.value()->seek(0));
+    EXPECT_EQ(src.value()->read(f), ReadStatus::Frame);
+    EXPECT_NEAR(double(f.ptsMicros), 0.0, 1000);
 }
 
 TEST_F(MediaVideo, CorruptedMiddleDeliversWhatDecodesThenReportsIt) {
