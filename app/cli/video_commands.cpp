@@ -336,9 +336,9 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     bar.end();
     const auto& s = result.stats;
     std::printf("captured %lld frames (%.2f fps), stylized %lld (%.2f fps), stylize %.1f ms/frame, dropped %lld, "
-                "%.2f s\n",
+                "latency %.0f ms, %.2f s\n",
                 static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut), s.outputFps,
-                s.stylizeMsAvg, static_cast<long long>(s.dropped), s.elapsedSeconds);
+                s.stylizeMsAvg, static_cast<long long>(s.dropped), s.latencyMsAvg, s.elapsedSeconds);
     if (sink) std::printf("recorded %lld frames to %s\n", static_cast<long long>(sink->framesWritten()), a.record.c_str());
     if (!result.status) return printError(result.status.message());
     return 0;

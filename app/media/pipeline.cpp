@@ -14,6 +14,11 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// Same clock as Frame::captureNanos (steady_clock since its epoch).
+int64_t steadyNowNanos() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
 // First error wins; later ones are consequences.
 class ErrorSlot {
 public:
@@ -118,6 +123,7 @@ PipelineResult runPipeline(FrameSource& source, const StylizeFunction& stylize, 
     };
 
     // The sink stage runs on the calling thread.
+    double latencyMsTotal = 0;
     while (auto out = stylized.pop()) {
         if (options.sink) {
             Status st = options.sink->write(*out);
@@ -131,6 +137,8 @@ PipelineResult runPipeline(FrameSource& source, const StylizeFunction& stylize, 
         }
         if (options.onFrame) options.onFrame(*out);
         ++stats.framesOut;
+        if (out->captureNanos > 0) latencyMsTotal += (steadyNowNanos() - out->captureNanos) * 1e-6;
+        stats.latencyMsAvg = latencyMsTotal / double(stats.framesOut);
         if (options.onProgress) {
             fillStats();
             options.onProgress(stats);

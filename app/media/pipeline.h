@@ -30,6 +30,7 @@ struct PipelineStats {
     double stylizeMsAvg = 0;    // mean time inside the stylize function
     double stylizeMsLast = 0;
     double elapsedSeconds = 0;
+    double latencyMsAvg = 0;    // source capture -> handed to the sink (live: what a viewer waits)
 };
 
 struct PipelineOptions {

@@ -205,6 +205,10 @@ TEST(MediaPipeline, LiveModeKeepsNewestAndCountsDrops) {
     for (size_t i = 1; i < indices.size(); ++i) EXPECT_GT(indices[i], indices[i - 1]);
     EXPECT_GT(r.stats.stylizeMsAvg, 15.0);
     EXPECT_GT(r.stats.captureFps, 50.0);  // paced near 200 fps, far above the 50 fps stylize rate
+    // Latest wins: a frame waits for at most one stylize in progress, so latency stays near
+    // 20-40 ms instead of growing with the backlog (the sleep bounds it from below).
+    EXPECT_GE(r.stats.latencyMsAvg, 19.0);
+    EXPECT_LT(r.stats.latencyMsAvg, 200.0);
 }
 
 TEST(MediaPipeline, StylizeErrorStopsWithContext) {
