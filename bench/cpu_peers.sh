@@ -6,6 +6,7 @@
 #
 # Usage: bench/cpu_peers.sh [BUILD_DIR]     (default: build)
 # Env:   SIZE (384)  THREADS (2)  FRAMES (30)  REPEAT (3: best of REPEAT runs for every peer)
+#        TFL_TIMEOUT (90 s per TFLite run)
 #        MODEL (the fast model, from ../shared or the models dir)  SHARED (../shared)
 #        REF_DIR (a copy of ../shared/tools/reference with node_modules; made in /tmp if absent)
 #        PYTHON (/usr/bin/python3: Debian's python3-torch)
@@ -101,15 +102,22 @@ ours_dev=$("$pastiche" --models-dir "$models_dir" bench --backend cpu --size "$s
   "$python" -c 'import json,sys; j=json.load(sys.stdin); print(j["device"])')
 
 # TFLite reference: its own median over TFL_RUNS after warm-up; best of REPEAT runs. It runs at the
-# model's size (384); for other sizes only our engine and PyTorch run.
+# model's size (384); for other sizes only our engine and PyTorch run. A run that does not finish
+# within TFL_TIMEOUT seconds counts as "n/a": with TFL_THREADS=2, tflite_run.js still loads the
+# non-threaded wasm build, and XNNPACK then spins without finishing (the threaded build needs a
+# browser Worker), so the reference has no two-thread figure on node.
 tfl() {
   for _ in $(seq "$repeat"); do
-    TFL_THREADS=$1 TFL_RUNS=$frames node "$ref/tflite_run.js" "$model" "$work/out_tfl.bin" "$work/content.bin" "$work/vec.bin" 2>/dev/null |
-      sed -n 's/.*infer time: median \([0-9.]*\) ms.*/\1/p'
+    TFL_THREADS=$1 TFL_RUNS=$frames timeout "${TFL_TIMEOUT:-90}" node "$ref/tflite_run.js" "$model" "$work/out_tfl$1.bin" \
+      "$work/content.bin" "$work/vec.bin" 2>/dev/null | sed -n 's/.*infer time: median \([0-9.]*\) ms.*/\1/p' || true
   done | best
 }
 tfl1_ms=NA; tfl2_ms=NA
-if [ "$size" = 384 ]; then tfl1_ms=$(tfl 1); tfl2_ms=$(tfl 2); fi
+if [ "$size" = 384 ]; then
+  tfl1_ms=$(tfl 1); [ -n "$tfl1_ms" ] || tfl1_ms=NA
+  tfl2_ms=$(tfl 2); [ -n "$tfl2_ms" ] || tfl2_ms=NA
+fi
+[ -f "$work/out_tfl1.bin" ] && mv "$work/out_tfl1.bin" "$work/out_tfl.bin"
 
 # PyTorch: median over FRAMES after warm-up, better of NCHW / channels_last; best of REPEAT runs.
 cmp=(); [ -f "$work/out_tfl.bin" ] && cmp=(--compare "$work/out_tfl.bin")
@@ -124,15 +132,18 @@ import json, sys
 size, threads, ours, dev, t1, t2, tj, lb, la = sys.argv[1:]
 ours = float(ours); tj = json.loads(tj)
 rows = [("pastiche cpu (" + dev + ")", threads, ours)]
-if t1 != "NA":
-    rows.append(("TFLite reference (tflite_run.js)", "1", float(t1)))
-    rows.append(("TFLite reference (tflite_run.js)", "2", float(t2)))
+if size == "384":
+    for th, t in (("1", t1), ("2", t2)):
+        rows.append(("TFLite reference (tflite_run.js, TFL_THREADS=" + th + ")", th, None if t == "NA" else float(t)))
 rows.append((f"PyTorch {tj['version']} CPU ({tj['layout']})", str(tj["threads"]), tj["ms_per_frame"]))
 print(f"Transfer network ('fast' model) at {size}x{size}, engine only; best of runs per peer")
 print(f"| peer | threads | ms/frame | FPS | pastiche speed-up |")
 print(f"| --- | ---: | ---: | ---: | ---: |")
 for name, th, ms in rows:
-    print(f"| {name} | {th} | {ms:.1f} | {1000/ms:.1f} | {ms/ours:.2f}x |")
+    if ms is None:
+        print(f"| {name} | {th} | n/a (did not finish) | | |")
+    else:
+        print(f"| {name} | {th} | {ms:.1f} | {1000/ms:.1f} | {ms/ours:.2f}x |")
 if "max_abs_diff_vs_reference" in tj:
     print(f"(PyTorch peer vs TFLite output on the same input: max abs diff {tj['max_abs_diff_vs_reference']:.2g}: same network, same weights)")
 print(f"(load average before / after: {lb} / {la})")
