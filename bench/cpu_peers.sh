@@ -13,6 +13,7 @@
 # Numbers are only comparable within one run on an otherwise idle machine; the script says how
 # busy the machine was (load average) next to the table.
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
