@@ -41,51 +41,69 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     op.ocb_ = layer.outChannels <= 4 ? 4 : (layer.outChannels % 16 == 0 && layer.inChannels >= 16 ? 16 : 8);
     if (op.stats_ && layer.outChannels % int(op.ocb_) != 0) op.ocb_ = 4;
     // Measured on an H100 at 1920x1080 (docs/VULKAN.md): 16x16 invocations with 2 pixels x 16
-    // channels each for the 32-channel layers (4 pixels x 16 channels spills registers); 16x16 with
-    // 4 pixels x 8 channels for the narrow full-resolution expand layers; 16x16 with 1 pixel for the
-    // wide stride-2 layer; 16x8 with 2 pixels for the first 9x9 layer.
-    op.px_ = layer.stride == 1 ? 2 : 1;
+    // channels each for the 32-channel layers (4 pixels x 16 channels spills registers), 16x8 for
+    // them on small frames (more workgroups); 16x16 with 4 pixels x 8 channels for the narrow
+    // full-resolution expand layers; 16x16 with 1 pixel for the wide stride-2 layer; 16x8 with 2
+    // pixels for the first 9x9 layer.
+    uint32_t lx = 16, ly = 8, px = layer.stride == 1 ? 2 : 1;
     if (layer.stride == 1 && op.ocb_ <= 8 && layer.inChannels >= 8) {
-        op.px_ = 4;
-        op.ly_ = 16;
+        px = 4;
+        ly = 16;
     }
-    if (layer.stride == 2 && op.ocb_ == 16) op.ly_ = 16;
-    if (layer.stride == 1 && op.ocb_ == 16) op.ly_ = 16;  // residual blocks: 0.110 vs 0.123 ms at 1080p
+    if (op.ocb_ == 16) ly = 16;
+    bool small = layer.stride == 1 && op.ocb_ == 16;
     // Tuning knobs for the wide stride-1 layers (the residual blocks: most of the time), used to
     // sweep tile shapes on a device: PASTICHE_VK_WIDE_OCB (output channels per invocation),
     // PASTICHE_VK_WIDE_PX (pixels per invocation), PASTICHE_VK_WIDE_LX / _LY (workgroup shape).
     if (layer.stride == 1 && op.ocb_ == 16) {
-        auto knob = [](const char* name, uint32_t fallback) {
+        auto knob = [&small](const char* name, uint32_t fallback) {
             const char* v = std::getenv(name);
-            return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
+            if (!v || std::atoi(v) <= 0) return fallback;
+            small = false;
+            return uint32_t(std::atoi(v));
         };
         const uint32_t ocb = knob("PASTICHE_VK_WIDE_OCB", op.ocb_);
         if (ocb % 4 == 0 && layer.outChannels % int(ocb) == 0) op.ocb_ = ocb;
-        op.px_ = knob("PASTICHE_VK_WIDE_PX", op.px_);
-        op.lx_ = knob("PASTICHE_VK_WIDE_LX", op.lx_);
-        op.ly_ = knob("PASTICHE_VK_WIDE_LY", op.ly_);
+        px = knob("PASTICHE_VK_WIDE_PX", px);
+        lx = knob("PASTICHE_VK_WIDE_LX", lx);
+        ly = knob("PASTICHE_VK_WIDE_LY", ly);
     }
+    PASTICHE_RETURN_IF_ERROR(op.addVariant(ctx, layer, fp16, lx, ly, px));
+    if (small) {
+        PASTICHE_RETURN_IF_ERROR(op.addVariant(ctx, layer, fp16, 16, 8, 2));
+        op.smallOutputPixels_ = 30000;  // 384x384's residual maps (96x96) run faster with 16x8
+    }
+    return op;
+}
+
+Status Conv2dOp::addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly,
+                            uint32_t px) {
+    TileVariant v;
+    v.lx = lx;
+    v.ly = ly;
+    v.px = px;
     const uint32_t K = uint32_t(layer.kernel), S = uint32_t(layer.stride);
-    const uint32_t tiw = (op.lx_ * op.px_ - 1) * S + K, tih = (op.ly_ - 1) * S + K;
-    const uint32_t redBytes = op.lx_ * op.ly_ / 4 * op.ocb_ * 4 + op.ocb_ * 4;
-    op.icc_ = 0;
+    const uint32_t tiw = (lx * px - 1) * S + K, tih = (ly - 1) * S + K;
+    const uint32_t redBytes = lx * ly / 4 * ocb_ * 4 + ocb_ * 4;
+    v.icc = 0;
     for (uint32_t c = uint32_t(std::min(layer.inChannels, 16)); c >= 1; --c) {
         if (uint32_t(layer.inChannels) % c) continue;
-        const uint32_t bytes = c * tih * tiw * 4 + c * K * K * op.ocb_ * 4 + redBytes;
+        const uint32_t bytes = c * tih * tiw * 4 + c * K * K * ocb_ * 4 + redBytes;
         if (bytes <= ctx.caps().maxSharedBytes) {
-            op.icc_ = c;
+            v.icc = c;
             break;
         }
     }
-    if (!op.icc_) return Status::error("layer " + layer.name + ": conv tile does not fit in shared memory");
+    if (!v.icc) return Status::error("layer " + layer.name + ": conv tile does not fit in shared memory");
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
-    std::vector<uint32_t> spec = {op.lx_, op.ly_, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
-                                  uint32_t(layer.outChannels), op.ocb_ / 4, op.icc_, op.px_,
+    std::vector<uint32_t> spec = {lx, ly, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
+                                  uint32_t(layer.outChannels), ocb_ / 4, v.icc, px,
                                   uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm)};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 5, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
-    op.kernel_ = std::move(k.value());
-    return op;
+    v.kernel = std::move(k.value());
+    variants_.push_back(std::move(v));
+    return Status::ok();
 }
 
 Conv2dShape Conv2dOp::shape(int inW, int inH) const {
@@ -95,7 +113,9 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     const int eW = upsample_ ? inW * 2 : inW, eH = upsample_ ? inH * 2 : inH;
     s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
-    const int tw = int(lx_ * px_), th = int(ly_);
+    s.variant = smallOutputPixels_ > 0 && s.outW * s.outH < smallOutputPixels_ ? 1 : 0;
+    const TileVariant& v = variants_[size_t(s.variant)];
+    const int tw = int(v.lx * v.px), th = int(v.ly);
     s.tilesX = (s.outW + tw - 1) / tw;
     s.tilesY = (s.outH + th - 1) / th;
     return s;
@@ -134,7 +154,7 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
     if (stats_) tracker.write(partials, stage, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
-    PASTICHE_RETURN_IF_ERROR(kernel_.bind(cmd, set, push));
+    PASTICHE_RETURN_IF_ERROR(variants_[size_t(s.variant)].kernel.bind(cmd, set, push));
     const uint32_t groups = uint32_t((outChannels_ + int(ocb_) - 1) / int(ocb_));
     vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), groups);
     return Status::ok();

@@ -32,6 +32,7 @@ static_assert(sizeof(ConvPush) == 24, "ConvPush must match conv2d.comp");
 
 struct Conv2dShape {
     int inW = 0, inH = 0, outW = 0, outH = 0, tilesX = 0, tilesY = 0;
+    int variant = 0;  // which tile shape (Conv2dOp keeps one for large and one for small outputs)
 };
 
 class Conv2dOp {
@@ -45,13 +46,19 @@ public:
     // set bindings: in, out, weights, bias, partials.
     Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
                   VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const;
-    VkDescriptorSetLayout setLayout() const { return kernel_.setLayout(); }
+    VkDescriptorSetLayout setLayout() const { return variants_.front().kernel.setLayout(); }
 
 private:
-    Kernel kernel_;
+    struct TileVariant {  // one pipeline per tile shape
+        Kernel kernel;
+        uint32_t lx = 16, ly = 8, px = 2, icc = 8;
+    };
+    Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
+    std::vector<TileVariant> variants_;
+    int smallOutputPixels_ = 0;  // outputs with fewer pixels use variants_[1]
     int kernelSize_ = 3, stride_ = 1, pad_ = 1, outChannels_ = 0, inChannels_ = 0;
     bool upsample_ = false, stats_ = false;
-    uint32_t lx_ = 16, ly_ = 8, px_ = 2, ocb_ = 8, icc_ = 8;
+    uint32_t ocb_ = 8;
 };
 
 struct NormFinalizePush {  // norm_finalize.comp
