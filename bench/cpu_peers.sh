@@ -109,8 +109,11 @@ ours_dev=$("$pastiche" --models-dir "$models_dir" bench --backend cpu --size "$s
 # browser Worker), so the reference has no two-thread figure on node.
 tfl() {
   for _ in $(seq "$repeat"); do
-    TFL_THREADS=$1 TFL_RUNS=$frames timeout "${TFL_TIMEOUT:-90}" node "$ref/tflite_run.js" "$model" "$work/out_tfl$1.bin" \
-      "$work/content.bin" "$work/vec.bin" 2>/dev/null | sed -n 's/.*infer time: median \([0-9.]*\) ms.*/\1/p' || true
+    ms=$(TFL_THREADS=$1 TFL_RUNS=$frames timeout "${TFL_TIMEOUT:-90}" node "$ref/tflite_run.js" "$model" \
+      "$work/out_tfl$1.bin" "$work/content.bin" "$work/vec.bin" 2>/dev/null |
+      sed -n 's/.*infer time: median \([0-9.]*\) ms.*/\1/p' || true)
+    [ -n "$ms" ] || break  # timed out: do not wait again
+    echo "$ms"
   done | best
 }
 tfl1_ms=NA; tfl2_ms=NA
