@@ -186,6 +186,7 @@ Status CpuBackend::setStyle(const StyleVector& style) {
 
 Status CpuBackend::reshape(int width, int height) {
     if (width == width_ && height == height_) return Status::ok();
+    width_ = height_ = 0;  // a failed reshape leaves the backend unusable until the next one succeeds
     if (width < 8 || height < 8)  // reflect padding of up to 7 needs at least 8
         return Status::error("cpu backend: frame " + std::to_string(width) + "x" + std::to_string(height) +
                              " is too small (at least 8x8)");

@@ -202,6 +202,10 @@ TEST(CpuBackend, RejectsWrongSizesAndUnsupportedNetworks) {
     ASSERT_TRUE(b->reshape(20, 16).isOk());
     EXPECT_FALSE(b->run(img.view(), img.view()).isOk());
     EXPECT_FALSE(b->reshape(4, 4).isOk());
+    ImageF img20(20, 16);
+    EXPECT_FALSE(b->run(img20.view(), img20.view()).isOk());  // the failed reshape is not half-applied
+    ASSERT_TRUE(b->reshape(20, 16).isOk());
+    EXPECT_TRUE(b->run(img20.view(), img20.view()).isOk());
     EXPECT_TRUE(b->supports(net));
     TransferNetwork bad = net;
     bad.layers[4].inChannels = 16;
