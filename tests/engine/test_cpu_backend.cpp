@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <thread>
 
 #include "engine/backend.h"
 #include "engine/cpu/reference_ops.h"
@@ -214,6 +215,15 @@ TEST(CpuBackend, RejectsWrongSizesAndUnsupportedNetworks) {
     TransferNetwork unclosed = net;
     unclosed.layers[4].residual = ResidualRole::None;
     EXPECT_FALSE(b->supports(unclosed));
+}
+
+TEST(CpuBackend, ReportsItself) {
+    auto b = makeBackend(syntheticNetwork(11), 0);
+    EXPECT_EQ(b->threads(), int(std::max(1u, std::thread::hardware_concurrency())));  // 0 = all cores
+    EXPECT_EQ(b->kind(), BackendKind::Cpu);
+    EXPECT_EQ(b->name(), "cpu");
+    EXPECT_EQ(b->device().type, "cpu");
+    EXPECT_EQ(makeBackend(syntheticNetwork(11), 1)->threads(), 1);
 }
 
 TEST(CpuBackend, RunAllocatesNothing) {
