@@ -12,7 +12,7 @@ PKGS=(
   libopencv-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libgtest-dev libgmock-dev libdnnl-dev libcli11-dev nlohmann-json3-dev libstb-dev
-  xvfb xauth imagemagick
+  xvfb xauth imagemagick help2man
 )
 # Node.js runs the TFLite reference tool; keep an existing install (e.g. NodeSource's, which ships npm).
 if ! command -v npm >/dev/null 2>&1; then PKGS+=(nodejs npm); fi

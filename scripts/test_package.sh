@@ -11,8 +11,8 @@ check() { local name=$1; shift; if "$@"; then pass=$((pass+1)); echo "ok   $name
 (cd "$build" && rm -f pastiche_*.deb && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/pastiche_*.deb | head -1)
 echo "package: $deb ($(du -h "$deb" | cut -f1))"
-dpkg-deb -c "$deb" | awk '{print $6}' | grep -E 'bin/pastiche$|applications/pastiche.desktop$|hicolor/.*/pastiche\.(png|svg)$' > /tmp/pastiche-deb-files.txt || true
-check "deb holds binary, desktop entry and icons" bash -c "grep -q bin/pastiche /tmp/pastiche-deb-files.txt && grep -q pastiche.desktop /tmp/pastiche-deb-files.txt && grep -q hicolor /tmp/pastiche-deb-files.txt"
+dpkg-deb -c "$deb" | awk '{print $6}' | grep -E 'bin/pastiche$|applications/pastiche.desktop$|hicolor/.*/pastiche\.(png|svg)$|man1/pastiche\.1$' > /tmp/pastiche-deb-files.txt || true
+check "deb holds binary, desktop entry, icons and man page" bash -c "grep -q bin/pastiche /tmp/pastiche-deb-files.txt && grep -q pastiche.desktop /tmp/pastiche-deb-files.txt && grep -q hicolor /tmp/pastiche-deb-files.txt && grep -q man1/pastiche.1 /tmp/pastiche-deb-files.txt"
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq "$deb" >/dev/null
 check "installed binary runs --version" bash -c "/usr/bin/pastiche --version | grep -q pastiche"
