@@ -13,6 +13,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace pastiche::ui {
 
 using namespace pastiche::controllers;
@@ -133,7 +135,14 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
         pause_->setText(paused ? tr("Play") : tr("Pause"));
         emit playbackChanged(paused ? PlaybackState::Paused : PlaybackState::Playing);
     });
+    // Dragging the handle seeks once, on release; a click on the groove (a page step) has no
+    // release and would otherwise move the handle without seeking, until the next position
+    // report put it back.
     connect(seek_, &QSlider::sliderReleased, this, [this] { emit seekRequested(qint64(seek_->value()) * 1000); });
+    connect(seek_, &QSlider::actionTriggered, this, [this](int action) {
+        if (action == QAbstractSlider::SliderMove || action == QAbstractSlider::SliderNoAction) return;
+        emit seekRequested(qint64(seek_->sliderPosition()) * 1000);  // the value follows the action
+    });
 }
 
 void ControlPanel::setBackendChoices(const QList<BackendChoice>& choices) {
@@ -198,9 +207,16 @@ void ControlPanel::setSourceCapabilities(bool seekable, qint64 durationMicros, b
     durationMicros_ = seekable ? durationMicros : 0;
     findChild<QGroupBox*>("playbackBox")->setEnabled(seekable);
     seek_->setRange(0, int(durationMicros_ / 1000));
+    seek_->setPageStep(std::max(1, int(durationMicros_ / 1000 / 10)));  // ms: a groove click jumps a tenth
     time_->setText(seekable ? formatTime(0) + " / " + formatTime(durationMicros_) : QStringLiteral("–"));
     mirror_->setEnabled(camera);
     fullResolutionStill_->setEnabled(fullResolutionStills);
+}
+
+void ControlPanel::setPlaybackState(PlaybackState state) {
+    QSignalBlocker block(pause_);
+    pause_->setChecked(state == PlaybackState::Paused);
+    pause_->setText(state == PlaybackState::Paused ? tr("Play") : tr("Pause"));
 }
 
 void ControlPanel::setPosition(qint64 ptsMicros) {

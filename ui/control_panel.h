@@ -43,6 +43,7 @@ public:
     // files and images.
     void setSourceCapabilities(bool seekable, qint64 durationMicros, bool camera, bool fullResolutionStills);
     void setPosition(qint64 ptsMicros);
+    void setPlaybackState(controllers::PlaybackState state);  // shows it without emitting
     void setRecordingState(controllers::RecordingState state);
 
 signals:

@@ -302,7 +302,9 @@ void MainWindow::loadBackendChoices() {
 }
 
 void MainWindow::openSource(const QString& spec, int width, int height) {
-    if (session_->openSource(spec, width, height)) settings_->setValue("source/spec", spec);
+    if (!session_->openSource(spec, width, height)) return;
+    controls_->setPlaybackState(PlaybackState::Playing);  // the session starts every source playing
+    settings_->setValue("source/spec", spec);
 }
 
 void MainWindow::chooseStyle(int index) {

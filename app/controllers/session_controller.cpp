@@ -122,6 +122,9 @@ bool SessionController::openSource(const QString& spec, int width, int height) {
     }
     sourceSpec_ = spec;
     changeSettings([](Settings& s) { ++s.sourceEpoch; });
+    // A new source starts playing: a pause left from a file would otherwise hold back every frame
+    // of a camera, image or test pattern, whose playback controls are disabled.
+    capture_->setPaused(false);
     capture_->open(*parsed);
     return true;
 }

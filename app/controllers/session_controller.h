@@ -34,6 +34,7 @@ public:
     ~SessionController() override;
 
     // "camera:N" | "file:PATH" | "image:PATH" | "test-pattern"; false (and a notice) if unparsable.
+    // The new source starts playing, whatever the pause state of the previous one.
     bool openSource(const QString& spec, int width = 0, int height = 0);
     QString sourceSpec() const { return sourceSpec_; }
     void setPlayback(PlaybackState state);
