@@ -22,6 +22,7 @@
 #include "ui/main_window.h"
 #include "ui/style_gallery.h"
 #include "ui/video_view.h"
+#include "tests/ui/ui_test_registry.h"
 
 using namespace pastiche;
 using namespace pastiche::controllers;
@@ -281,5 +282,5 @@ private slots:
     }
 };
 
-QTEST_MAIN(TestMainWindow)
+PASTICHE_UI_TEST(TestMainWindow);
 #include "test_main_window.moc"
