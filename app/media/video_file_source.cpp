@@ -69,6 +69,7 @@ public:
         error_ = Status::ok();
         dataError_.clear();
         skipUntilMicros_ = ptsMicros;
+        havePrevDecoded_ = false;
         seeked_ = true;
         return Status::ok();
     }
@@ -227,8 +228,12 @@ private:
         if (ts != AV_NOPTS_VALUE) ptsMicros = av_rescale_q(ts, stream_->time_base, kMicros) - startMicros_;
         else ptsMicros = lastPtsMicros_ + lastDurationMicros_;  // no timestamp: continue the last rate
         ptsMicros += loopOffsetMicros_;
-        if (delivered_ > 0 && ptsMicros > lastPtsMicros_) lastDurationMicros_ = ptsMicros - lastPtsMicros_;
+        // Frame spacing from consecutive decoded frames, skipped ones included: after a seek the
+        // jump from the old position is not one frame's duration.
+        if (havePrevDecoded_ && ptsMicros > prevDecodedMicros_) lastDurationMicros_ = ptsMicros - prevDecodedMicros_;
         else if (info_.fps > 0) lastDurationMicros_ = int64_t(1e6 / info_.fps);
+        prevDecodedMicros_ = ptsMicros;
+        havePrevDecoded_ = true;
         if (skipUntilMicros_ >= 0) {
             if (ptsMicros + lastDurationMicros_ / 2 < skipUntilMicros_) {
                 ++skipped_;
@@ -287,6 +292,8 @@ private:
     int64_t startMicros_ = 0;
     int64_t lastPtsMicros_ = 0, lastDurationMicros_ = 0, loopOffsetMicros_ = 0;
     int64_t skipUntilMicros_ = -1;
+    int64_t prevDecodedMicros_ = 0;
+    bool havePrevDecoded_ = false;
     int64_t delivered_ = 0, skipped_ = 0, packetsRead_ = 0;
     int drainErrors_ = 0;
     bool inputDone_ = false, decoderDrained_ = false, seeked_ = false;

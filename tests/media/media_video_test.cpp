@@ -371,3 +371,27 @@ TEST_F(MediaVideo, CorruptFileIsAClearError) {
 
 }  // namespace
 }  // namespace pastiche
+
+namespace pastiche {
+namespace {
+
+// A forward seek after playback has started lands on the target, not short of it (the skip to the
+// target once measured the frame spacing against the pre-seek position).
+TEST_F(MediaVideo, ForwardSeekDuringPlaybackLandsOnTarget) {
+    SourceSpec spec;
+    spec.kind = SourceKind::VideoFile;
+    spec.path = path("cfr.mp4");
+    auto s = openSource(spec);
+    ASSERT_TRUE(s);
+    Frame f;
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    ASSERT_TRUE(s.value()->seek(2400000));
+    ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    EXPECT_NEAR(double(f.ptsMicros), 2402400.0, 40000);  // frame 72 at 30000/1001 fps
+    ASSERT_TRUE(s.value()->seek(600000));  // and back
+    ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    EXPECT_NEAR(double(f.ptsMicros), 600600.0, 40000);
+}
+
+}  // namespace
+}  // namespace pastiche
