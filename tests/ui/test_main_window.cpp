@@ -22,43 +22,13 @@
 #include "ui/main_window.h"
 #include "ui/style_gallery.h"
 #include "ui/video_view.h"
+#include "tests/ui/ui_image_metrics.h"
 #include "tests/ui/ui_test_registry.h"
 
 using namespace pastiche;
 using namespace pastiche::controllers;
 using namespace pastiche::ui;
-
-namespace {
-
-// Mean absolute difference per channel (0..255) between two same-size images.
-double meanAbsDiff(const QImage& a, const QImage& b) {
-    if (a.size() != b.size() || a.isNull()) return -1;
-    const QImage x = a.convertToFormat(QImage::Format_RGB888), y = b.convertToFormat(QImage::Format_RGB888);
-    double sum = 0;
-    for (int r = 0; r < x.height(); ++r) {
-        const uchar* p = x.constScanLine(r);
-        const uchar* q = y.constScanLine(r);
-        for (int i = 0; i < x.width() * 3; ++i) sum += std::abs(int(p[i]) - int(q[i]));
-    }
-    return sum / (double(x.width()) * x.height() * 3);
-}
-
-double stddev(const QImage& image) {
-    const QImage x = image.convertToFormat(QImage::Format_RGB888);
-    double sum = 0, sq = 0;
-    const double n = double(x.width()) * x.height() * 3;
-    for (int r = 0; r < x.height(); ++r) {
-        const uchar* p = x.constScanLine(r);
-        for (int i = 0; i < x.width() * 3; ++i) {
-            sum += p[i];
-            sq += double(p[i]) * p[i];
-        }
-    }
-    const double mean = sum / n;
-    return std::sqrt(std::max(0.0, sq / n - mean * mean));
-}
-
-}  // namespace
+using namespace pastiche::uitest;
 
 class TestMainWindow : public QObject {
     Q_OBJECT
