@@ -99,10 +99,15 @@ Status Stylizer::switchBackend(const BackendSpec& spec) {
     }
     if (!backend) return backend.status();
     std::unique_ptr<TransferBackend> next = std::move(backend).value();
-    if (width_ > 0) PASTICHE_RETURN_IF_ERROR(next->reshape(width_, height_));
-    if (haveStyle_) PASTICHE_RETURN_IF_ERROR(next->setStyle(style_));
+    PASTICHE_RETURN_IF_ERROR(catchUp(*next));
     backend_ = std::move(next);
     options_.backend = spec;
+    return Status::ok();
+}
+
+Status Stylizer::catchUp(TransferBackend& backend) const {
+    if (width_ > 0) PASTICHE_RETURN_IF_ERROR(backend.reshape(width_, height_));
+    if (haveStyle_) PASTICHE_RETURN_IF_ERROR(backend.setStyle(style_));
     return Status::ok();
 }
 
@@ -110,8 +115,7 @@ Status Stylizer::fallBackToCpu(const std::string& why) {
     auto cpu = makeBackend(*network_, options_, BackendKind::Cpu, -1);
     if (!cpu) return Status::error(why + "; CPU fallback failed too: " + cpu.status().message());
     backend_ = std::move(cpu).value();
-    if (width_ > 0) PASTICHE_RETURN_IF_ERROR(backend_->reshape(width_, height_));
-    if (haveStyle_) PASTICHE_RETURN_IF_ERROR(backend_->setStyle(style_));
+    PASTICHE_RETURN_IF_ERROR(catchUp(*backend_));
     if (notice_) notice_(why + "; continuing on the CPU backend");
     return Status::ok();
 }

@@ -57,6 +57,8 @@ public:
 private:
     Stylizer() = default;
     Status fallBackToCpu(const std::string& why);
+    // Brings a newly created backend to the current frame size and style.
+    Status catchUp(TransferBackend& backend) const;
     std::shared_ptr<const TransferNetwork> network_;
     StylizerOptions options_;
     NoticeCallback notice_;
