@@ -5,9 +5,9 @@
 #include <cstring>
 #include <future>
 
-#include "app/cli/common.h"
 #include "app/controllers/capture_thread.h"
 #include "app/core/image_io.h"
+#include "app/core/model_loader.h"
 #include "app/core/style_source.h"
 #include "app/media/frame_sink.h"
 
@@ -84,7 +84,10 @@ SessionController::SessionController(std::string modelsDir, std::shared_ptr<Styl
                           info.kind == SourceKind::VideoFile && info.durationMicros > 0, info.durationMicros,
                           info.kind == SourceKind::Camera);
     };
-    callbacks.failed = [this](const std::string& message) { emit notice(QString::fromStdString(message)); };
+    callbacks.failed = [this](const std::string& message) {
+        emit sourceFailed(sourceSpec_, QString::fromStdString(message));
+        emit notice(QString::fromStdString(message));
+    };
     callbacks.position = [this](int64_t pts) { emit positionChanged(pts); };
     capture_ = std::make_unique<CaptureThread>(std::move(callbacks));
     stylizeThread_ = std::thread([this] { stylizeLoop(); });
@@ -250,7 +253,7 @@ void SessionController::stylizeLoop() {
         }
 
         if (!network && !engineFailed) {
-            auto loaded = cli::loadTransferModel(modelsDir_, "fast");
+            auto loaded = loadTransferModel(modelsDir_, "fast");
             if (loaded) {
                 network = loaded.value();
             } else {

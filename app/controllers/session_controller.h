@@ -64,6 +64,9 @@ signals:
     void backendChanged(const QString& description);
     void backendSwitchFailed(const QString& keptSpec);
     void notice(const QString& message);  // fallbacks and errors, shown without blocking
+    // The source could not be opened or stopped with an error (missing file, camera gone):
+    // the message is for the user; no frames come until another source is opened.
+    void sourceFailed(const QString& spec, const QString& message);
     void stillSaved(const QString& path);
     void recordingStarted(const QString& path);
     void recordingStopped(const QString& path, qint64 frames, const QString& error);
