@@ -36,6 +36,11 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     op.outChannels_ = layer.outChannels;
     op.upsample_ = layer.upsampleBefore;
     op.stats_ = layer.hasNorm;
+    if (fp16 && ctx.caps().coopmat != CoopMat::None && coopMatWanted(layer)) {
+        auto added = op.addCoopVariant(ctx, layer);
+        if (!added) return added.status();
+        if (added.value()) return op;
+    }
     // Tile shape: 16 x 8 invocations; wide layers get more output channels per invocation, the
     // full-resolution ones more pixels. Output channels with norm must fill whole groups.
     op.ocb_ = layer.outChannels <= 4 ? 4 : (layer.outChannels % 16 == 0 && layer.inChannels >= 16 ? 16 : 8);
@@ -113,6 +118,11 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     const int eW = upsample_ ? inW * 2 : inW, eH = upsample_ ? inH * 2 : inH;
     s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
+    if (coop_) {
+        s.tilesX = (s.outW + int(coop_->tw) - 1) / int(coop_->tw);
+        s.tilesY = (s.outH + int(coop_->th) - 1) / int(coop_->th);
+        return s;
+    }
     s.variant = smallOutputPixels_ > 0 && s.outW * s.outH < smallOutputPixels_ ? 1 : 0;
     const TileVariant& v = variants_[size_t(s.variant)];
     const int tw = int(v.lx * v.px), th = int(v.ly);
@@ -122,6 +132,7 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
 }
 
 void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
+    if (coop_) return packCoop(layer, blob, weightsAt, biasAt);
     const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCB = int(ocb_);
     const int groups = (OC + OCB - 1) / OCB;
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
@@ -154,6 +165,11 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
     if (stats_) tracker.write(partials, stage, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
+    if (coop_) {
+        PASTICHE_RETURN_IF_ERROR(coop_->kernel.bind(cmd, set, push));
+        vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
+        return Status::ok();
+    }
     PASTICHE_RETURN_IF_ERROR(variants_[size_t(s.variant)].kernel.bind(cmd, set, push));
     const uint32_t groups = uint32_t((outChannels_ + int(ocb_) - 1) / int(ocb_));
     vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), groups);

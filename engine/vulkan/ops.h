@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "engine/transfer_network.h"
@@ -35,10 +36,20 @@ struct Conv2dShape {
     int variant = 0;  // which tile shape (Conv2dOp keeps one for large and one for small outputs)
 };
 
+// Which shader a conv layer runs. Scalar: conv2d.comp (every device; the reference). CoopMat:
+// conv2d_coopmat.comp on tensor cores, where DeviceCaps::coopmat says the device has them.
+enum class ConvKernel { Scalar, CoopMat };
+
+// The layers that get the cooperative-matrix kernel on a device that has one:
+// PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =wide only layers with >= 16 input and
+// output channels; default: wide.
+bool coopMatWanted(const TransferLayer& layer);
+
 class Conv2dOp {
 public:
     // stats: write instance-norm partials instead of applying the activation.
     static Result<Conv2dOp> create(const Context& ctx, const TransferLayer& layer, bool fp16);
+    ConvKernel kernelKind() const { return coop_ ? ConvKernel::CoopMat : ConvKernel::Scalar; }
     Conv2dShape shape(int inW, int inH) const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
@@ -46,15 +57,25 @@ public:
     // set bindings: in, out, weights, bias, partials.
     Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
                   VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const;
-    VkDescriptorSetLayout setLayout() const { return variants_.front().kernel.setLayout(); }
+    VkDescriptorSetLayout setLayout() const {
+        return coop_ ? coop_->kernel.setLayout() : variants_.front().kernel.setLayout();
+    }
 
 private:
     struct TileVariant {  // one pipeline per tile shape
         Kernel kernel;
         uint32_t lx = 16, ly = 8, px = 2, icc = 8;
     };
+    struct CoopVariant {  // conv2d_coopmat.comp: TW x TH output pixels per workgroup
+        Kernel kernel;
+        uint32_t tw = 32, th = 4, icp = 32, nt = 2;
+    };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
+    // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.
+    Result<bool> addCoopVariant(const Context& ctx, const TransferLayer& layer);
+    void packCoop(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     std::vector<TileVariant> variants_;
+    std::optional<CoopVariant> coop_;
     int smallOutputPixels_ = 0;  // outputs with fewer pixels use variants_[1]
     int kernelSize_ = 3, stride_ = 1, pad_ = 1, outChannels_ = 0, inChannels_ = 0;
     bool upsample_ = false, stats_ = false;

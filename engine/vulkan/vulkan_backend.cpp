@@ -91,7 +91,7 @@ public:
 
     BackendKind kind() const override { return BackendKind::Vulkan; }
     std::string name() const override { return "vulkan"; }
-    DeviceInfo device() const override { return ctx_->info(); }
+    DeviceInfo device() const override;
     Precision precision() const override { return fp16_ ? Precision::Fp16 : Precision::Fp32; }
     bool supports(const TransferNetwork& net) const override { return checkSupported(net).isOk(); }
     Status reshape(int width, int height) override;
@@ -209,7 +209,23 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     if (!style) return style.status();
     b->style_ = std::move(style.value());
     PASTICHE_RETURN_IF_ERROR(b->setStyle(StyleVector{}));
+    // Every pipeline is built by now: persist them for the next start. A read-only or full cache
+    // directory only costs the next start its compilation, so it is no error here.
+    (void)c.savePipelineCache();
     return std::unique_ptr<TransferBackend>(std::move(b));
+}
+
+DeviceInfo VulkanBackend::device() const {
+    DeviceInfo info = ctx_->info();  // matrixUnits: what the device offers; here: what this backend uses
+    int coop = 0;
+    for (const LayerOps& l : layers_) coop += l.conv.kernelKind() == ConvKernel::CoopMat;
+    if (coop > 0)
+        info.matrixUnits = "tensor cores: " + std::to_string(coop) + " of " + std::to_string(layers_.size()) +
+                           " conv layers on " + info.matrixUnits;
+    else if (!info.matrixUnits.empty())
+        info.matrixUnits = "unused here (" + std::string(fp16_ ? "PASTICHE_VK_COOPMAT=0" : "fp32") + "); device has " +
+                           info.matrixUnits;
+    return info;
 }
 
 Status VulkanBackend::setStyle(const StyleVector& style) {
