@@ -71,8 +71,9 @@ TEST_F(VulkanTest, ListsDevices) {
     for (const auto& d : devices.value()) {
         EXPECT_FALSE(d.name.empty());
         EXPECT_FALSE(d.type.empty());
-        std::printf("device %d: %s (%s, %s, %llu MiB, fp16 %d)\n", d.index, d.name.c_str(), d.type.c_str(),
-                    d.driver.c_str(), static_cast<unsigned long long>(d.memoryBytes >> 20), int(d.fp16));
+        std::printf("device %d: %s (%s, %s, %llu MiB, fp16 %d, matrix units: %s)\n", d.index, d.name.c_str(),
+                    d.type.c_str(), d.driver.c_str(), static_cast<unsigned long long>(d.memoryBytes >> 20), int(d.fp16),
+                    d.matrixUnits.empty() ? "none" : d.matrixUnits.c_str());
     }
 }
 
