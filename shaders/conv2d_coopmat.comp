@@ -37,6 +37,8 @@ layout(constant_id = 10) const bool UPSAMPLE = false;
 layout(constant_id = 11) const uint ACT = 0;    // 0 none, 1 relu, 2 sigmoid; only without STATS
 layout(constant_id = 12) const bool STATS = false;
 layout(constant_id = 13) const uint NSG = 4;    // subgroups per workgroup (local_size_x / subgroup size)
+layout(constant_id = 14) const bool IN_NORM = false;  // as in conv2d.comp: the previous layer's
+layout(constant_id = 15) const uint IN_ACT = 0;       // instance norm (+ activation) applied on load
 
 const uint OCP = NT * 16u;
 const uint PS = ICP == 8u ? 8u : ICP + 8u;
@@ -48,12 +50,16 @@ const uint TIH = (TH - 1u) * S + K;
 const uint TP = TW * TH;
 const uint MTILES = TP / 16u;
 const uint MPS = MTILES / NSG;  // 16-pixel tiles per subgroup
+const uint NTHREADS = gl_WorkGroupSize.x;
+const uint LOAD_ITERS = (ICP * TIH * TIW + NTHREADS - 1u) / NTHREADS;
+const uint STORE_ITERS = (OC * TP + NTHREADS - 1u) / NTHREADS;
 
 layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
 layout(std430, binding = 2) readonly buffer WBuf { float16_t weights[]; };  // [KY][KSPAN][OCP]
 layout(std430, binding = 3) readonly buffer BBuf { float bias[]; };         // [OCP]
 layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; };     // [OC][numTiles]
+layout(std430, binding = 5) readonly buffer NBuf { vec2 inScaleShift[]; };  // [IC], with IN_NORM
 
 layout(push_constant) uniform Push {
     int inW, inH, outW, outH;
@@ -65,15 +71,17 @@ shared float outTile[OCP * TP];
 
 void main() {
     const uint lid = gl_LocalInvocationID.x;
-    const uint nthreads = gl_WorkGroupSize.x;
     const int ox0 = int(gl_WorkGroupID.x * TW), oy0 = int(gl_WorkGroupID.y * TH);
     const int eW = UPSAMPLE ? pc.inW * 2 : pc.inW;
     const int eH = UPSAMPLE ? pc.inH * 2 : pc.inH;
     const int ix0 = ox0 * int(S) - int(PAD), iy0 = oy0 * int(S) - int(PAD);
     const uint inPlane = uint(pc.inW * pc.inH);
 
-    // x fastest, so that neighbouring invocations read neighbouring input pixels.
-    for (uint i = lid; i < ICP * TIH * TIW; i += nthreads) {
+    // x fastest, so that neighbouring invocations read neighbouring input pixels. A fixed trip
+    // count, unrolled, so that every invocation has all its loads in flight at once.
+    [[unroll]] for (uint it = 0; it < LOAD_ITERS; ++it) {
+        const uint i = it * NTHREADS + lid;
+        if (LOAD_ITERS * NTHREADS != ICP * TIH * TIW && i >= ICP * TIH * TIW) break;
         const uint c = i / (TIH * TIW), r = i % (TIH * TIW);
         const uint ty = r / TIW, tx = r % TIW;
         float16_t v = float16_t(0.0);
@@ -81,7 +89,12 @@ void main() {
             int y = reflectIndex(iy0 + int(ty), eH);
             int x = reflectIndex(ix0 + int(tx), eW);
             if (UPSAMPLE) { x >>= 1; y >>= 1; }
-            v = inData[c * inPlane + uint(y * pc.inW + x)];
+            if (IN_NORM) {
+                const vec2 ss = inScaleShift[c];
+                v = float16_t(activate(float(inData[c * inPlane + uint(y * pc.inW + x)]) * ss.x + ss.y, IN_ACT));
+            } else {
+                v = inData[c * inPlane + uint(y * pc.inW + x)];
+            }
         }
         tileIn[(ty * TIW + tx) * PS + c] = v;
     }
@@ -92,7 +105,7 @@ void main() {
     [[unroll]] for (uint j = 0; j < MPS; ++j)
         [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
 
-    for (uint ky = 0; ky < K; ++ky) {
+    [[unroll]] for (uint ky = 0; ky < K; ++ky) {
         [[unroll]] for (uint kc = 0; kc < KCHUNKS; ++kc) {
             const uint kx = kc * 16u / ICP, icOff = kc * 16u % ICP;
             fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> b[NT];
@@ -114,7 +127,9 @@ void main() {
     barrier();
 
     const uint outPlane = uint(pc.outW * pc.outH);
-    for (uint i = lid; i < OC * TP; i += nthreads) {
+    [[unroll]] for (uint it = 0; it < STORE_ITERS; ++it) {
+        const uint i = it * NTHREADS + lid;
+        if (STORE_ITERS * NTHREADS != OC * TP && i >= OC * TP) break;
         const uint oc = i / TP, p = i % TP;
         const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
         const float v = outTile[i] + bias[oc];

@@ -1,6 +1,7 @@
 // Fused [upsample] + reflect pad + conv + bias (+ activation or instance-norm partials): conv2d.comp.
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "engine/vulkan/ops.h"
 
@@ -27,8 +28,27 @@ void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX) {
     vkCmdDispatch(cmd, x, y, 1);
 }
 
-Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer, bool fp16) {
+InputNorm inputNormFor(const TransferNetwork& net, size_t layer) {
+    const char* knob = std::getenv("PASTICHE_VK_FUSE_NORM");
+    if ((knob && std::strcmp(knob, "0") == 0) || layer == 0 || layer >= net.layers.size()) return InputNorm::None;
+    const TransferLayer& prev = net.layers[layer - 1];
+    if (!prev.hasNorm || prev.residual == ResidualRole::BlockEnd || prev.activation == Activation::Sigmoid ||
+        net.layers[layer].residual == ResidualRole::BlockStart)
+        return InputNorm::None;
+    return InputNorm::OnLoad;
+}
+
+uint32_t Conv2dOp::inputAct() const {
+    return inputActivation_ == Activation::Relu ? 1 : inputActivation_ == Activation::Sigmoid ? 2 : 0;
+}
+
+Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer, bool fp16, InputNorm inputNorm,
+                                  const TransferLayer* previous) {
     Conv2dOp op;
+    if (inputNorm == InputNorm::OnLoad && !previous)
+        return Status::error("layer " + layer.name + ": input norm on load needs the previous layer");
+    op.inputNorm_ = inputNorm;
+    if (previous) op.inputActivation_ = previous->activation;
     op.kernelSize_ = layer.kernel;
     op.stride_ = layer.stride;
     op.pad_ = layer.pad;
@@ -103,8 +123,9 @@ Status Conv2dOp::addVariant(const Context& ctx, const TransferLayer& layer, bool
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
     std::vector<uint32_t> spec = {lx, ly, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
                                   uint32_t(layer.outChannels), ocb_ / 4, v.icc, px,
-                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm)};
-    auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 5, spec);
+                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm),
+                                  uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct()};
+    auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
     variants_.push_back(std::move(v));
@@ -157,9 +178,10 @@ void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t
 }
 
 Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
-                        VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const {
+                        VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const {
     const auto stage = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
     tracker.read(in, stage, VK_ACCESS_SHADER_READ_BIT);
+    if (inputNorm_ == InputNorm::OnLoad) tracker.read(inScaleShift, stage, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(weights, stage, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(out, stage, VK_ACCESS_SHADER_WRITE_BIT);
     if (stats_) tracker.write(partials, stage, VK_ACCESS_SHADER_WRITE_BIT);

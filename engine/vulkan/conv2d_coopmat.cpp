@@ -43,6 +43,7 @@ bool coopMatWanted(const TransferLayer& layer) {
     const std::string mode = v ? v : "wide";
     if (mode == "0") return false;
     if (mode == "all") return true;
+    if (mode == "k3") return layer.kernel <= 3;
     return layer.inChannels >= 16 && layer.outChannels >= 16;
 }
 
@@ -69,8 +70,9 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
     std::vector<uint32_t> spec = {nsg * sgSize, v.tw, v.th, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
                                   uint32_t(layer.outChannels), v.icp, v.nt, uint32_t(layer.upsampleBefore), act,
-                                  uint32_t(layer.hasNorm), nsg};
-    auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 5, spec);
+                                  uint32_t(layer.hasNorm), nsg, uint32_t(inputNorm_ == InputNorm::OnLoad),
+                                  inputAct()};
+    auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
     coop_ = std::move(v);

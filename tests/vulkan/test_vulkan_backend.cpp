@@ -284,6 +284,22 @@ TEST_F(VulkanTest, BadArgumentsReturnErrors) {
     EXPECT_FALSE(createVulkanBackend(bad, o).isOk());
 }
 
+// Instance norm applied as the next conv loads its input (default) vs a separate norm_apply pass.
+TEST_F(VulkanTest, NormOnLoadMatchesSeparatePass) {
+    PASTICHE_REQUIRE_VULKAN();
+    const TransferNetwork net = magentaShapedNetwork(9);
+    setenv("PASTICHE_VK_FUSE_NORM", "0", 1);
+    auto separate = makeVulkan(net, Precision::Fp32);
+    unsetenv("PASTICHE_VK_FUSE_NORM");
+    auto fused = makeVulkan(net, Precision::Fp32);
+    ASSERT_TRUE(separate && fused);
+    const ImageF in = testFrame(53, 41, 4);
+    const ImageF a = runFloat(*separate, in, randomStyle(6));
+    const ImageF b = runFloat(*fused, in, randomStyle(6));
+    EXPECT_LE(maxAbsDiff(a.pixels, b.pixels), 1e-5);
+    EXPECT_GT(maxAbsDiff(a.pixels, std::vector<float>(a.pixels.size(), 0.f)), 0.01);  // not all zero
+}
+
 TEST_F(VulkanTest, Fp32EnvironmentSwitch) {
     PASTICHE_REQUIRE_VULKAN();
     setenv("PASTICHE_VK_FP32", "1", 1);
