@@ -28,9 +28,11 @@ void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX) {
     vkCmdDispatch(cmd, x, y, 1);
 }
 
-InputNorm inputNormFor(const TransferNetwork& net, size_t layer) {
+InputNorm inputNormFor(const TransferNetwork& net, size_t layer, bool consumerCoopMat) {
     const char* knob = std::getenv("PASTICHE_VK_FUSE_NORM");
+    const bool always = knob && std::strcmp(knob, "1") == 0;
     if ((knob && std::strcmp(knob, "0") == 0) || layer == 0 || layer >= net.layers.size()) return InputNorm::None;
+    if (!consumerCoopMat && !always) return InputNorm::None;
     const TransferLayer& prev = net.layers[layer - 1];
     if (!prev.hasNorm || prev.residual == ResidualRole::BlockEnd || prev.activation == Activation::Sigmoid ||
         net.layers[layer].residual == ResidualRole::BlockStart)

@@ -40,7 +40,7 @@ uint32_t knob(const char* name, uint32_t fallback) {
 
 bool coopMatWanted(const TransferLayer& layer) {
     const char* v = std::getenv("PASTICHE_VK_COOPMAT");
-    const std::string mode = v ? v : "wide";
+    const std::string mode = v ? v : "k3";
     if (mode == "0") return false;
     if (mode == "all") return true;
     if (mode == "k3") return layer.kernel <= 3;

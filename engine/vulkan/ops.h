@@ -43,7 +43,8 @@ enum class ConvKernel { Scalar, CoopMat };
 // The layers that get the cooperative-matrix kernel on a device that has one:
 // PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3 (not
 // the 9x9 first and last layers), =wide only layers with >= 16 input and output channels;
-// default: wide.
+// default: k3 (fastest on an H200 at 1080p, docs/VULKAN.md; the 9x9 layers have 3 channels on
+// one side, which the 16-wide matrix tiles would pad 5x).
 bool coopMatWanted(const TransferLayer& layer);
 
 // Whether a conv applies the previous layer's instance norm (+ activation) to its input as it
@@ -52,8 +53,10 @@ enum class InputNorm { None, OnLoad };
 
 // OnLoad where the previous layer has a norm whose output feeds only this conv: not the end of a
 // residual block (its apply adds the skip) and not the input of a block start (the block's skip
-// must stay in memory). PASTICHE_VK_FUSE_NORM=0: never.
-InputNorm inputNormFor(const TransferNetwork& net, size_t layer);
+// must stay in memory); by default only into cooperative-matrix convs (consumerCoopMat): on the
+// H200 the scalar kernel's tile load got slower by more than the norm_apply pass it saved.
+// PASTICHE_VK_FUSE_NORM=0: never; =1: into every conv (the tests use it on lavapipe).
+InputNorm inputNormFor(const TransferNetwork& net, size_t layer, bool consumerCoopMat);
 
 class Conv2dOp {
 public:

@@ -178,16 +178,22 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     b->frameIo_ = std::move(io.value());
     std::vector<float> blob;
     size_t styleFloats = 0;
+    // Whether each layer will run the coopmat kernel, for the norm-on-load choice (a layer that
+    // then does not fit it runs the scalar kernel with the norm on load: slower, still right).
+    auto coopMat = [&](size_t i) {
+        return i < net.layers.size() && b->fp16_ && c.caps().coopmat != CoopMat::None && coopMatWanted(net.layers[i]);
+    };
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const TransferLayer& l = net.layers[i];
-        const InputNorm inputNorm = inputNormFor(net, i);
+        const InputNorm inputNorm = inputNormFor(net, i, coopMat(i));
         auto conv = Conv2dOp::create(c, l, b->fp16_, inputNorm, i > 0 ? &net.layers[i - 1] : nullptr);
         if (!conv) return conv.status();
         LayerOps ops{std::move(conv.value()), std::nullopt};
         ops.conv.pack(l, blob, ops.weightsAt, ops.biasAt);
         if (l.hasNorm) {
-            const NormApply apply =
-                inputNormFor(net, i + 1) == InputNorm::OnLoad ? NormApply::OnNextLoad : NormApply::InPlace;
+            const NormApply apply = inputNormFor(net, i + 1, coopMat(i + 1)) == InputNorm::OnLoad
+                                        ? NormApply::OnNextLoad
+                                        : NormApply::InPlace;
             auto norm = InstanceNormOp::create(c, l, b->fp16_, apply);
             if (!norm) return norm.status();
             ops.norm = std::move(norm.value());

@@ -290,8 +290,9 @@ TEST_F(VulkanTest, NormOnLoadMatchesSeparatePass) {
     const TransferNetwork net = magentaShapedNetwork(9);
     setenv("PASTICHE_VK_FUSE_NORM", "0", 1);
     auto separate = makeVulkan(net, Precision::Fp32);
-    unsetenv("PASTICHE_VK_FUSE_NORM");
+    setenv("PASTICHE_VK_FUSE_NORM", "1", 1);  // into every conv, the scalar ones too
     auto fused = makeVulkan(net, Precision::Fp32);
+    unsetenv("PASTICHE_VK_FUSE_NORM");
     ASSERT_TRUE(separate && fused);
     const ImageF in = testFrame(53, 41, 4);
     const ImageF a = runFloat(*separate, in, randomStyle(6));

@@ -106,7 +106,7 @@ TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
 TEST_F(VulkanCoopMatTest, ScalarSwitchTurnsTensorCoresOff) {
     PASTICHE_REQUIRE_COOPMAT();
     auto scalar = makeCoop(magentaShapedNetwork(2), "0");
-    auto wide = makeCoop(magentaShapedNetwork(2), "wide");
+    auto wide = makeCoop(magentaShapedNetwork(2), "k3");
     ASSERT_TRUE(scalar && wide);
     EXPECT_FALSE(usesTensorCores(*scalar)) << scalar->device().matrixUnits;
     EXPECT_TRUE(usesTensorCores(*wide)) << wide->device().matrixUnits;
@@ -127,7 +127,7 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     auto cpu = makeCpu(net);
     ASSERT_TRUE(cpu);
     const StyleVector style = randomStyle(3);
-    for (const char* mode : {"wide", "all"}) {
+    for (const char* mode : {"k3", "wide", "all"}) {
         auto vk = makeCoop(net, mode);
         ASSERT_TRUE(vk);
         ASSERT_TRUE(usesTensorCores(*vk));

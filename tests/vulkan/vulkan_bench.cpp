@@ -106,7 +106,7 @@ TEST(VulkanBench, Throughput) {
                 std::snprintf(buf, sizeof buf, "%s{\"layer\":\"%s\",\"ms\":%.4f}", layers.empty() ? "" : ",", t.layer.c_str(),
                               t.milliseconds);
                 layers += buf;
-                gpuTotal += t.milliseconds;
+                if (t.layer.find(" [conv]") == std::string::npos) gpuTotal += t.milliseconds;  // not twice
             }
             const char* coopmat = std::getenv("PASTICHE_VK_COOPMAT");
             std::printf("{\"backend\":\"vulkan\",\"device\":\"%s\",\"coopmat_mode\":\"%s\",\"matrix_units\":\"%s\","
