@@ -22,7 +22,6 @@
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
-#include "app/media/pipeline.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/file_job.h"
 #include "app/session/recorder.h"
@@ -57,10 +56,17 @@ std::string formatDuration(double seconds) {
     return buf;
 }
 
+struct Progress {
+    int64_t framesOut = 0;
+    int64_t expectedFrames = -1;  // -1: unknown (live)
+    double outputFps = 0;
+    double elapsedSeconds = 0;
+};
+
 // "[#######.......]  120/240 frames  14.2 fps  ETA 0:08" on stderr, redrawn at most 10x a second.
 class ProgressBar {
 public:
-    void update(const media::PipelineStats& s, bool force = false) {
+    void update(const Progress& s, bool force = false) {
         auto now = std::chrono::steady_clock::now();
         // A terminal gets a bar redrawn in place; a log file gets a plain line every 5 s.
         const auto interval = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
@@ -153,7 +159,7 @@ int runVideoStylize(const VideoStylizeRequest& r) {
     installInterruptHandler();
     ProgressBar bar;
     std::mutex progressMutex;
-    media::PipelineStats last;
+    Progress last;
     auto progress = [&](const session::FileJobProgress& p) {
         std::lock_guard lock(progressMutex);
         last.framesOut = p.framesDone;
@@ -352,7 +358,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         const session::SessionStats s = live.stats();
-        media::PipelineStats p;
+        Progress p;
         p.framesOut = s.framesOut;
         p.outputFps = s.outputFps;
         p.elapsedSeconds = s.elapsedSeconds;
