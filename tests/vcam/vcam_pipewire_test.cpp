@@ -1,0 +1,224 @@
+// Bar 1 of issue 13 with a synthetic producer: a private PipeWire (pipewire + wireplumber + a
+// session bus, under a temporary XDG_RUNTIME_DIR) carries our node to GStreamer's pipewiresrc,
+// an independent consumer. Checks the node and its formats, size, rate (+-5% over 5 s while the
+// producer is much slower), pixels (PSNR >= 30 dB after chroma subsampling), consumer count, and
+// disconnect / reconnect. Skips with a message when PipeWire cannot start (fails instead under
+// PASTICHE_REQUIRE_PIPEWIRE=1).
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "app/vcam/virtual_camera.h"
+#include "frame_capture.h"
+#include "pipewire_sandbox.h"
+#include "support/test_support.h"
+#include "vcam_test_util.h"
+
+namespace pastiche {
+namespace {
+
+using vcam::OutputFormat;
+using Clock = std::chrono::steady_clock;
+
+// Feeds frames into the camera at a slow "stylization" rate, each a new shared frame.
+class SlowProducer {
+public:
+    SlowProducer(vcam::VirtualCamera& camera, int width, int height, double fps) : camera_(camera) {
+        thread_ = std::thread([=, this] {
+            auto next = Clock::now();
+            for (int64_t i = 0; !stop_; ++i) {
+                session::SessionFrame f;
+                f.stylized = std::make_shared<const Image8>(test::syntheticFrame(width, height, variant_));
+                f.index = i;
+                f.isStylized = true;
+                camera_.consume(f);
+                next += std::chrono::nanoseconds(int64_t(1e9 / fps));
+                std::this_thread::sleep_until(next);
+            }
+        });
+    }
+    ~SlowProducer() {
+        stop_ = true;
+        thread_.join();
+    }
+    void setVariant(int v) { variant_ = v; }
+
+private:
+    vcam::VirtualCamera& camera_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> variant_{0};
+    std::thread thread_;
+};
+
+bool waitUntil(double seconds, const auto& ready) {
+    auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+    while (Clock::now() < deadline) {
+        if (ready()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return ready();
+}
+
+std::string runCapture(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
+    test::ChildProcess child;
+    std::string why, out;
+    if (!child.start(argv, env, log, test::ChildProcess::Stdout::ToPipe, why)) return "";
+    char buf[4096];
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    ssize_t n;
+    while (Clock::now() < deadline && (n = ::read(child.stdoutFd(), buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+    child.stop(1.0);
+    return out;
+}
+
+class VcamPipeWire : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        sandbox_ = new test::PipeWireSandbox;
+        if (!sandbox_->start(skipReason_)) {
+            sandbox_->stop();
+            if (skipReason_.empty()) skipReason_ = "unknown";
+        }
+    }
+    static void TearDownTestSuite() {
+        delete sandbox_;
+        sandbox_ = nullptr;
+    }
+    void SetUp() override {
+        if (!skipReason_.empty()) {
+            if (const char* req = std::getenv("PASTICHE_REQUIRE_PIPEWIRE"); req && std::string(req) == "1")
+                FAIL() << "PipeWire could not start: " << skipReason_;
+            GTEST_SKIP() << "PipeWire could not start here, skipping: " << skipReason_;
+        }
+    }
+    std::string log(const std::string& name) const { return sandbox_->dir() + "/" + name + ".log"; }
+    std::string nodes() const { return runCapture({"pw-cli", "ls", "Node"}, sandbox_->environment(), log("pw-cli")); }
+
+    std::unique_ptr<vcam::VirtualCamera> open(vcam::VirtualCameraOptions options) {
+        auto camera = vcam::openVirtualCamera(options, [](const std::string& m) { std::fprintf(stderr, "notice: %s\n", m.c_str()); });
+        EXPECT_TRUE(camera) << camera.status().message();
+        return camera ? std::move(camera).value() : nullptr;
+    }
+
+    static test::PipeWireSandbox* sandbox_;
+    static std::string skipReason_;
+};
+
+test::PipeWireSandbox* VcamPipeWire::sandbox_ = nullptr;
+std::string VcamPipeWire::skipReason_;
+
+TEST_F(VcamPipeWire, NodeOffersItsFormatsAndDisappearsOnClose) {
+    auto camera = open({});
+    ASSERT_TRUE(camera);
+    EXPECT_EQ(camera->describe(), "PipeWire node 'Pastiche' 1280x720@30, 0 consumers");
+    ASSERT_TRUE(waitUntil(10, [&] { return nodes().find("node.name = \"Pastiche\"") != std::string::npos; })) << nodes();
+    // pw-cli ls prints one block per object, each starting "\tid N, type ...".
+    std::string id;
+    std::string listing = nodes();
+    for (size_t at = listing.find("\tid "); at != std::string::npos;) {
+        size_t next = listing.find("\tid ", at + 1);
+        std::string block = listing.substr(at, next == std::string::npos ? std::string::npos : next - at);
+        if (block.find("node.name = \"Pastiche\"") != std::string::npos) id = block.substr(4, block.find(',') - 4);
+        at = next;
+    }
+    ASSERT_FALSE(id.empty()) << listing;
+    std::string info = runCapture({"pw-cli", "info", id}, sandbox_->environment(), log("pw-cli"));
+    EXPECT_NE(info.find("media.class = \"Video/Source\""), std::string::npos) << info;
+    EXPECT_NE(info.find("node.description = \"Pastiche\""), std::string::npos) << info;
+    std::string formats = runCapture({"pw-cli", "enum-params", id, "EnumFormat"}, sandbox_->environment(), log("pw-cli"));
+    for (const char* f : {"YUY2", "NV12", "I420", "RGBx", "BGRx"})
+        EXPECT_NE(formats.find(std::string("VideoFormat:") + f), std::string::npos) << f << "\n" << formats;
+    EXPECT_NE(formats.find("1280x720"), std::string::npos) << formats;
+    EXPECT_NE(formats.find("30/1"), std::string::npos) << formats;
+    EXPECT_EQ(camera->framesSent(), 0) << "no consumer, no frames";
+
+    ASSERT_TRUE(camera->close());
+    EXPECT_TRUE(waitUntil(10, [&] { return nodes().find("node.name = \"Pastiche\"") == std::string::npos; })) << nodes();
+}
+
+TEST_F(VcamPipeWire, SteadyRateWhileStylizationIsSlower) {
+    vcam::VirtualCameraOptions options;
+    options.width = 640, options.height = 360, options.fps = 30;
+    auto camera = open(options);
+    ASSERT_TRUE(camera);
+    SlowProducer producer(*camera, 640, 360, 8);  // 8 new frames a second, 30 out
+    test::FrameCapture capture;
+    std::string why;
+    auto layout = vcam::defaultLayout(OutputFormat::Yuy2, 640, 360);
+    ASSERT_TRUE(capture.start("Pastiche", layout, sandbox_->environment(), log("gst-rate"), why)) << why;
+    ASSERT_TRUE(capture.waitForFrames(1, 30)) << "no frame within 30 s\n" << sandbox_->logs();
+    EXPECT_EQ(camera->consumers(), 1);
+    EXPECT_EQ(camera->describe(), "PipeWire node 'Pastiche' 640x360@30 YUY2, 1 consumer");
+    const double t0 = capture.arrivals().front() + 0.5;  // past start-up
+    ASSERT_TRUE(waitUntil(15, [&] { return !capture.arrivals().empty() && capture.arrivals().back() > t0 + 5.0; }));
+    int inWindow = 0;
+    for (double t : capture.arrivals()) inWindow += t >= t0 && t < t0 + 5.0;
+    double rate = inWindow / 5.0;
+    std::printf("virtual camera rate over 5 s: %.2f fps (producer 8 fps, target 30)\n", rate);
+    EXPECT_NEAR(rate, 30.0, 1.5);
+    Image8 got = test::decodeFrame(capture.latestFrame(), layout);
+    double p = test::psnr8(got, test::afterChromaSubsampling(test::syntheticFrame(640, 360), OutputFormat::Yuy2));
+    EXPECT_GE(p, 30.0);
+    capture.stop();
+}
+
+TEST_F(VcamPipeWire, EveryFormatCarriesThePicture) {
+    auto camera = open({});  // 1280x720
+    ASSERT_TRUE(camera);
+    SlowProducer producer(*camera, 1280, 720, 10);
+    const Image8 frame = test::syntheticFrame(1280, 720);
+    for (OutputFormat format : {OutputFormat::Yuy2, OutputFormat::Nv12, OutputFormat::I420, OutputFormat::Rgbx, OutputFormat::Bgrx}) {
+        SCOPED_TRACE(vcam::formatName(format));
+        auto layout = vcam::defaultLayout(format, 1280, 720);
+        test::FrameCapture capture;
+        std::string why;
+        ASSERT_TRUE(capture.start("Pastiche", layout, sandbox_->environment(), log("gst-" + vcam::formatName(format)), why)) << why;
+        ASSERT_TRUE(capture.waitForFrames(3, 30)) << "no frames within 30 s\n" << sandbox_->logs();
+        Image8 got = test::decodeFrame(capture.latestFrame(), layout);
+        double p = test::psnr8(got, test::afterChromaSubsampling(frame, format));
+        std::printf("%s 1280x720: PSNR %.1f dB\n", vcam::formatName(format).c_str(), p);
+        EXPECT_GE(p, 30.0);
+        EXPECT_LT(test::psnr8(got, test::syntheticFrame(1280, 720, 1)), 20.0);  // and not just any picture
+        EXPECT_NE(camera->describe().find(vcam::formatName(format)), std::string::npos) << camera->describe();
+        capture.stop();
+        ASSERT_TRUE(waitUntil(10, [&] { return camera->consumers() == 0; })) << camera->describe();
+    }
+}
+
+TEST_F(VcamPipeWire, ConsumerLeavesAndComesBack) {
+    vcam::VirtualCameraOptions options;
+    options.width = 0, options.height = 0;  // the frames' size
+    auto camera = open(options);
+    ASSERT_TRUE(camera);
+    SlowProducer producer(*camera, 320, 240, 10);
+    auto layout = vcam::defaultLayout(OutputFormat::I420, 320, 240);
+    std::string why;
+    {
+        test::FrameCapture first;
+        ASSERT_TRUE(first.start("Pastiche", layout, sandbox_->environment(), log("gst-first"), why)) << why;
+        ASSERT_TRUE(first.waitForFrames(10, 30)) << sandbox_->logs();
+        EXPECT_EQ(camera->consumers(), 1);
+        first.stop();
+    }
+    ASSERT_TRUE(waitUntil(10, [&] { return camera->consumers() == 0; })) << camera->describe();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    int64_t paused = camera->framesSent();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    EXPECT_EQ(camera->framesSent(), paused) << "frames made with no consumer";
+
+    producer.setVariant(1);  // the picture changes while nobody watches
+    test::FrameCapture second;
+    ASSERT_TRUE(second.start("Pastiche", layout, sandbox_->environment(), log("gst-second"), why)) << why;
+    ASSERT_TRUE(second.waitForFrames(10, 30)) << "frames did not resume\n" << sandbox_->logs();
+    EXPECT_GT(camera->framesSent(), paused);
+    Image8 got = test::decodeFrame(second.latestFrame(), layout);
+    EXPECT_GE(test::psnr8(got, test::afterChromaSubsampling(test::syntheticFrame(320, 240, 1), OutputFormat::I420)), 30.0);
+    EXPECT_LT(test::psnr8(got, test::syntheticFrame(320, 240, 0)), 25.0);
+    second.stop();
+}
+
+}  // namespace
+}  // namespace pastiche
