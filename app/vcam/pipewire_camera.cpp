@@ -288,15 +288,19 @@ private:
         pw_stream_update_params(self->stream_, params, 2);
     }
 
-    static void onTimer(void* user, uint64_t) {
+    static void onTimer(void* user, uint64_t expirations) {
         auto* self = static_cast<PipeWireCamera*>(user);
+        if (expirations > 1) self->ticksMissed_.fetch_add(int64_t(expirations - 1));
         pw_stream_trigger_process(self->stream_);
     }
 
     static void onProcess(void* user) {
         auto* self = static_cast<PipeWireCamera*>(user);
         pw_buffer* b = pw_stream_dequeue_buffer(self->stream_);
-        if (!b) return;  // the consumer still holds them all: skip this tick
+        if (!b) {  // the consumer still holds them all: skip this tick
+            self->ticksMissed_.fetch_add(1);
+            return;
+        }
         spa_buffer* buf = b->buffer;
         spa_data& d = buf->datas[0];
         if (d.data && self->negotiated_) {

@@ -41,6 +41,9 @@ public:
     virtual std::string describe() const = 0;
     int64_t framesReceived() const { return framesReceived_.load(); }
     int64_t framesSent() const { return framesSent_.load(); }
+    // Output ticks that sent nothing: the camera's thread woke too late, or the consumer still
+    // held every buffer.
+    int64_t ticksMissed() const { return ticksMissed_.load(); }
 
 protected:
     explicit VirtualCamera(VirtualCameraOptions options, NoticeCallback notice);
@@ -51,6 +54,7 @@ protected:
 
     const VirtualCameraOptions options_;
     std::atomic<int64_t> framesSent_{0};
+    std::atomic<int64_t> ticksMissed_{0};
 
 private:
     NoticeCallback notice_;

@@ -157,7 +157,8 @@ TEST_F(VcamPipeWire, SteadyRateWhileStylizationIsSlower) {
     int inWindow = 0;
     for (double t : capture.arrivals()) inWindow += t >= t0 && t < t0 + 5.0;
     double rate = inWindow / 5.0;
-    std::printf("virtual camera rate over 5 s: %.2f fps (producer 8 fps, target 30)\n", rate);
+    std::printf("virtual camera rate over 5 s: %.2f fps (producer 8 fps, target 30); sent %lld, ticks missed %lld\n",
+                rate, static_cast<long long>(camera->framesSent()), static_cast<long long>(camera->ticksMissed()));
     EXPECT_NEAR(rate, 30.0, 1.5);
     Image8 got = test::decodeFrame(capture.latestFrame(), layout);
     double p = test::psnr8(got, test::afterChromaSubsampling(test::syntheticFrame(640, 360), OutputFormat::Yuy2));
@@ -218,6 +219,33 @@ TEST_F(VcamPipeWire, ConsumerLeavesAndComesBack) {
     EXPECT_GE(test::psnr8(got, test::afterChromaSubsampling(test::syntheticFrame(320, 240, 1), OutputFormat::I420)), 30.0);
     EXPECT_LT(test::psnr8(got, test::syntheticFrame(320, 240, 0)), 25.0);
     second.stop();
+}
+
+}  // namespace
+}  // namespace pastiche
+
+namespace pastiche {
+namespace {
+
+TEST(VcamPipeWireAbsent, NoDaemonIsAClearError) {
+    char dir[] = "/tmp/pastiche-vcam-nodaemon-XXXXXX";
+    ASSERT_TRUE(::mkdtemp(dir));
+    std::string saved = std::getenv("XDG_RUNTIME_DIR") ? std::getenv("XDG_RUNTIME_DIR") : "";
+    const char* savedRemote = std::getenv("PIPEWIRE_RUNTIME_DIR");
+    std::string remote = savedRemote ? savedRemote : "";
+    ::setenv("XDG_RUNTIME_DIR", dir, 1);
+    ::setenv("PIPEWIRE_RUNTIME_DIR", dir, 1);
+    auto camera = vcam::openVirtualCamera({}, {});
+    auto restore = [](const char* name, const std::string& value) {
+        if (value.empty()) ::unsetenv(name);
+        else ::setenv(name, value.c_str(), 1);
+    };
+    restore("XDG_RUNTIME_DIR", saved);
+    restore("PIPEWIRE_RUNTIME_DIR", remote);
+    ::rmdir(dir);
+    ASSERT_FALSE(camera);
+    EXPECT_NE(camera.status().message().find("cannot connect to the daemon"), std::string::npos) << camera.status().message();
+    EXPECT_NE(camera.status().message().find(dir), std::string::npos) << camera.status().message();
 }
 
 }  // namespace
