@@ -42,6 +42,7 @@ void FrameCapture::readLoop() {
             if (current.size() == frameSize) {
                 std::lock_guard lock(mutex_);
                 arrivals_.push_back(nowSeconds());
+                if (first_.empty()) first_ = current;
                 latest_.swap(current);
                 current.clear();
                 frames_.fetch_add(1);
@@ -70,6 +71,11 @@ bool FrameCapture::waitForFrames(int count, double seconds) {
 std::vector<double> FrameCapture::arrivals() const {
     std::lock_guard lock(mutex_);
     return arrivals_;
+}
+
+std::vector<uint8_t> FrameCapture::firstFrame() const {
+    std::lock_guard lock(mutex_);
+    return first_;
 }
 
 std::vector<uint8_t> FrameCapture::latestFrame() const {

@@ -25,6 +25,7 @@ public:
     int frames() const { return frames_.load(); }
     std::vector<double> arrivals() const;  // seconds, steady clock, one per complete frame
     std::vector<uint8_t> latestFrame() const;
+    std::vector<uint8_t> firstFrame() const;
     bool running() { return child_.running(); }
 
 private:
@@ -34,7 +35,7 @@ private:
     std::thread reader_;
     mutable std::mutex mutex_;
     std::vector<double> arrivals_;
-    std::vector<uint8_t> partial_, latest_;
+    std::vector<uint8_t> first_, latest_;
     std::atomic<int> frames_{0};
 };
 

@@ -14,6 +14,7 @@
 #include "app/vcam/virtual_camera.h"
 #include "frame_capture.h"
 #include "pipewire_sandbox.h"
+#include "vcam_pipewire_fixture.h"
 #include "support/test_support.h"
 #include "vcam_test_util.h"
 
@@ -21,7 +22,7 @@ namespace pastiche {
 namespace {
 
 using vcam::OutputFormat;
-using Clock = std::chrono::steady_clock;
+using VcamPipeWire = VcamPipeWireFixture;
 
 // Feeds frames into the camera at a slow "stylization" rate, each a new shared frame.
 class SlowProducer {
@@ -52,63 +53,6 @@ private:
     std::atomic<int> variant_{0};
     std::thread thread_;
 };
-
-bool waitUntil(double seconds, const auto& ready) {
-    auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
-    while (Clock::now() < deadline) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return ready();
-}
-
-std::string runCapture(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
-    test::ChildProcess child;
-    std::string why, out;
-    if (!child.start(argv, env, log, test::ChildProcess::Stdout::ToPipe, why)) return "";
-    char buf[4096];
-    auto deadline = Clock::now() + std::chrono::seconds(10);
-    ssize_t n;
-    while (Clock::now() < deadline && (n = ::read(child.stdoutFd(), buf, sizeof buf)) > 0) out.append(buf, size_t(n));
-    child.stop(1.0);
-    return out;
-}
-
-class VcamPipeWire : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        sandbox_ = new test::PipeWireSandbox;
-        if (!sandbox_->start(skipReason_)) {
-            sandbox_->stop();
-            if (skipReason_.empty()) skipReason_ = "unknown";
-        }
-    }
-    static void TearDownTestSuite() {
-        delete sandbox_;
-        sandbox_ = nullptr;
-    }
-    void SetUp() override {
-        if (!skipReason_.empty()) {
-            if (const char* req = std::getenv("PASTICHE_REQUIRE_PIPEWIRE"); req && std::string(req) == "1")
-                FAIL() << "PipeWire could not start: " << skipReason_;
-            GTEST_SKIP() << "PipeWire could not start here, skipping: " << skipReason_;
-        }
-    }
-    std::string log(const std::string& name) const { return sandbox_->dir() + "/" + name + ".log"; }
-    std::string nodes() const { return runCapture({"pw-cli", "ls", "Node"}, sandbox_->environment(), log("pw-cli")); }
-
-    std::unique_ptr<vcam::VirtualCamera> open(vcam::VirtualCameraOptions options) {
-        auto camera = vcam::openVirtualCamera(options, [](const std::string& m) { std::fprintf(stderr, "notice: %s\n", m.c_str()); });
-        EXPECT_TRUE(camera) << camera.status().message();
-        return camera ? std::move(camera).value() : nullptr;
-    }
-
-    static test::PipeWireSandbox* sandbox_;
-    static std::string skipReason_;
-};
-
-test::PipeWireSandbox* VcamPipeWire::sandbox_ = nullptr;
-std::string VcamPipeWire::skipReason_;
 
 TEST_F(VcamPipeWire, NodeOffersItsFormatsAndDisappearsOnClose) {
     auto camera = open({});
