@@ -8,42 +8,21 @@ namespace {
 
 size_t roundUp4(size_t n) { return (n + 3) & ~size_t(3); }
 
-struct Yuv {
-    uint8_t y, u, v;
-};
-
 inline uint8_t lumaOf(int r, int g, int b) { return uint8_t(((66 * r + 129 * g + 25 * b + 128) >> 8) + 16); }
 inline uint8_t cbOf(int r, int g, int b) { return uint8_t(((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128); }
 inline uint8_t crOf(int r, int g, int b) { return uint8_t(((112 * r - 94 * g - 18 * b + 128) >> 8) + 128); }
 
-const uint8_t* pixelAt(const Image8& img, int x, int y) {
-    x = x < img.width ? x : img.width - 1;
-    y = y < img.height ? y : img.height - 1;
-    return &img.pixels[(size_t(y) * img.width + x) * 3];
-}
-
-// Average colour of the block starting at (x, y), bw x bh pixels (clamped at the edges).
-void blockAverage(const Image8& img, int x, int y, int bw, int bh, int& r, int& g, int& b) {
-    int sr = 0, sg = 0, sb = 0;
-    for (int dy = 0; dy < bh; ++dy)
-        for (int dx = 0; dx < bw; ++dx) {
-            const uint8_t* p = pixelAt(img, x + dx, y + dy);
-            sr += p[0], sg += p[1], sb += p[2];
-        }
-    int n = bw * bh;
-    r = (sr + n / 2) / n, g = (sg + n / 2) / n, b = (sb + n / 2) / n;
-}
-
+// Rows are converted straight from the source rows; chroma from the sums of each block (the
+// frame is at the output size, whose width and height are even for the formats that subsample).
 void convertYuy2(const Image8& img, const FrameLayout& l, uint8_t* dst) {
     for (int y = 0; y < l.height; ++y) {
         uint8_t* row = dst + l.offset[0] + y * l.stride[0];
-        const uint8_t* src = &img.pixels[size_t(y) * img.width * 3];
-        for (int x = 0; x + 1 < l.width; x += 2, src += 6, row += 4) {
-            int r, g, b;
-            blockAverage(img, x, y, 2, 1, r, g, b);
-            row[0] = lumaOf(src[0], src[1], src[2]);
+        const uint8_t* p = &img.pixels[size_t(y) * img.width * 3];
+        for (int x = 0; x + 1 < l.width; x += 2, p += 6, row += 4) {
+            const int r = (p[0] + p[3] + 1) >> 1, g = (p[1] + p[4] + 1) >> 1, b = (p[2] + p[5] + 1) >> 1;
+            row[0] = lumaOf(p[0], p[1], p[2]);
             row[1] = cbOf(r, g, b);
-            row[2] = lumaOf(src[3], src[4], src[5]);
+            row[2] = lumaOf(p[3], p[4], p[5]);
             row[3] = crOf(r, g, b);
         }
     }
@@ -60,15 +39,19 @@ void convertLuma(const Image8& img, const FrameLayout& l, uint8_t* dst) {
 void convert420(const Image8& img, const FrameLayout& l, uint8_t* dst) {
     convertLuma(img, l, dst);
     const bool interleaved = l.format == OutputFormat::Nv12;
+    const size_t rowBytes = size_t(img.width) * 3;
     for (int y = 0; y < l.height / 2; ++y) {
         uint8_t* u = dst + l.offset[1] + y * l.stride[1];
         uint8_t* v = interleaved ? u + 1 : dst + l.offset[2] + y * l.stride[2];
         const int step = interleaved ? 2 : 1;
-        for (int x = 0; x < l.width / 2; ++x) {
-            int r, g, b;
-            blockAverage(img, 2 * x, 2 * y, 2, 2, r, g, b);
-            u[x * step] = cbOf(r, g, b);
-            v[x * step] = crOf(r, g, b);
+        const uint8_t* a = &img.pixels[size_t(2 * y) * rowBytes];
+        const uint8_t* b = a + rowBytes;
+        for (int x = 0; x < l.width / 2; ++x, a += 6, b += 6) {
+            const int r = (a[0] + a[3] + b[0] + b[3] + 2) >> 2;
+            const int g = (a[1] + a[4] + b[1] + b[4] + 2) >> 2;
+            const int bl = (a[2] + a[5] + b[2] + b[5] + 2) >> 2;
+            u[x * step] = cbOf(r, g, bl);
+            v[x * step] = crOf(r, g, bl);
         }
     }
 }
