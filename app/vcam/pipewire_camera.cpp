@@ -73,7 +73,8 @@ public:
         if (!loop_) return Status::ok();
         pw_thread_loop_lock(loop_);
         if (timer_) pw_loop_destroy_source(pw_thread_loop_get_loop(loop_), timer_);
-        timer_ = nullptr;
+        if (firstFrameEvent_) pw_loop_destroy_source(pw_thread_loop_get_loop(loop_), firstFrameEvent_);
+        timer_ = firstFrameEvent_ = nullptr;
         if (stream_) {
             spa_hook_remove(&streamListener_);
             pw_stream_disconnect(stream_);
@@ -123,17 +124,17 @@ public:
 
 protected:
     void firstFrameSize(int width, int height) override {
-        // Called on the session's thread: hand the stream creation to the loop, without waiting.
-        if (!loop_) return;
-        FrameSize size{width, height};
-        pw_loop_invoke(pw_thread_loop_get_loop(loop_), &PipeWireCamera::onFirstFrameSize, 0, &size, sizeof size, false, this);
+        // Called on the session's thread: hand the stream creation to the loop without waiting
+        // (signalling an event source is a write to an eventfd, safe from any thread).
+        if (!loop_ || !firstFrameEvent_) return;
+        {
+            std::lock_guard lock(stateMutex_);
+            firstFrameWidth_ = width, firstFrameHeight_ = height;
+        }
+        pw_loop_signal_event(pw_thread_loop_get_loop(loop_), firstFrameEvent_);
     }
 
 private:
-    struct FrameSize {
-        int width, height;
-    };
-
     Status connectLocked() {
         core_ = pw_context_connect(context_, nullptr, 0);
         if (!core_) {
@@ -174,6 +175,7 @@ private:
         }();
         pw_stream_add_listener(stream_, &streamListener_, &streamEvents, this);
         timer_ = pw_loop_add_timer(pw_thread_loop_get_loop(loop_), &PipeWireCamera::onTimer, this);
+        firstFrameEvent_ = pw_loop_add_event(pw_thread_loop_get_loop(loop_), &PipeWireCamera::onFirstFrameSize, this);
         if (options_.width > 0 && options_.height > 0) {
             int w = 0, h = 0;
             outputSize(options_, 0, 0, w, h);
@@ -204,15 +206,17 @@ private:
         return Status::ok();
     }
 
-    static int onFirstFrameSize(spa_loop*, bool, uint32_t, const void* data, size_t, void* user) {
+    static void onFirstFrameSize(void* user, uint64_t) {
         auto* self = static_cast<PipeWireCamera*>(user);
-        const auto* size = static_cast<const FrameSize*>(data);
         int w = 0, h = 0;
-        outputSize(self->options_, size->width, size->height, w, h);
-        if (!self->stream_) return 0;
+        {
+            std::lock_guard lock(self->stateMutex_);
+            if (self->width_ > 0 || self->firstFrameWidth_ <= 0) return;  // connected already
+            outputSize(self->options_, self->firstFrameWidth_, self->firstFrameHeight_, w, h);
+        }
+        if (!self->stream_) return;
         Status status = self->connectStreamLocked(w, h);
         if (!status) self->notice("virtual camera: " + status.message());
-        return 0;
     }
 
     static void onCoreError(void* user, uint32_t id, int seq, int res, const char* message) {
@@ -332,12 +336,14 @@ private:
     pw_registry* registry_ = nullptr;
     pw_stream* stream_ = nullptr;
     spa_source* timer_ = nullptr;
+    spa_source* firstFrameEvent_ = nullptr;
     spa_hook coreListener_{}, registryListener_{}, streamListener_{};
 
     mutable std::mutex stateMutex_;  // what describe()/consumers() read from other threads
     std::map<uint32_t, uint32_t> linkOutputNode_;  // link id -> its output node id
     uint32_t nodeId_ = SPA_ID_INVALID;
-    int width_ = 0, height_ = 0;
+    int width_ = 0, height_ = 0;                        // the offered size, once known
+    int firstFrameWidth_ = 0, firstFrameHeight_ = 0;    // size 0 in the options: from the first frame
     FrameFormatter formatter_;
     std::atomic<bool> negotiated_{false};
     std::string daemonError_;
