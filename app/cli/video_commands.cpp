@@ -26,6 +26,7 @@
 #include "app/media/pipeline.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/file_job.h"
+#include "app/session/recorder.h"
 #include "app/session/session.h"
 
 extern "C" {
@@ -283,7 +284,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     so.mode = session::SessionMode::Live;
     so.modelsDir = g.modelsDir;
     so.model = a.model;
-    so.styleVectors = vectors;
+    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
     so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.style = style.value();
@@ -298,6 +299,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     callbacks.sourceOpened = [&](const SourceInfo& info) { waiter.opened(info); };
     callbacks.sourceFailed = [&](const Status& st) { waiter.failed(st); };
     callbacks.sourceEnded = [&] { waiter.ended(); };
+    Status recordError;
+    int64_t recordedFrames = 0;
+    callbacks.recordingStopped = [&](const std::string&, int64_t frames, const Status& st) {
+        recordedFrames = frames;
+        recordError = st;
+    };
     session::Session live(std::move(so), std::move(callbacks));
     installInterruptHandler();
     Status st = live.prepareEngine();
@@ -353,6 +360,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         if (a.seconds > 0 && first > 0 && double(steadyNow() - first) * 1e-9 >= a.seconds) break;
     }
     live.stopRecording();  // fills the recording up to now and finishes the file
+    live.waitForRecordings();
     const session::SessionStats s = live.stats();
     const double seconds = firstCaptureNanos.load() > 0 ? double(steadyNow() - firstCaptureNanos.load()) * 1e-9 : 0;
     const std::string virtualCameraState = virtualCamera.value() ? virtualCamera.value()->describe() : "";
@@ -366,7 +374,9 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
                 static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut),
                 seconds > 0 ? double(s.framesOut) / seconds : 0.0, s.stylizeMsAvg, static_cast<long long>(s.dropped),
                 s.latencyMsAvg, seconds, s.framesInFlight);
+    if (!a.record.empty()) std::printf("recorded %lld frames to %s\n", static_cast<long long>(recordedFrames), a.record.c_str());
     if (!waiter.error().isOk()) return printError(waiter.error().message());
+    if (!recordError.isOk()) return printError("recording " + a.record + ": " + recordError.message());
     return 0;
 }
 

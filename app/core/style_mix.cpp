@@ -2,9 +2,15 @@
 
 #include <algorithm>
 
-#include "app/core/style_source.h"
 
 namespace pastiche {
+
+StyleVector blendStyleVectors(const StyleVector& a, const StyleVector& b, float t) {
+    StyleVector out;
+    for (size_t i = 0; i < out.size(); ++i) out[i] = a[i] * t + b[i] * (1.f - t);
+    return out;
+}
+
 
 StyleVector mixedStyleVector(const StyleMix& mix, const std::optional<StyleVector>& content) {
     StyleVector v = *mix.style;

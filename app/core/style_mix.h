@@ -21,6 +21,9 @@ struct StyleMix {
 // is faded out in pixels, so that strength 0 gives the original picture, as users expect.
 constexpr double kPixelFadeStrength = 0.25;
 
+// a * t + b * (1 - t): strength (t = strength, b = the content's own vector) and style blends.
+StyleVector blendStyleVectors(const StyleVector& a, const StyleVector& b, float t);
+
 // The style vector the network runs with: the blend of the two styles, then interpolated with the
 // content's own style vector by strength (Ghiasi et al.'s strength control). content may be
 // missing when strength is 1.

@@ -6,6 +6,7 @@
 
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
+#include "app/session/recorder.h"
 #include "app/session/session.h"
 
 namespace pastiche::session {
@@ -59,7 +60,7 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     so.mode = SessionMode::File;
     so.modelsDir = o.modelsDir;
     so.model = o.model;
-    so.styleVectors = vectors;
+    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
     so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.style = style.value();

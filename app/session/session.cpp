@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "app/core/model_loader.h"
-#include "app/core/style_source.h"
 
 namespace pastiche::session {
 
@@ -69,6 +68,7 @@ Session::~Session() {
         recorder_.reset();
     }
     for (auto& c : consumers) (void)c->close();
+    for (auto& f : closing_) f.wait();
 }
 
 void Session::stop() {
@@ -143,39 +143,6 @@ Status Session::removeConsumer(const std::shared_ptr<FrameConsumer>& consumer) {
     return consumer->close();
 }
 
-void Session::startRecording(RecorderOptions options) {
-    auto userStopped = options.stopped;
-    options.stopped = [this, userStopped](const std::string& path, int64_t frames, const Status& st) {
-        if (userStopped) userStopped(path, frames, st);
-        if (callbacks_.recordingStopped) callbacks_.recordingStopped(path, frames, st);
-    };
-    const std::string path = options.path;
-    auto recorder = std::make_shared<Recorder>(std::move(options));
-    std::shared_ptr<Recorder> previous;
-    {
-        std::lock_guard lock(mutex_);
-        previous = recorder_;
-        recorder_ = recorder;
-    }
-    if (previous) (void)removeConsumer(previous);
-    if (callbacks_.recordingStarted) callbacks_.recordingStarted(path);
-    addConsumer(recorder);
-}
-
-void Session::stopRecording() {
-    std::shared_ptr<Recorder> recorder;
-    {
-        std::lock_guard lock(mutex_);
-        recorder.swap(recorder_);
-    }
-    if (recorder) (void)removeConsumer(recorder);  // finishing the file happens on this thread
-}
-
-bool Session::recording() const {
-    std::lock_guard lock(mutex_);
-    return recorder_ != nullptr;
-}
-
 void Session::captureStill(const std::string& path, StillSize size) {
     {
         std::lock_guard lock(mutex_);
@@ -197,6 +164,7 @@ Status Session::waitUntilEnded() {
         recorder_.reset();
     }
     Status result;
+    for (auto& f : closing_) f.wait();
     for (auto& c : consumers) {
         Status st = c->close();
         if (result.isOk() && !st.isOk()) result = st;

@@ -21,12 +21,13 @@
 
 #include "app/session/frame_channel.h"
 #include "app/session/frame_consumer.h"
-#include "app/session/recorder.h"
 #include "app/session/session_types.h"
 #include "app/session/source_stage.h"
 #include "app/session/still_saver.h"
 
 namespace pastiche::session {
+
+struct RecorderOptions;  // recorder.h
 
 class Session {
 public:
@@ -49,10 +50,12 @@ public:
     void addConsumer(std::shared_ptr<FrameConsumer> consumer);
     Status removeConsumer(const std::shared_ptr<FrameConsumer>& consumer);  // closes it
 
-    // Recording through the session's one recorder; the result comes through recordingStopped.
+    // Recording through the session's one recorder; the result comes through recordingStopped
+    // (stopRecording returns at once; the file is finished in the background).
     void startRecording(RecorderOptions options);
     void stopRecording();
     bool recording() const;
+    void waitForRecordings();  // until every stopped recording is finished
 
     // The next finished frame (or, for FullSource, the current source frame stylized at the
     // source's own size) is saved in the background under a unique name.
@@ -98,7 +101,8 @@ private:
     Controls controls_;
     uint64_t controlsGeneration_ = 1;
     std::vector<std::shared_ptr<FrameConsumer>> consumers_;
-    std::shared_ptr<Recorder> recorder_;
+    std::shared_ptr<FrameConsumer> recorder_;
+    std::vector<std::future<void>> closing_;  // recordings being finished in the background
     std::vector<std::pair<std::string, StillSize>> stillRequests_;
     std::optional<SourceInfo> sourceInfo_;
     std::optional<SessionFrame> lastFinished_;

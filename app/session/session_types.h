@@ -6,14 +6,10 @@
 #include <memory>
 #include <string>
 
-#include "app/core/image_io.h"
+#include "app/core/sizing.h"
 #include "app/core/style_mix.h"
 #include "app/core/stylizer.h"
 #include "app/media/frame_source.h"
-
-namespace pastiche {
-class StyleVectorSource;
-}
 
 namespace pastiche::session {
 
@@ -41,7 +37,9 @@ struct SessionOptions {
     std::string modelsDir;                          // empty: the default models directory
     std::string model = "fast";
     std::shared_ptr<const TransferNetwork> network;  // optional: already loaded
-    std::shared_ptr<StyleVectorSource> styleVectors; // the content's own vector (strength < 1)
+    // The content's own style vector (strength < 1), from the style network; unset: strength
+    // below 1 only fades to the original picture.
+    std::function<Result<StyleVector>(const Image8&)> contentVector;
     std::function<Result<std::unique_ptr<FrameSource>>(const SourceSpec&)> openSource;  // required
     size_t fileQueueDepth = 4;
     int threads = 0;                                 // CPU backend threads, 0 = all cores

@@ -4,7 +4,6 @@
 #include <chrono>
 
 #include "app/core/model_loader.h"
-#include "app/core/style_source.h"
 #include "app/session/session.h"
 #include "app/session/session_engine.h"
 
@@ -179,9 +178,9 @@ void Session::updateMix(const SourceItem& item, const Image8& input) {
         e.content.reset();
         e.contentTried = false;
     }
-    if (needsContentVector(mix) && !e.content && !e.contentTried && options_.styleVectors) {
+    if (needsContentVector(mix) && !e.content && !e.contentTried && options_.contentVector) {
         e.contentTried = true;
-        auto own = options_.styleVectors->fromImage(input);
+        auto own = options_.contentVector(input);
         if (own) e.content = own.value();
         else notify("cannot compute the content's own style: " + own.status().message());
     }
