@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "app/core/image_io.h"
+#include "app/core/sizing.h"
 
 namespace pastiche::vcam {
 
