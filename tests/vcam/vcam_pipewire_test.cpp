@@ -165,6 +165,56 @@ TEST_F(VcamPipeWire, ConsumerLeavesAndComesBack) {
     second.stop();
 }
 
+// A camera unplugged on the input side: no more frames come, the virtual camera keeps sending
+// the last one on time, so calls see a still picture rather than a dead camera.
+TEST_F(VcamPipeWire, KeepsTheLastFrameWhenTheSourceStops) {
+    vcam::VirtualCameraOptions options;
+    options.width = 320, options.height = 240;
+    auto camera = open(options);
+    ASSERT_TRUE(camera);
+    auto layout = vcam::defaultLayout(OutputFormat::Nv12, 320, 240);
+    std::string why;
+    test::FrameCapture capture;
+    {
+        SlowProducer producer(*camera, 320, 240, 10);
+        producer.setVariant(1);
+        ASSERT_TRUE(capture.start("Pastiche", layout, sandbox_->environment(), log("gst-unplug"), why)) << why;
+        ASSERT_TRUE(capture.waitForFrames(3, 30)) << sandbox_->logs();
+    }
+    const int64_t received = camera->framesReceived();
+    const int before = capture.frames();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    EXPECT_EQ(camera->framesReceived(), received);
+    EXPECT_GE(capture.frames() - before, 45) << "about 60 expected in 2 s";
+    Image8 got = test::decodeFrame(capture.latestFrame(), layout);
+    EXPECT_GE(test::psnr8(got, test::afterChromaSubsampling(test::syntheticFrame(320, 240, 1), OutputFormat::Nv12)), 30.0);
+    capture.stop();
+}
+
+TEST_F(VcamPipeWire, TwoConsumersAtOnce) {
+    vcam::VirtualCameraOptions options;
+    options.width = 320, options.height = 240;
+    auto camera = open(options);
+    ASSERT_TRUE(camera);
+    SlowProducer producer(*camera, 320, 240, 10);
+    auto layout = vcam::defaultLayout(OutputFormat::Yuy2, 320, 240);
+    std::string why;
+    test::FrameCapture a, b;
+    ASSERT_TRUE(a.start("Pastiche", layout, sandbox_->environment(), log("gst-a"), why)) << why;
+    ASSERT_TRUE(a.waitForFrames(3, 30)) << sandbox_->logs();
+    ASSERT_TRUE(b.start("Pastiche", layout, sandbox_->environment(), log("gst-b"), why)) << why;
+    ASSERT_TRUE(b.waitForFrames(3, 30)) << sandbox_->logs();
+    EXPECT_TRUE(waitUntil(5, [&] { return camera->consumers() == 2; })) << camera->describe();
+    EXPECT_NE(camera->describe().find("2 consumers"), std::string::npos) << camera->describe();
+    int before = a.frames();
+    b.stop();  // one leaves, the other keeps its frames
+    EXPECT_TRUE(waitUntil(5, [&] { return camera->consumers() == 1; })) << camera->describe();
+    EXPECT_TRUE(a.waitForFrames(before + 10, 10));
+    Image8 got = test::decodeFrame(a.latestFrame(), layout);
+    EXPECT_GE(test::psnr8(got, test::afterChromaSubsampling(test::syntheticFrame(320, 240), OutputFormat::Yuy2)), 30.0);
+    a.stop();
+}
+
 }  // namespace
 }  // namespace pastiche
 
