@@ -160,7 +160,7 @@ private:
         pw_registry_add_listener(registry_, &registryListener_, &registryEvents, this);
 
         pw_properties* props = pw_properties_new(PW_KEY_MEDIA_CLASS, "Video/Source", PW_KEY_MEDIA_TYPE, "Video",
-                                                 PW_KEY_MEDIA_CATEGORY, "Capture", PW_KEY_MEDIA_ROLE, "Camera",
+                                                 PW_KEY_MEDIA_ROLE, "Camera",
                                                  PW_KEY_NODE_NAME, options_.nodeName.c_str(),
                                                  PW_KEY_NODE_DESCRIPTION, options_.description.c_str(), nullptr);
         stream_ = pw_stream_new(core_, options_.nodeName.c_str(), props);
