@@ -78,7 +78,10 @@ bool PipeWireSandbox::start(std::string& why) {
     // This process talks to the sandbox too (the VirtualCamera under test).
     for (const auto& kv : overrides) {
         size_t eq = kv.find('=');
-        ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+        const std::string name = kv.substr(0, eq);
+        const char* old = std::getenv(name.c_str());
+        savedEnv_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+        ::setenv(name.c_str(), kv.substr(eq + 1).c_str(), 1);
     }
 
     if (!dbus_.start({"dbus-daemon", "--session", "--nofork", "--nopidfile", "--address=" + bus}, env_,
@@ -127,6 +130,11 @@ void PipeWireSandbox::stop() {
         fs::remove_all(dir_, ec);
     }
     dir_.clear();
+    for (const auto& [name, value] : savedEnv_) {
+        if (value) ::setenv(name.c_str(), value->c_str(), 1);
+        else ::unsetenv(name.c_str());
+    }
+    savedEnv_.clear();
 }
 
 }  // namespace pastiche::test

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ public:
     // Starts the daemons and waits (bounded) until the session manager has joined. On failure
     // returns false with why (the caller skips, or fails under PASTICHE_REQUIRE_PIPEWIRE=1).
     bool start(std::string& why);
-    void stop();
+    void stop();  // also restores this process's environment as it was before start()
+    void killPipeWire() { pipewire_.stop(); }  // the daemon going away under a client
     const std::vector<std::string>& environment() const { return env_; }  // for child clients
     const std::string& dir() const { return dir_; }
     std::string logs() const;  // tails of the daemons' logs, for failure messages
@@ -27,6 +29,7 @@ private:
     bool waitForSessionManager(double seconds);
     std::string dir_;
     std::vector<std::string> env_;
+    std::vector<std::pair<std::string, std::optional<std::string>>> savedEnv_;
     ChildProcess dbus_, pipewire_, wireplumber_;
 };
 

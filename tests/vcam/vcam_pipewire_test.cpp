@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -240,6 +241,51 @@ TEST(VcamPipeWireAbsent, NoDaemonIsAClearError) {
     ASSERT_FALSE(camera);
     EXPECT_NE(camera.status().message().find("cannot connect to the daemon"), std::string::npos) << camera.status().message();
     EXPECT_NE(camera.status().message().find(dir), std::string::npos) << camera.status().message();
+}
+
+// The daemon dies under a streaming camera: a notice, describe() says so, nothing hangs or
+// crashes, close() still works. Its own sandbox, since this one is killed.
+TEST(VcamPipeWireDaemon, DaemonGoingAwayIsANoticeNotACrash) {
+    test::PipeWireSandbox sandbox;
+    std::string why;
+    if (!sandbox.start(why)) {
+        if (const char* req = std::getenv("PASTICHE_REQUIRE_PIPEWIRE"); req && std::string(req) == "1") FAIL() << why;
+        GTEST_SKIP() << "PipeWire could not start here, skipping: " << why;
+    }
+    std::mutex mutex;
+    std::vector<std::string> notices;
+    vcam::VirtualCameraOptions options;
+    options.width = 320, options.height = 240;
+    auto opened = vcam::openVirtualCamera(options, [&](const std::string& m) {
+        std::lock_guard lock(mutex);
+        notices.push_back(m);
+    });
+    ASSERT_TRUE(opened) << opened.status().message();
+    auto camera = std::move(opened).value();
+    {
+        SlowProducer producer(*camera, 320, 240, 10);
+        test::FrameCapture capture;
+        ASSERT_TRUE(capture.start("Pastiche", vcam::defaultLayout(OutputFormat::Yuy2, 320, 240), sandbox.environment(),
+                                  sandbox.dir() + "/gst.log", why))
+            << why;
+        ASSERT_TRUE(capture.waitForFrames(3, 30)) << sandbox.logs();
+        sandbox.killPipeWire();
+        EXPECT_TRUE(waitUntil(10, [&] {
+            std::lock_guard lock(mutex);
+            return !notices.empty();
+        }));
+        capture.stop();
+    }
+    {
+        std::lock_guard lock(mutex);
+        ASSERT_FALSE(notices.empty());
+        EXPECT_NE(notices[0].find("the PipeWire daemon went away"), std::string::npos) << notices[0];
+    }
+    EXPECT_NE(camera->describe().find("went away"), std::string::npos) << camera->describe();
+    const int64_t sent = camera->framesSent();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(camera->framesSent(), sent);
+    EXPECT_TRUE(camera->close());
 }
 
 }  // namespace
