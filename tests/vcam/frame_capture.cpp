@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 namespace pastiche::test {
 
@@ -11,6 +12,19 @@ double nowSeconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 }  // namespace
+
+std::string consumerToolsMissing() {
+    const std::string hint = " (apt install gstreamer1.0-tools gstreamer1.0-pipewire)";
+    if (findProgram("gst-launch-1.0").empty() || findProgram("gst-inspect-1.0").empty())
+        return "gst-launch-1.0 is not installed" + hint;
+    ChildProcess inspect;
+    std::string why;
+    if (!inspect.start({"gst-inspect-1.0", "pipewiresrc"}, environmentWith({}), "/dev/null",
+                       ChildProcess::Stdout::ToLog, why))
+        return why;
+    for (int i = 0; i < 300 && inspect.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return inspect.stop(1.0) == 0 ? "" : "GStreamer has no pipewiresrc element" + hint;
+}
 
 std::string gstFormat(vcam::OutputFormat format) { return vcam::formatName(format); }
 

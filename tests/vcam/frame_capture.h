@@ -39,6 +39,9 @@ private:
     std::atomic<int> frames_{0};
 };
 
+// Empty when gst-launch-1.0 and the pipewiresrc element are there, else what to install.
+std::string consumerToolsMissing();
+
 // The GStreamer caps name of a format (same as PipeWire's).
 std::string gstFormat(vcam::OutputFormat format);
 

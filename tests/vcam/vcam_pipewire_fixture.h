@@ -17,6 +17,7 @@
 
 #include "app/vcam/virtual_camera.h"
 #include "child_process.h"
+#include "frame_capture.h"
 #include "pipewire_sandbox.h"
 
 namespace pastiche {
@@ -48,6 +49,8 @@ class VcamPipeWireFixture : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         sandbox_ = new test::PipeWireSandbox;
+        skipReason_ = test::consumerToolsMissing();
+        if (!skipReason_.empty()) return;
         if (!sandbox_->start(skipReason_)) {
             sandbox_->stop();
             if (skipReason_.empty()) skipReason_ = "unknown";
@@ -60,8 +63,8 @@ protected:
     void SetUp() override {
         if (!skipReason_.empty()) {
             if (const char* req = std::getenv("PASTICHE_REQUIRE_PIPEWIRE"); req && std::string(req) == "1")
-                FAIL() << "PipeWire could not start: " << skipReason_;
-            GTEST_SKIP() << "PipeWire could not start here, skipping: " << skipReason_;
+                FAIL() << "PASTICHE_REQUIRE_PIPEWIRE=1 but the PipeWire tests cannot run: " << skipReason_;
+            GTEST_SKIP() << "the PipeWire tests cannot run here, skipping: " << skipReason_;
         }
     }
     std::string log(const std::string& name) const { return sandbox_->dir() + "/" + name + ".log"; }
