@@ -153,19 +153,26 @@ int runVideoStylize(const VideoStylizeRequest& r) {
     o.preset = r.preset;
     installInterruptHandler();
     ProgressBar bar;
-    auto progress = [&bar](const session::FileJobProgress& p) {
-        media::PipelineStats s;
-        s.framesOut = p.framesDone;
-        s.expectedFrames = p.framesTotal;
-        s.outputFps = p.fps;
-        s.elapsedSeconds = p.elapsedSeconds;
-        bar.update(s);
+    std::mutex progressMutex;
+    media::PipelineStats last;
+    auto progress = [&](const session::FileJobProgress& p) {
+        std::lock_guard lock(progressMutex);
+        last.framesOut = p.framesDone;
+        last.expectedFrames = p.framesTotal;
+        last.outputFps = p.fps;
+        last.elapsedSeconds = p.elapsedSeconds;
+        bar.update(last);
     };
     const auto notice = stderrNotice();
     auto result = session::runFileJob(o, progress, &gInterrupted, [&](const std::string& m) {
         if (m.rfind("stylizing ", 0) == 0) std::fprintf(stderr, "%s\n", m.c_str());
         else notice(m);
     });
+    {
+        std::lock_guard lock(progressMutex);
+        last.framesOut = result.frames;
+        bar.update(last, /*force=*/true);
+    }
     bar.end();
     if (result.frames > 0 || result.status.isOk()) {
         // The stylize stage's own time beside the whole job's shows what decode/encode cost.
@@ -277,8 +284,6 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
             return printError("--record " + a.record + " is the input file; choose another name");
     }
     auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
-    auto style = vectors->fromArguments(a.style, a.styleVector);
-    if (!style) return printError(style.status().message());
 
     session::SessionOptions so;
     so.mode = session::SessionMode::Live;
@@ -287,7 +292,6 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
     so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
-    so.initial.mix.style = style.value();
     so.initial.mix.strength = a.strength;
     so.initial.processingSize = processing.value();
     so.initial.outputSize = outputSize.value();
@@ -307,21 +311,19 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     };
     session::Session live(std::move(so), std::move(callbacks));
     installInterruptHandler();
-    Status st = live.prepareEngine();
-    if (!st) return printError(st.message());
-
-    // The clock of --seconds starts at the first finished frame's capture, so a recording of
+    // The clock of --seconds starts at the first stylized frame's capture, so a recording of
     // S seconds holds S seconds of video whatever the model's start-up took.
     std::atomic<int64_t> firstCaptureNanos{0};
     live.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         int64_t expected = 0;
-        firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1);
+        if (f.isStylized) firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1);
     }));
     if (!a.record.empty()) {
         session::RecorderOptions ro;
         ro.path = a.record;
         ro.crf = a.crf;
         ro.preset = a.preset;
+        ro.frames = session::RecordFrames::StylizedOnly;
         live.startRecording(ro);
     }
     auto virtualCamera = openVirtualCameraFromArgs(a.virtualCamera, notice);
@@ -330,9 +332,17 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         live.addConsumer(virtualCamera.value());
         std::fprintf(stderr, "live: virtual camera: %s\n", virtualCamera.value()->describe().c_str());
     }
+    // The source first: a missing camera or file is reported at once, while the model loads.
     live.openSource(spec);
     SourceInfo info;
+    Status st;
     if (!waiter.wait(info, st)) return printError(gInterrupted ? "interrupted" : st.message());
+    auto style = vectors->fromArguments(a.style, a.styleVector);
+    if (!style) return printError(style.status().message());
+    st = live.prepareEngine();
+    if (!st) return printError(st.message());
+    live.changeControls([&](session::Controls& c) { c.mix.style = style.value(); });
+
     int pw = 0, ph = 0, ow = 0, oh = 0;
     processing.value().apply(info.width, info.height, pw, ph);
     outputSize.value().apply(info.width, info.height, ow, oh);

@@ -35,6 +35,7 @@ VirtualCamera::VirtualCamera(VirtualCameraOptions options, NoticeCallback notice
 
 void VirtualCamera::consume(const session::SessionFrame& frame) {
     if (!frame.stylized || frame.stylized->empty()) return;
+    if (options_.frames == VirtualCameraFrames::StylizedOnly && !frame.isStylized) return;
     bool first = false;
     {
         std::lock_guard lock(mutex_);

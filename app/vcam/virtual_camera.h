@@ -18,6 +18,11 @@ namespace pastiche::vcam {
 
 enum class VirtualCameraBackend { PipeWire, V4l2Loopback };
 
+// Which session frames go out. StylizedOnly (the default) never shows the raw camera to a call:
+// until the style is ready, and when a frame fails to stylize, the camera keeps black or the
+// last stylized frame.
+enum class VirtualCameraFrames { StylizedOnly, Any };
+
 struct VirtualCameraOptions {
     VirtualCameraBackend backend = VirtualCameraBackend::PipeWire;
     std::string devicePath;  // v4l2loopback: /dev/videoN; empty = the first loopback device found
@@ -25,6 +30,7 @@ struct VirtualCameraOptions {
     // of another size or aspect are scaled to fit, with black bars.
     int width = 1280, height = 720;
     double fps = 30;
+    VirtualCameraFrames frames = VirtualCameraFrames::StylizedOnly;
     std::string nodeName = "Pastiche";         // PipeWire node.name (what target-object matches)
     std::string description = "Pastiche";      // node.description / v4l2 card label shown in apps
 };

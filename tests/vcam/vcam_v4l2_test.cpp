@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -155,6 +156,7 @@ TEST(VcamV4l2, WritesTheNewestFrameAtTheOutputRate) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // black until the first frame
     session::SessionFrame frame;
     frame.stylized = std::make_shared<const Image8>(test::syntheticFrame(320, 180));  // scaled to fit
+    frame.isStylized = true;
     camera.value()->consume(frame);
     auto start = std::chrono::steady_clock::now();
     size_t before = 0;
@@ -179,6 +181,30 @@ TEST(VcamV4l2, WritesTheNewestFrameAtTheOutputRate) {
     Image8 last = test::decodeFrame(state->writes.back(), layout);
     Image8 expected = test::afterChromaSubsampling(vcam::fitInto(*frame.stylized, 160, 90), OutputFormat::Yuy2);
     EXPECT_GE(test::psnr8(last, expected), 30.0);
+}
+
+// The raw camera never reaches a call unless asked for: frames without a style stay out.
+TEST(VcamV4l2, OnlyStylizedFramesGoOutByDefault) {
+    for (auto which : {vcam::VirtualCameraFrames::StylizedOnly, vcam::VirtualCameraFrames::Any}) {
+        auto state = std::make_shared<FakeState>();
+        vcam::VirtualCameraOptions options;
+        options.backend = vcam::VirtualCameraBackend::V4l2Loopback;
+        options.width = 64, options.height = 36, options.fps = 50;
+        options.frames = which;
+        auto camera = vcam::openV4l2LoopbackCamera(std::make_unique<FakeLoopback>(state), options, {});
+        ASSERT_TRUE(camera) << camera.status().message();
+        session::SessionFrame raw;  // isStylized false: the style is not ready yet
+        raw.stylized = std::make_shared<const Image8>(test::syntheticFrame(64, 36));
+        camera.value()->consume(raw);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ASSERT_TRUE(camera.value()->close());
+        std::lock_guard lock(state->mutex);
+        ASSERT_FALSE(state->writes.empty());
+        Image8 last = test::decodeFrame(state->writes.back(), vcam::defaultLayout(OutputFormat::Yuy2, 64, 36));
+        const bool black = std::all_of(last.pixels.begin(), last.pixels.end(), [](uint8_t v) { return v <= 1; });
+        EXPECT_EQ(black, which == vcam::VirtualCameraFrames::StylizedOnly);
+        EXPECT_EQ(camera.value()->framesReceived(), which == vcam::VirtualCameraFrames::Any ? 1 : 0);
+    }
 }
 
 TEST(VcamV4l2, NoLoopbackDeviceSaysHowToCreateOne) {
@@ -212,6 +238,7 @@ TEST(VcamV4l2, RealLoopbackDeviceCarriesTheFrames) {
     ASSERT_TRUE(camera) << camera.status().message();
     session::SessionFrame frame;
     frame.stylized = std::make_shared<const Image8>(test::syntheticFrame(640, 360));
+    frame.isStylized = true;
     camera.value()->consume(frame);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     int fd = ::open(path.value().c_str(), O_RDONLY);
