@@ -2,8 +2,8 @@
 // private PipeWire, read by GStreamer's pipewiresrc; the pixels must be `pastiche stylize` of the
 // same test-pattern frame (PSNR >= 30 dB after chroma subsampling), the rate 30 fps +-5% over
 // 5 s, and a consumer leaving and coming back gets frames again. The pattern runs at 0.1 fps, so
-// frame 0 is the only frame for ten seconds and the camera repeats it on time: stylization far
-// slower than the output.
+// one frame lasts ten seconds and the camera repeats it on time: stylization far slower than the
+// output.
 #include <filesystem>
 #include <fstream>
 
@@ -47,23 +47,31 @@ TEST_F(VcamLiveCli, LiveTestPatternIsTheStylizedPatternAtTheOutputRate) {
     const std::string dir = sandbox_->dir();
     const auto& env = sandbox_->environment();
 
-    // The expected picture: frame 0 of the same test pattern, through `pastiche stylize`.
+    // The expected pictures: the first frames of the same test pattern, through `pastiche
+    // stylize`. Which one live stylizes first depends on how soon the style is ready (live opens
+    // the source first and the camera sends only stylized frames), so the camera's frame must
+    // match one of them.
     SourceSpec spec;
     spec.kind = SourceKind::TestPattern;
     spec.width = kWidth, spec.height = kHeight, spec.fps = 0.1;
     auto pattern = openSource(spec);
     ASSERT_TRUE(pattern) << pattern.status().message();
-    Frame frame0;
-    ASSERT_EQ(pattern.value()->read(frame0), ReadStatus::Frame);
-    ASSERT_TRUE(writeImage(dir + "/frame0.png", frame0.image));
-    ASSERT_EQ(runPastiche({"--models-dir", models, "stylize", dir + "/frame0.png", "-o", dir + "/expected.png", "--style",
-                           style, "--backend", "cpu"},
-                          env, dir + "/stylize.log"),
-              0)
-        << readText(dir + "/stylize.log");
-    auto expected = readImage(dir + "/expected.png");
-    ASSERT_TRUE(expected) << expected.status().message();
-    ASSERT_EQ(expected->width, kWidth);
+    std::vector<Image8> inputs, expected;
+    for (int i = 0; i < 3; ++i) {
+        Frame frame;
+        ASSERT_EQ(pattern.value()->read(frame), ReadStatus::Frame);
+        const std::string in = dir + "/frame" + std::to_string(i) + ".png", out = dir + "/expected" + std::to_string(i) + ".png";
+        ASSERT_TRUE(writeImage(in, frame.image));
+        ASSERT_EQ(runPastiche({"--models-dir", models, "stylize", in, "-o", out, "--style", style, "--backend", "cpu"}, env,
+                              dir + "/stylize.log"),
+                  0)
+            << readText(dir + "/stylize.log");
+        auto stylized = readImage(out);
+        ASSERT_TRUE(stylized) << stylized.status().message();
+        ASSERT_EQ(stylized->width, kWidth);
+        inputs.push_back(frame.image);
+        expected.push_back(test::afterChromaSubsampling(stylized.value(), OutputFormat::Yuy2));
+    }
 
     test::ChildProcess live;
     std::string why;
@@ -81,7 +89,6 @@ TEST_F(VcamLiveCli, LiveTestPatternIsTheStylizedPatternAtTheOutputRate) {
         << "no Pastiche node\n" << readText(dir + "/live.log") << sandbox_->logs();
 
     const auto layout = vcam::defaultLayout(OutputFormat::Yuy2, kWidth, kHeight);
-    const Image8 expectedYuy2 = test::afterChromaSubsampling(expected.value(), OutputFormat::Yuy2);
     {
         test::FrameCapture capture;
         ASSERT_TRUE(capture.start("Pastiche", layout, env, dir + "/gst-live.log", why)) << why;
@@ -92,10 +99,16 @@ TEST_F(VcamLiveCli, LiveTestPatternIsTheStylizedPatternAtTheOutputRate) {
         for (double t : capture.arrivals()) inWindow += t >= t0 && t < t0 + 5.0;
         std::printf("pastiche live --virtual-camera pipewire: %.2f fps over 5 s (source 0.1 fps)\n", inWindow / 5.0);
         EXPECT_NEAR(inWindow / 5.0, 30.0, 1.5);
-        double p = test::psnr8(test::decodeFrame(capture.firstFrame(), layout), expectedYuy2);
-        std::printf("live frame vs stylize of the same frame: PSNR %.1f dB\n", p);
-        EXPECT_GE(p, 30.0);
-        EXPECT_LT(test::psnr8(test::decodeFrame(capture.firstFrame(), layout), frame0.image), 25.0) << "not stylized?";
+        const Image8 got = test::decodeFrame(capture.firstFrame(), layout);
+        size_t best = 0;
+        std::vector<double> p;
+        for (size_t i = 0; i < expected.size(); ++i) {
+            p.push_back(test::psnr8(got, expected[i]));
+            if (p[i] > p[best]) best = i;
+        }
+        std::printf("live frame vs stylize of pattern frames 0, 1, 2: PSNR %.1f, %.1f, %.1f dB\n", p[0], p[1], p[2]);
+        EXPECT_GE(p[best], 30.0) << "not stylize of any of the first pattern frames";
+        EXPECT_LT(test::psnr8(got, inputs[best]), 25.0) << "not stylized?";
         capture.stop();
     }
     {
