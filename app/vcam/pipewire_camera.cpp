@@ -48,7 +48,8 @@ std::string rateText(double fps) {
     return s;
 }
 
-// pw_init is process-wide and reference-counted by PipeWire itself; calling it per camera is fine.
+// pw_init is process-wide; calls after the first do nothing. pw_deinit is never called: another
+// camera (or library) in the process may still use PipeWire.
 void initPipeWire() { pw_init(nullptr, nullptr); }
 
 class PipeWireCamera final : public VirtualCamera {
@@ -102,10 +103,7 @@ public:
 
     int consumers() const override {
         std::lock_guard lock(stateMutex_);
-        int n = 0;
-        for (const auto& [link, outputNode] : linkOutputNode_)
-            if (nodeId_ != SPA_ID_INVALID && outputNode == nodeId_) ++n;
-        return n;
+        return consumersLocked();
     }
 
     std::string describe() const override {
@@ -114,9 +112,7 @@ public:
         text += width_ > 0 ? std::to_string(width_) + "x" + std::to_string(height_) : std::string("(frame size)");
         text += "@" + rateText(options_.fps);
         if (negotiated_) text += " " + formatName(formatter_.layout().format);
-        int n = 0;
-        for (const auto& [link, outputNode] : linkOutputNode_)
-            if (nodeId_ != SPA_ID_INVALID && outputNode == nodeId_) ++n;
+        const int n = consumersLocked();
         text += ", " + std::to_string(n) + (n == 1 ? " consumer" : " consumers");
         if (!daemonError_.empty()) text += " (" + daemonError_ + ")";
         return text;
@@ -135,6 +131,13 @@ protected:
     }
 
 private:
+    int consumersLocked() const {  // links whose output is our node: one per consumer (one port)
+        int n = 0;
+        for (const auto& [link, outputNode] : linkOutputNode_)
+            if (nodeId_ != SPA_ID_INVALID && outputNode == nodeId_) ++n;
+        return n;
+    }
+
     Status connectLocked() {
         core_ = pw_context_connect(context_, nullptr, 0);
         if (!core_) {
