@@ -290,6 +290,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     so.modelsDir = g.modelsDir;
     so.model = a.model;
     so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
+    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
     so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.strength = a.strength;

@@ -32,6 +32,7 @@ session::SessionOptions options(session::SessionMode mode, double strength, int 
     o.mode = mode;
     o.modelsDir = modelsDir();
     o.openSource = [](const SourceSpec& s) { return openSource(s); };
+    o.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
     o.initial.mix.style = udnieVector();
     o.initial.mix.strength = strength;
     o.initial.processingSize.mode = SizeSpec::Mode::ShortSide;
