@@ -19,6 +19,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/cli/video_virtual_camera.h"
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
@@ -204,6 +205,7 @@ struct LiveArgs {
     double seconds = -1;
     int crf = 20;
     std::string preset = "veryfast";
+    VirtualCameraArgs virtualCamera;
 };
 
 // Waits for the session's answer to openSource: the source's info, or why it failed.
@@ -331,6 +333,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         ro.frames = session::RecordFrames::StylizedOnly;
         live.startRecording(ro);
     }
+    auto virtualCamera = openVirtualCameraFromArgs(a.virtualCamera, notice);
+    if (!virtualCamera) return printError(virtualCamera.status().message());
+    if (virtualCamera.value()) {
+        live.addConsumer(virtualCamera.value());
+        std::fprintf(stderr, "live: virtual camera: %s\n", virtualCamera.value()->describe().c_str());
+    }
     // The source first: a missing camera or file is reported at once, while the model loads.
     live.openSource(spec);
     SourceInfo info;
@@ -372,8 +380,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     live.waitForRecordings();
     const session::SessionStats s = live.stats();
     const double seconds = firstCaptureNanos.load() > 0 ? double(steadyNow() - firstCaptureNanos.load()) * 1e-9 : 0;
+    const std::string virtualCameraState = virtualCamera.value() ? virtualCamera.value()->describe() : "";
     live.stop();
     bar.end();
+    if (!virtualCameraState.empty())
+        std::printf("virtual camera: %s, %lld frames sent\n", virtualCameraState.c_str(),
+                    static_cast<long long>(virtualCamera.value()->framesSent()));
     std::printf("captured %lld frames (%.2f fps), stylized %lld (%.2f fps), stylize %.1f ms/frame, dropped %lld, "
                 "latency %.0f ms, %.2f s, %d frames in flight\n",
                 static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut),
@@ -426,6 +438,7 @@ void addLiveCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
     c->add_option("--fps", a.fps, "Camera / test pattern / still image rate");
     c->add_option("--crf", a.crf, "Recording: x264 quality (default 20)");
     c->add_option("--preset", a.preset, "Recording: x264 preset (default veryfast)");
+    addVirtualCameraOptions(*c, a.virtualCamera);
     c->callback([&global, &run] {
         run = [&global] {
             if (a.camera < 0 && a.input.empty() && !a.testPattern)
