@@ -132,25 +132,42 @@ Status Stylizer::stylize(const ConstImageView& input, const ImageView& output) {
     if (!haveStyle_) return Status::error("no style set");
     if (input.width != output.width || input.height != output.height)
         return Status::error("stylize: input and output sizes differ");
-    if (input.width != width_ || input.height != height_) {
-        Status st = backend_->reshape(input.width, input.height);
-        if (!st && backend_->kind() == BackendKind::Vulkan) {
-            width_ = input.width;
-            height_ = input.height;
-            PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan cannot process " + std::to_string(input.width) + "x" +
-                                                   std::to_string(input.height) + " (" + st.message() + ")"));
-        } else if (!st) {
-            return st;
-        }
-        width_ = input.width;
-        height_ = input.height;
-    }
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
     Status st = backend_->run(input, output);
     if (!st && backend_->kind() == BackendKind::Vulkan) {
         PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan error: " + st.message()));
         st = backend_->run(input, output);
     }
     return st;
+}
+
+Status Stylizer::ensureSize(int width, int height) {
+    if (width == width_ && height == height_) return Status::ok();
+    Status st = backend_->reshape(width, height);
+    if (!st && backend_->kind() == BackendKind::Vulkan) {
+        width_ = width;
+        height_ = height;
+        return fallBackToCpu("Vulkan cannot process " + std::to_string(width) + "x" + std::to_string(height) + " (" +
+                             st.message() + ")");
+    }
+    if (!st) return st;
+    width_ = width;
+    height_ = height;
+    return Status::ok();
+}
+
+Result<TrunkShape> Stylizer::trunkShapeFor(int width, int height) {
+    PASTICHE_RETURN_IF_ERROR(ensureSize(width, height));
+    if (!backend_->supportsTrunkBlending()) return Status::error(backend_->name() + " backend: no trunk blending");
+    return backend_->trunkShape();
+}
+
+Status Stylizer::stylizeBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend) {
+    if (!haveStyle_) return Status::error("no style set");
+    if (input.width != output.width || input.height != output.height)
+        return Status::error("stylize: input and output sizes differ");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
+    return backend_->runBlendingTrunk(input, output, blend);
 }
 
 std::string Stylizer::description() const {

@@ -47,6 +47,12 @@ public:
     // Stylizes one frame of any size (reshapes on size change); falls back to the CPU backend if
     // the current backend fails, re-running the frame there.
     Status stylize(const ConstImageView& input, const ImageView& output);
+    // Temporal stability (app/core/temporal_stabilizer.h): whether the current backend can blend
+    // its trunk, the trunk shape for frames of width x height (reshapes to that size), and
+    // stylize() with the trunk blended (TransferBackend::runBlendingTrunk).
+    bool supportsTrunkBlending() const { return backend_->supportsTrunkBlending(); }
+    Result<TrunkShape> trunkShapeFor(int width, int height);
+    Status stylizeBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend);
     // Switches backend between frames; on failure keeps the current one and returns the error.
     Status switchBackend(const BackendSpec& spec);
 
@@ -57,6 +63,7 @@ public:
 private:
     Stylizer() = default;
     Status fallBackToCpu(const std::string& why);
+    Status ensureSize(int width, int height);  // reshape on a size change (CPU fallback on Vulkan failure)
     // Brings a newly created backend to the current frame size and style.
     Status catchUp(TransferBackend& backend) const;
     std::shared_ptr<const TransferNetwork> network_;
