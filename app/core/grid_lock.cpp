@@ -8,6 +8,9 @@ namespace {
 
 // Below this the shift is treated as zero: whole-pixel copies, no resampling blur (static shots).
 constexpr double kNoShift = 1e-3;
+// Measured on the synthetic pan (La_forma): 0 -> sharpness 0.84x of per-frame, 0.04 -> 0.93x,
+// 0.2 -> 1.47x with the warp error up by a quarter (over-sharpened texture flickers with phase).
+constexpr double kSharpenAtHalfPixel = 0.05;
 
 bool isZero(cv::Point2d g) { return std::abs(g.x) < kNoShift && std::abs(g.y) < kNoShift; }
 
@@ -43,7 +46,21 @@ void GridLock::fromCanvas(const cv::Mat& canvasResult, cv::Size frame, cv::Mat& 
         return;
     }
     const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, g.x - kMargin, 0, 1, g.y - kMargin);
-    cv::warpAffine(canvasResult, out, m, frame, cv::INTER_CUBIC, cv::BORDER_REFLECT);
+    cv::warpAffine(canvasResult, out, m, frame, cv::INTER_LANCZOS4, cv::BORDER_REFLECT);
+    // Two sub-pixel resamplings (in and back) soften the finest texture, most at half-pixel
+    // phases (an interpolator's response at Nyquist is zero there); a 3-tap sharpening per axis
+    // with a phase-dependent strength gives that back, so grid-locked frames are as crisp as
+    // per-frame ones.
+    const auto strength = [](double v) {
+        const double s = std::sin(M_PI * (v - std::floor(v)));
+        return kSharpenAtHalfPixel * s * s;
+    };
+    const float kx = float(strength(g.x)), ky = float(strength(g.y));
+    if (kx > 1e-3f || ky > 1e-3f) {
+        const cv::Mat hx = (cv::Mat_<float>(1, 3) << -kx, 1 + 2 * kx, -kx);
+        const cv::Mat hy = (cv::Mat_<float>(3, 1) << -ky, 1 + 2 * ky, -ky);
+        cv::sepFilter2D(out, out, -1, hx, hy, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+    }
 }
 
 }  // namespace pastiche

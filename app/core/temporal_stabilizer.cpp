@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -15,6 +16,11 @@ namespace {
 
 // Below this share of trusted pixels the flow has lost the scene (a whip pan, a flash): start over.
 constexpr double kMinKeptFraction = 0.2;
+// Frame-to-frame translations below this (pixels) are estimation noise on a still camera.
+constexpr double kStillShift = 0.02;
+// Flow spread (std deviation, frame pixels) above which the motion is no global translation, and
+// below which it is one again.
+constexpr double kSpreadOff = 0.3, kSpreadOn = 0.2;
 
 double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -30,6 +36,7 @@ struct TemporalStabilizer::State {
     TrunkMotion motion;
     cv::Size frameSize;
     bool havePrevious = false;
+    bool globalMotion = true;  // grid lock on (see kSpreadOff)
     cv::Mat prevGray;       // CV_32F, frame size: global motion
     cv::Mat prevCanvasHalf; // CV_8U, half canvas: trunk flow
     TrunkShape trunk;
@@ -42,6 +49,7 @@ struct TemporalStabilizer::State {
         cuts.reset();
         havePrevious = false;
         haveTrunk = false;
+        globalMotion = true;
     }
 };
 
@@ -83,7 +91,14 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     }
 
     // 1. Grid lock.
-    if (s.havePrevious) s.grid.addMotion(estimateTranslation(s.prevGray, gray).shift);
+    const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
+    const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
+    if (s.havePrevious && gridLock && s.globalMotion) {
+        cv::Point2d d = estimateTranslation(s.prevGray, gray).shift;
+        // A still camera: estimation noise must not random-walk the canvas into resampling.
+        if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
+        s.grid.addMotion(d);
+    }
     const cv::Point2d g = s.grid.offset();
     report_.offsetX = g.x, report_.offsetY = g.y;
     const cv::Size canvas = GridLock::canvasSize(frame.size());
@@ -100,7 +115,7 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     t0 = std::chrono::steady_clock::now();
     Status st;
     cv::Mat canvasHalf;
-    if (stylizer.supportsTrunkBlending()) {
+    if (trunkBlend && stylizer.supportsTrunkBlending()) {
         auto shape = stylizer.trunkShapeFor(canvas.width, canvas.height);
         if (!shape) return shape.status().withContext("stabilizer");
         const TrunkShape t = shape.value();
@@ -123,6 +138,15 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
         if (s.haveTrunk && s.havePrevious) {
             const TrunkMotionField field = s.motion.estimate(s.prevCanvasHalf, canvasHalf, options_.gateLevels);
             report_.keptFraction = field.keptFraction;
+            report_.flowSpread = field.spread;
+            // Grid lock only pays under a global translation (a zoom or local motion would just
+            // be resampled twice): on while the scene's flow is uniform, with hysteresis.
+            if (s.globalMotion && field.spread > kSpreadOff) {
+                s.globalMotion = false;
+                s.grid.reset();
+            } else if (!s.globalMotion && field.spread < kSpreadOn) {
+                s.globalMotion = true;
+            }
             if (field.keptFraction >= kMinKeptFraction) {
                 const float alpha = float(std::clamp(options_.strength, 0.0, 1.0) * StabilityOptions::kMaxTrunkWeight);
                 for (int y = 0; y < t.height; ++y) {

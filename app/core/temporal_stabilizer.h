@@ -21,12 +21,16 @@
 
 namespace pastiche {
 
+// Which measures run (all by default; the others are for measurements and triage).
+enum class StabilityMeasures { GridLockAndTrunkBlend, GridLockOnly, TrunkBlendOnly };
+
 struct StabilityOptions {
     // 0 = per frame (as before), 1 = strongest. Grid lock is on for any strength > 0; the trunk
     // blend weight on trustworthy pixels is strength * kMaxTrunkWeight.
     double strength = 0.8;
     static constexpr double kMaxTrunkWeight = 1.0;
     double gateLevels = 12.0;  // the input warp residual (gray levels) at which history fades
+    StabilityMeasures measures = StabilityMeasures::GridLockAndTrunkBlend;
 };
 
 // What the last frame did, for tests, logs and the bench.
@@ -35,6 +39,7 @@ struct StabilizerFrameReport {
     bool trunkBlended = false;   // the trunk was blended with history
     double keptFraction = 0;     // share of pixels whose history was trusted by the flow test
     double offsetX = 0, offsetY = 0;  // grid-lock shift g_t, pixels
+    double flowSpread = 0;       // std deviation of the trusted flow, pixels (grid lock's switch)
     // Wall time of the stages, milliseconds: global motion + canvas, trunk flow and masks, network.
     double msGridLock = 0, msTrunkMotion = 0, msNetwork = 0;
 };

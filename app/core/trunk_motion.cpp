@@ -77,31 +77,65 @@ TrunkMotionField TrunkMotion::estimate(const cv::Mat& prevHalf, const cv::Mat& c
             mask.at<float>(y, x) *= std::exp(-r * r);
         }
 
+    {
+        cv::Mat keep;
+        cv::compare(mask, 0.5, keep, cv::CMP_GT);
+        cv::Scalar mean, dev;
+        if (cv::countNonZero(keep) > 16) {
+            cv::meanStdDev(bwd, mean, dev, keep);
+            field.spread = 2.0 * std::sqrt(dev[0] * dev[0] + dev[1] * dev[1]);  // half-res -> frame pixels
+        }
+    }
     const cv::Size trunk(curHalf.cols / 2, curHalf.rows / 2);
     cv::resize(mask, field.confidence, trunk, 0, 0, cv::INTER_AREA);
     cv::resize(bwd, field.flow, trunk, 0, 0, cv::INTER_AREA);
     field.flow *= 0.5;  // half-resolution pixels -> trunk pixels
+    // Flow noise on a still (or grid-locked) scene: a tenth of a pixel resampled every frame blurs
+    // the recursive history; below a quarter trunk pixel the history is taken as it is.
+    constexpr float still = 0.25f;
+    for (int y = 0; y < field.flow.rows; ++y)
+        for (int x = 0; x < field.flow.cols; ++x) {
+            cv::Vec2f& f = field.flow.at<cv::Vec2f>(y, x);
+            if (std::abs(f[0]) < still && std::abs(f[1]) < still) f = {0.f, 0.f};
+        }
     return field;
 }
 
 void warpFeatures(const float* prev, const cv::Mat& flow, int channels, float* out) {
     const int h = flow.rows, w = flow.cols;
     const size_t C = size_t(channels);
+    auto weights = [](float t, float* k) {  // Catmull-Rom
+        const float t2 = t * t, t3 = t2 * t;
+        k[0] = 0.5f * (-t3 + 2 * t2 - t);
+        k[1] = 0.5f * (3 * t3 - 5 * t2 + 2);
+        k[2] = 0.5f * (-3 * t3 + 4 * t2 + t);
+        k[3] = 0.5f * (t3 - t2);
+    };
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
             const cv::Vec2f f = flow.at<cv::Vec2f>(y, x);
+            float* o = out + (size_t(y) * w + x) * C;
+            if (f[0] == 0.f && f[1] == 0.f) {  // still: no resampling at all
+                std::copy(prev + (size_t(y) * w + x) * C, prev + (size_t(y) * w + x + 1) * C, o);
+                continue;
+            }
             const float sx = std::clamp(float(x) + f[0], 0.f, float(w - 1));
             const float sy = std::clamp(float(y) + f[1], 0.f, float(h - 1));
-            const int x0 = std::min(int(sx), w - 2 < 0 ? 0 : w - 2), y0 = std::min(int(sy), h - 2 < 0 ? 0 : h - 2);
-            const int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
-            const float ax = sx - float(x0), ay = sy - float(y0);
-            const float* p00 = prev + (size_t(y0) * w + x0) * C;
-            const float* p01 = prev + (size_t(y0) * w + x1) * C;
-            const float* p10 = prev + (size_t(y1) * w + x0) * C;
-            const float* p11 = prev + (size_t(y1) * w + x1) * C;
-            float* o = out + (size_t(y) * w + x) * C;
-            const float w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
-            for (size_t c = 0; c < C; ++c) o[c] = w00 * p00[c] + w01 * p01[c] + w10 * p10[c] + w11 * p11[c];
+            const int x0 = int(sx), y0 = int(sy);
+            float kx[4], ky[4];
+            weights(sx - float(x0), kx);
+            weights(sy - float(y0), ky);
+            std::fill(o, o + C, 0.f);
+            for (int j = 0; j < 4; ++j) {
+                const int yy = std::clamp(y0 - 1 + j, 0, h - 1);
+                for (int i = 0; i < 4; ++i) {
+                    const int xx = std::clamp(x0 - 1 + i, 0, w - 1);
+                    const float k = kx[i] * ky[j];
+                    if (k == 0.f) continue;
+                    const float* p = prev + (size_t(yy) * w + xx) * C;
+                    for (size_t c = 0; c < C; ++c) o[c] += k * p[c];
+                }
+            }
         }
 }
 

@@ -18,6 +18,7 @@ struct TrunkMotionField {
     cv::Mat flow;        // CV_32FC2 at trunk size, in trunk pixels: t -> t-1
     cv::Mat confidence;  // CV_32F at trunk size, in [0, 1]
     double keptFraction = 0;  // share of half-resolution pixels that passed the occlusion test
+    double spread = 0;        // std deviation of the trusted flow, frame pixels: ~0 for a translation
 };
 
 class TrunkMotion {
@@ -31,7 +32,8 @@ private:
     cv::Ptr<cv::DISOpticalFlow> dis_;
 };
 
-// out(x) = prev(x + flow(x)), bilinear, replicated borders; HWC floats with `channels` channels.
+// out(x) = prev(x + flow(x)), bicubic (Catmull-Rom: the recursive history is resampled every frame,
+// and bilinear's softening compounds), replicated borders; HWC floats with `channels` channels.
 void warpFeatures(const float* prev, const cv::Mat& flow, int channels, float* out);
 
 }  // namespace pastiche

@@ -8,6 +8,8 @@
 //
 //   pastiche_stabilize_video IN.mp4 OUT.mp4 --style S.jpg [--stability 0.8] [--size WxH]
 //       [--output-size WxH] [--preserve-colors] [--frames N] [--bench] [--threads N]
+//       [--measures both|gridlock|trunk]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +30,7 @@ using namespace pastiche;
 namespace {
 
 struct Args {
-    std::string input, output, style, size, outputSize;
+    std::string input, output, style, size, outputSize, measures = "both";
     double stability = StabilityOptions{}.strength;
     bool preserve = false, bench = false;
     int frames = -1, threads = 0;
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
         else if (s == "--size") a.size = next();
         else if (s == "--output-size") a.outputSize = next();
         else if (s == "--preserve-colors") a.preserve = true;
+        else if (s == "--measures") a.measures = next();
         else if (s == "--bench") a.bench = true;
         else if (s == "--frames") a.frames = std::atoi(next().c_str());
         else if (s == "--threads") a.threads = std::atoi(next().c_str());
@@ -106,6 +109,9 @@ int main(int argc, char** argv) {
     if (!st) return fail(st.message());
     StabilityOptions so;
     so.strength = a.stability;
+    if (a.measures == "gridlock") so.measures = StabilityMeasures::GridLockOnly;
+    else if (a.measures == "trunk") so.measures = StabilityMeasures::TrunkBlendOnly;
+    else if (a.measures != "both") return fail("--measures both|gridlock|trunk");
     TemporalStabilizer stabilizer(so);
 
     const std::string dec = "ffmpeg -v error -nostdin -i '" + a.input + "' -map 0:v:0 -vsync passthrough -f rawvideo -pix_fmt rgb24 -";
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
     Image8 frame(inW, inH), stylized, result;
     double msStable = 0, msPlain = 0, msGrid = 0, msFlow = 0, msNet = 0;
     int n = 0, cuts = 0, blended = 0;
+    double spread = 0;
     while ((a.frames < 0 || n < a.frames) && std::fread(frame.pixels.data(), 1, frame.pixels.size(), in) == frame.pixels.size()) {
         const Image8 proc = resampleImage(frame, procW, procH);
         if (plain) {
@@ -132,6 +139,7 @@ int main(int argc, char** argv) {
         if (n > 0) msStable += msSince(t0);
         if (!st) return fail(st.message());
         cuts += stabilizer.lastFrame().sceneCut;
+        spread += stabilizer.lastFrame().flowSpread;
         blended += stabilizer.lastFrame().trunkBlended;
         if (n > 0) {
             msGrid += stabilizer.lastFrame().msGridLock;
@@ -149,8 +157,8 @@ int main(int argc, char** argv) {
     }
     pclose(in);
     if (pclose(out) != 0) return fail("ffmpeg encode failed");
-    std::fprintf(stderr, "%s: %d frames %dx%d -> %dx%d, stability %.2f, %d scene cuts, %d trunk-blended\n", a.output.c_str(),
-                 n, procW, procH, outW, outH, a.stability, cuts, blended);
+    std::fprintf(stderr, "%s: %d frames %dx%d -> %dx%d, stability %.2f, %d scene cuts, %d trunk-blended, mean flow spread %.2f px\n",
+                 a.output.c_str(), n, procW, procH, outW, outH, a.stability, cuts, blended, spread / std::max(1, n - 1));
     if (a.bench && n > 1)
         std::printf("{\"frames\": %d, \"width\": %d, \"height\": %d, \"stability\": %.2f, \"ms_stable\": %.2f, \"ms_plain\": %.2f, "
                     "\"cost\": %.3f, \"ms_grid_lock\": %.2f, \"ms_trunk_motion\": %.2f, \"ms_network\": %.2f}\n",
