@@ -20,7 +20,7 @@ constexpr double kMinKeptFraction = 0.2;
 constexpr double kStillShift = 0.02;
 // Flow spread (std deviation, frame pixels) above which the motion is no global translation, and
 // below which it is one again.
-constexpr double kSpreadOff = 0.3, kSpreadOn = 0.2;
+constexpr double kSpreadOff = 0.42, kSpreadOn = 0.32;
 
 double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

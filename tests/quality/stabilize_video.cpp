@@ -8,7 +8,7 @@
 //
 //   pastiche_stabilize_video IN.mp4 OUT.mp4 --style S.jpg [--stability 0.8] [--size WxH]
 //       [--output-size WxH] [--preserve-colors] [--frames N] [--bench] [--threads N]
-//       [--measures both|gridlock|trunk]
+//       [--measures both|gridlock|trunk]          (OUT.rgb: raw rgb24 frames instead of H.264)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -119,7 +119,9 @@ int main(int argc, char** argv) {
                             std::to_string(outH) + " -r " + fps + " -i - -c:v libx264 -preset veryfast -crf 20 -bf 0 -g 60 "
                             "-pix_fmt yuv420p -colorspace smpte170m -color_range tv '" + a.output + "'";
     FILE* in = popen(dec.c_str(), "r");
-    FILE* out = popen(enc.c_str(), "w");
+    // OUT ending in .rgb: raw rgb24 frames, lossless (the encoder study in docs/QUALITY.md).
+    const bool raw = a.output.size() > 4 && a.output.compare(a.output.size() - 4, 4, ".rgb") == 0;
+    FILE* out = raw ? std::fopen(a.output.c_str(), "wb") : popen(enc.c_str(), "w");
     if (!in || !out) return fail("cannot start ffmpeg");
     Image8 frame(inW, inH), stylized, result;
     double msStable = 0, msPlain = 0, msGrid = 0, msFlow = 0, msNet = 0;
@@ -156,7 +158,7 @@ int main(int argc, char** argv) {
         ++n;
     }
     pclose(in);
-    if (pclose(out) != 0) return fail("ffmpeg encode failed");
+    if (raw ? std::fclose(out) != 0 : pclose(out) != 0) return fail("writing " + a.output + " failed");
     std::fprintf(stderr, "%s: %d frames %dx%d -> %dx%d, stability %.2f, %d scene cuts, %d trunk-blended, mean flow spread %.2f px\n",
                  a.output.c_str(), n, procW, procH, outW, outH, a.stability, cuts, blended, spread / std::max(1, n - 1));
     if (a.bench && n > 1)
