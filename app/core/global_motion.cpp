@@ -45,12 +45,18 @@ cv::Point2d refineTranslation(const cv::Mat& prev, const cv::Mat& cur, cv::Point
 }  // namespace
 
 GlobalMotion estimateTranslation(const cv::Mat& prevGray, const cv::Mat& curGray) {
+    if (prevGray.size() != curGray.size() || prevGray.cols < 64 || prevGray.rows < 64) return {};
     GlobalMotion m;
-    cv::Mat prevHalf, curHalf;
-    cv::resize(prevGray, prevHalf, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-    cv::resize(curGray, curHalf, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
-    const cv::Point2d coarse = cv::phaseCorrelate(prevHalf, curHalf, cv::noArray(), &m.response);
-    m.shift = refineTranslation(prevGray, curGray, coarse * 2.0);
+    // Coarse at a quarter of the resolution (an FFT of an optimal size; Lucas-Kanade converges
+    // from within a pixel or two), refined at full resolution.
+    cv::Mat prevSmall, curSmall;
+    cv::resize(prevGray, prevSmall, cv::Size(), 0.25, 0.25, cv::INTER_AREA);
+    cv::resize(curGray, curSmall, cv::Size(), 0.25, 0.25, cv::INTER_AREA);
+    const cv::Size fft(cv::getOptimalDFTSize(prevSmall.cols), cv::getOptimalDFTSize(prevSmall.rows));
+    cv::copyMakeBorder(prevSmall, prevSmall, 0, fft.height - prevSmall.rows, 0, fft.width - prevSmall.cols, cv::BORDER_REFLECT);
+    cv::copyMakeBorder(curSmall, curSmall, 0, fft.height - curSmall.rows, 0, fft.width - curSmall.cols, cv::BORDER_REFLECT);
+    const cv::Point2d coarse = cv::phaseCorrelate(prevSmall, curSmall, cv::noArray(), &m.response);
+    m.shift = refineTranslation(prevGray, curGray, coarse * 4.0);
     return m;
 }
 

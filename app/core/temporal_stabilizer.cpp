@@ -173,8 +173,10 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     report_.msNetwork = msSince(t0);
     if (!st) return st.withContext("stabilizer");
 
+    t0 = std::chrono::steady_clock::now();
     cv::Mat out = wrap(output);
     s.grid.fromCanvas(wrap(s.canvasOut), frame.size(), out);
+    report_.msGridLock += msSince(t0);
     s.prevGray = gray;
     s.prevCanvasHalf = canvasHalf;
     s.havePrevious = true;

@@ -40,7 +40,8 @@ struct StabilizerFrameReport {
     double keptFraction = 0;     // share of pixels whose history was trusted by the flow test
     double offsetX = 0, offsetY = 0;  // grid-lock shift g_t, pixels
     double flowSpread = 0;       // std deviation of the trusted flow, pixels (grid lock's switch)
-    // Wall time of the stages, milliseconds: global motion + canvas, trunk flow and masks, network.
+    // Wall time of the stages, milliseconds: grid lock (global motion, canvas, shift back), trunk
+    // flow and masks, network.
     double msGridLock = 0, msTrunkMotion = 0, msNetwork = 0;
 };
 

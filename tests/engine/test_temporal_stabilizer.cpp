@@ -98,6 +98,13 @@ TEST(GridLock, OffsetStaysWithinTwoPixelsAndZeroShiftRoundTripsExactly) {
     Image8 roundTrip(frame.width, frame.height);
     back.copyTo(wrap(roundTrip));
     EXPECT_LT(meanAbsDiff(roundTrip, frame, 4), 3.0);  // two sub-pixel resamplings, no offset
+
+    // The separable shift is the Lanczos warp: canvas(x) = frame(x - margin + g).
+    const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, GridLock::kMargin - 0.4, 0, 1, GridLock::kMargin + 0.3);
+    cv::Mat warped;
+    cv::warpAffine(wrap(frame), warped, m, canvas.size(), cv::INTER_LANCZOS4, cv::BORDER_REFLECT);
+    const cv::Rect inner(12, 12, canvas.cols - 24, canvas.rows - 24);
+    EXPECT_GT(cv::PSNR(canvas(inner), warped(inner)), 40.0);
 }
 
 TEST(SceneCut, FiresOnANewShotNotOnMotionOrNoise) {
