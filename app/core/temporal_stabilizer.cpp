@@ -136,7 +136,12 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
         TrunkBlend blend;
         blend.blendedOut = s.blended.data();
         if (s.haveTrunk && s.havePrevious) {
-            const TrunkMotionField field = s.motion.estimate(s.prevCanvasHalf, canvasHalf, options_.gateLevels);
+            TrunkMotionField field;
+            try {
+                field = s.motion.estimate(s.prevCanvasHalf, canvasHalf, options_.gateLevels);
+            } catch (const cv::Exception&) {
+                field = {};  // flow failed (a frame too small for DIS): this frame runs without history
+            }
             report_.keptFraction = field.keptFraction;
             report_.flowSpread = field.spread;
             // Grid lock only pays under a global translation (a zoom or local motion would just

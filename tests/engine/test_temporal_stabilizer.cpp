@@ -192,6 +192,19 @@ TEST_F(WithModel, StrengthZeroIsThePerFrameResult) {
     }
 }
 
+TEST_F(WithModel, TinyAndChangingFrameSizesRun) {
+    auto s = makeStylizer();
+    TemporalStabilizer stab;
+    for (auto [w, h] : {std::pair{16, 12}, {16, 12}, {17, 9}, {160, 90}, {160, 90}, {96, 200}}) {
+        Image8 out;
+        const Image8 in = photo("stata.jpg", w, h);
+        Status st = stab.stylize(*s, in, out);
+        ASSERT_TRUE(st.isOk()) << w << "x" << h << ": " << st.message();
+        EXPECT_EQ(out.width, w);
+        EXPECT_EQ(out.height, h);
+    }
+}
+
 // Frame-to-frame change of a stylized static noisy shot: history cuts it, and a cut drops it.
 TEST_F(WithModel, NoisyStaticShotIsSteadierAndACutResets) {
     auto plain = makeStylizer(), stable = makeStylizer();
