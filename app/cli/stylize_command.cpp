@@ -40,6 +40,8 @@ struct StylizeArgs {
     std::string preset = "veryfast";
     std::string outputSize = "native";  // images: native = the input's size
     bool preserveColors = false;
+    double stability = -1;  // video: -1 = the default
+    std::string pixFmt = "yuv420p";
 };
 
 int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
@@ -55,12 +57,6 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     StyleVectorSource styles(modelsDir);
     auto style = styles.fromArguments(a.style, a.styleVector);
     if (!style) return printError(style.status().message());
-    StyleVector vec = style.value();
-    if (a.strength < 1.0) {
-        auto content = styles.fromImage(image.value());
-        if (!content) return printError(content.status().message());
-        vec = blendStyleVectors(vec, content.value(), float(a.strength));
-    }
     auto net = loadTransferModel(g.modelsDir, a.model);
     if (!net) return printError(net.status().message());
     StylizerOptions options;
@@ -73,7 +69,18 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     outputSpec.value().apply(image.value().width, image.value().height, outW, outH);
     Image8 in = resampleImage(image.value(), w, h);
     Image8 processed(w, h);
-    Status st = stylizer.value()->setStyle(vec);
+    // The one style mix (strength 0 = the original picture), the content's own vector taken from
+    // the processed input as the session engine does for video frames.
+    StyleMix mix;
+    mix.style = style.value();
+    mix.strength = a.strength;
+    std::optional<StyleVector> content;
+    if (needsContentVector(mix)) {
+        auto own = styles.fromImage(in);
+        if (!own) return printError(own.status().message());
+        content = own.value();
+    }
+    Status st = stylizer.value()->setMix(mix, content);
     if (st) st = stylizer.value()->stylize(in.view(), processed.view());
     if (!st) return printError(st.message());
     // Processing size -> output size, edge-aware (guided by the full-resolution input).
@@ -92,12 +99,11 @@ int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
     if (a.strength < 0.0 || a.strength > 1.0) return printError("--strength must be in [0, 1]");
 #ifdef PASTICHE_WITH_MEDIA
     if (isVideoPath(a.input)) {
-        if (a.outputSize != "native" || a.preserveColors)
-            return printError("--output-size and --preserve-colors apply to images for now; videos get them with the session engine");
         VideoStylizeRequest r;
         r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
         r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;
         r.crf = a.crf; r.preset = a.preset; r.modelsDir = g.modelsDir;
+        r.outputSize = a.outputSize; r.stability = a.stability; r.preserveColors = a.preserveColors; r.pixFmt = a.pixFmt;
         return runVideoStylize(r);
     }
 #endif
@@ -129,7 +135,9 @@ void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run)
     c->add_option("--output-size", a.outputSize,
                   "Output size: native (the input's) | N (shorter side) | WxH (default native); upscaling is edge-aware");
     c->add_flag("--preserve-colors", a.preserveColors, "Keep the input's colours (stylized luminance, input chroma)");
-    c->add_option("--crf", a.crf, "Video: x264 quality (default 20)");
+    c->add_option("--stability", a.stability, "Video: temporal stability 0..1 (0 = per frame; default 0.8)");
+    c->add_option("--pix-fmt", a.pixFmt, "Video: yuv420p (default, plays everywhere) | yuv444p (full colour detail)");
+    c->add_option("--crf", a.crf, "Video: x264 quality (default 20; 0 = lossless)");
     c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
     c->callback([&global, &run] {
         run = [&global] {
