@@ -131,8 +131,10 @@ void MainWindow::createSession() {
 }
 
 void MainWindow::connectSession() {
-    connect(session_, &SessionController::frameAvailable, this, [this] { view_->setFrame(session_->takeFrame()); },
-            Qt::QueuedConnection);
+    connect(session_, &SessionController::frameAvailable, this, [this] {
+        DisplayFrame frame = session_->takeFrame();
+        if (sourceState_ != SourceState::Failed) view_->setFrame(frame);
+    }, Qt::QueuedConnection);
     connect(session_, &SessionController::notice, this,
             [this](const QString& m) {
                 // A source failure comes as sourceFailed and as a notice: the banner has it already.
@@ -155,6 +157,7 @@ void MainWindow::connectSession() {
                 sourceLabel_->setText(sourceLabel_->fontMetrics().elidedText(description, Qt::ElideMiddle, 400));
                 sourceLabel_->setToolTip(description);
                 sourceDescription_ = description;
+                sourceState_ = SourceState::Open;
                 banner_->clear(NoticeTopic::Source);
                 settings_->setValue("source/spec", spec);  // remembered only once it works
                 updateTitle();
@@ -326,6 +329,7 @@ void MainWindow::loadBackendChoices() {
 
 void MainWindow::openSource(const QString& spec, int width, int height) {
     sourceDescription_.clear();
+    sourceState_ = SourceState::Opening;
     view_->setPlaceholder(tr("Opening %1…").arg(spec));
     if (!session_->openSource(spec, width, height)) {
         sourceFailed(spec, tr("“%1” is not a source: use a camera, a video file, an image or the test pattern").arg(spec));
@@ -343,6 +347,7 @@ void MainWindow::sourceFailed(const QString& spec, const QString& message) {
         restoredSource_.clear();
     }
     sourceDescription_.clear();
+    sourceState_ = SourceState::Failed;
     view_->clearFrame();
     view_->setPlaceholder(tr("No picture: %1 could not be opened").arg(spec));
     sourceLabel_->setText(tr("No source"));

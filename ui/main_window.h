@@ -51,6 +51,9 @@ struct MainWindowOptions {
 };
 
 enum class WindowMode { Normal, FullScreen };
+// Frames that arrive after a source failed (in flight, or a re-stylized old frame) are not shown:
+// the picture says the source could not be opened until another one opens.
+enum class SourceState { Opening, Open, Failed };
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -128,6 +131,7 @@ private:
     QString restoredSource_;     // the remembered source this run started with
     QString sourceDescription_;  // of the source that opened; empty while none is open
     QString activeBackend_;
+    SourceState sourceState_ = SourceState::Opening;
     int styleIndex_ = -1;
     int blendIndex_ = -1;
     int galleryColumns_ = 0;
