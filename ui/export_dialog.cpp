@@ -233,7 +233,8 @@ void ExportDialog::finish(const QString& output, qint64 frames, double seconds, 
                              .arg(formatDuration(seconds), output, description));
         emit exported(output);
     } else {
-        status_->setText(tr("Export stopped: %1 (%2 frames kept in %3)").arg(error).arg(frames).arg(output));
+        status_->setText(frames > 0 ? tr("Export stopped: %1 (%2 frames kept in %3)").arg(error).arg(frames).arg(output)
+                                    : tr("Export failed: %1").arg(error));
     }
 }
 

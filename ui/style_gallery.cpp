@@ -24,7 +24,7 @@ namespace {
 // size from the start, so the layout never depends on whether a thumbnail has loaded yet.
 constexpr int kIcon = 80;
 constexpr int kTileWidth = 112;
-constexpr int kTileHeight = kIcon + 62;
+constexpr int kTileHeight = kIcon + 56;
 }  // namespace
 
 StyleGallery::StyleGallery(controllers::StyleLibrary* library, QWidget* parent)
