@@ -98,8 +98,7 @@ ExportDialog::ExportDialog(controllers::StyleLibrary* library, const ExportDefau
     progress_->setRange(0, 1000);
     progress_->setValue(0);
     progress_->setFormat(tr("%p %"));
-    status_ = new QLabel(controllers::ExportJob::available() ? tr("Choose a video and press Start.")
-                                                : tr("Exports need the session engine, which this build lacks."), this);
+    status_ = new QLabel(tr("Choose a video and press Start."), this);
     status_->setObjectName("exportStatus");
     status_->setWordWrap(true);
     status_->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -11,14 +11,6 @@ ExportJob::~ExportJob() {
     join();
 }
 
-bool ExportJob::available() {
-#ifdef PASTICHE_HAVE_FILE_JOB
-    return true;
-#else
-    return false;
-#endif
-}
-
 void ExportJob::join() {
     if (worker_.joinable()) worker_.join();
 }
@@ -29,15 +21,9 @@ bool ExportJob::start(const session::FileJobOptions& options) {
         return false;
     }
     join();
-    if (!available()) {
-        emit finished(QString::fromStdString(options.output), 0, 0,
-                      tr("this build has no session engine for file exports yet"), {});
-        return false;
-    }
     state_ = ExportState::Running;
     cancel_ = false;
     worker_ = std::thread([this, options] {
-#ifdef PASTICHE_HAVE_FILE_JOB
         auto onProgress = [this](const session::FileJobProgress& p) {
             emit progress(p.framesDone, p.framesTotal, p.fps, p.etaSeconds);
         };
@@ -53,9 +39,6 @@ bool ExportJob::start(const session::FileJobOptions& options) {
             state_ = ExportState::Idle;
             emit finished(output, frames, seconds, error, description);
         }, Qt::QueuedConnection);
-#else
-        (void)options;
-#endif
     });
     return true;
 }

@@ -26,8 +26,6 @@ public:
     bool start(const session::FileJobOptions& options);
     void cancel();
     ExportState state() const { return state_; }
-    // Whether this build has the session engine's file job (else start() fails with a message).
-    static bool available();
 
 signals:
     void progress(qint64 framesDone, qint64 framesTotal, double fps, double etaSeconds);

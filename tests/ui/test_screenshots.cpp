@@ -132,10 +132,8 @@ private:
         dialog->setProcessingSize("128");
         dialog->setOutputSize("256");
         dialog->start();
-        if (controllers::ExportJob::available()) {
-            auto* bar = dialog->findChild<QProgressBar*>("exportProgress");
-            QVERIFY(waitFor([&] { return bar->maximum() > 0 && bar->value() > 150; }, 300000));
-        }
+        auto* bar = dialog->findChild<QProgressBar*>("exportProgress");
+        QVERIFY2(waitFor([&] { return bar->maximum() > 0 && bar->value() > 150; }, 300000), qPrintable(dialog->statusText()));
         QTest::qWait(300);
         save(dialog, "export-dialog-" + tag);
         save(window.get(), "export-window-" + tag);
