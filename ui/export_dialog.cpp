@@ -132,7 +132,8 @@ ExportDialog::ExportDialog(controllers::StyleLibrary* library, const ExportDefau
     connect(cancel_, &QPushButton::clicked, job_, &controllers::ExportJob::cancel);
     connect(close, &QPushButton::clicked, this, &ExportDialog::reject);
     connect(job_, &controllers::ExportJob::progress, this, &ExportDialog::showProgress, Qt::QueuedConnection);
-    connect(job_, &controllers::ExportJob::finished, this, &ExportDialog::finish, Qt::QueuedConnection);
+    // finished comes on the UI thread, after every progress report (queued before it).
+    connect(job_, &controllers::ExportJob::finished, this, &ExportDialog::finish);
     connect(job_, &controllers::ExportJob::notice, status_, &QLabel::setText, Qt::QueuedConnection);
     setStyle(defaults.styleIndex);
 }
