@@ -89,6 +89,13 @@ private slots:
         QVERIFY2(window_->windowTitle().contains("test pattern", Qt::CaseInsensitive), qPrintable(window_->windowTitle()));
     }
 
+    // After a failure the next source works fully: a still of it is saved.
+    void stillAfterAFailedSource() {
+        QSignalSpy saved(window_->session(), &controllers::SessionController::stillSaved);
+        window_->saveStill(controllers::StillResolution::Processing);
+        QVERIFY2(waitFor([&] { return saved.count() == 1; }, 30000), qPrintable(window_->notices().join(" | ")));
+    }
+
     void unreadableImage() {
         const QString path = scratch_.path() + "/not-an-image.png";
         QFile f(path);
