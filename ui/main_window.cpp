@@ -139,7 +139,9 @@ void MainWindow::connectSession() {
             [this](const QString& m) {
                 // A source failure comes as sourceFailed and as a notice: the banner has it already.
                 if (banner_->isShowing() && banner_->topic() == NoticeTopic::Source && banner_->message().contains(m)) return;
-                showNotice(NoticeLevel::Warning, NoticeTopic::Other, m);
+                // What Pastiche did instead ("…; using the CPU backend") informs; a failure warns.
+                const bool failure = m.contains("fail", Qt::CaseInsensitive) || m.startsWith("cannot", Qt::CaseInsensitive);
+                showNotice(failure ? NoticeLevel::Warning : NoticeLevel::Info, NoticeTopic::Other, m);
             }, Qt::QueuedConnection);
     connect(session_, &SessionController::backendChanged, this, [this](const QString& d) {
         activeBackend_ = d;

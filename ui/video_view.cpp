@@ -102,7 +102,7 @@ QRect VideoView::overlayRect() const {
     const QFontMetrics fm(overlayFont());
     int w = 0;
     for (const QString& line : overlayLines()) w = std::max(w, fm.horizontalAdvance(line));
-    w = std::min(w + 16, width() - 20);  // lines longer than the view are elided
+    w = std::min(w + 24, width() - 20);  // lines longer than the view are elided
     return QRect(10, 10, w, fm.lineSpacing() * int(overlayLines().size()) + 10);
 }
 
@@ -182,7 +182,8 @@ void VideoView::paintOverlay(QPainter& painter) {
     painter.setPen(QColor(120, 255, 140));
     int y = box.top() + 5 + fm.ascent();
     for (const QString& line : overlayLines()) {
-        painter.drawText(box.left() + 8, y, fm.elidedText(line, Qt::ElideRight, box.width() - 16));
+        // The box has 8 px of slack beyond the longest line: elide only what really does not fit.
+        painter.drawText(box.left() + 8, y, fm.elidedText(line, Qt::ElideRight, box.width() - 12));
         y += fm.lineSpacing();
     }
 }

@@ -101,7 +101,8 @@ private:
 
         // The captures panel after two stills.
         window->openSource("image:" + sharedMedia("content/chicago.jpg"));
-        QVERIFY(waitStylized(*window, 60000));
+        QVERIFY(waitFor([&] { return window->windowTitle().contains("chicago"); }, 30000));
+        QVERIFY(waitQuiet(*window, 1000, 60000));
         QSignalSpy saved(window->session(), &controllers::SessionController::stillSaved);
         window->saveStill(controllers::StillResolution::Processing);
         QVERIFY2(waitFor([&] { return saved.count() == 1; }, 30000), qPrintable(window->notices().join(" | ")));
