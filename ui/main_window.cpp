@@ -362,7 +362,11 @@ void MainWindow::sourceFailed(const QString& spec, const QString& message) {
                     }});
     actions.append({tr("Test pattern"), [this] { openSource("test-pattern"); }});
     notices_ << message;
-    banner_->show(NoticeLevel::Error, NoticeTopic::Source, tr("Cannot open %1: %2").arg(spec, message), actions);
+    // Media errors name the file already; say it once.
+    const QString target = spec.section(':', 1);
+    const QString text = !target.isEmpty() && message.contains(target) ? tr("The source could not be opened: %1").arg(message)
+                                                                         : tr("Cannot open %1: %2").arg(spec, message);
+    banner_->show(NoticeLevel::Error, NoticeTopic::Source, text, actions);
     updateTitle();
 }
 
