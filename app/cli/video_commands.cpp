@@ -23,6 +23,7 @@
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
+#include "app/session/app_session.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/file_job.h"
 #include "app/session/recorder.h"
@@ -291,13 +292,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     }
     auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
 
-    session::SessionOptions so;
-    so.mode = session::SessionMode::Live;
-    so.modelsDir = g.modelsDir;
+    session::SessionOptions so = session::appSessionOptions(session::SessionMode::Live, g.modelsDir, vectors);
     so.model = a.model;
-    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.strength = a.strength;
     so.initial.processingSize = processing.value();
