@@ -17,8 +17,9 @@ class QToolButton;
 namespace pastiche::ui {
 
 struct BackendChoice {
-    QString label;  // "CPU", "Vulkan: llvmpipe (LLVM 15...)"
-    QString spec;   // "cpu", "vulkan:0"
+    QString label;    // "CPU", "Vulkan: llvmpipe" (short: the combo box is narrow)
+    QString spec;     // "cpu", "vulkan:0"
+    QString details;  // the full device name and type, shown as the entry's tooltip
 };
 
 class ControlPanel : public QWidget {
@@ -28,6 +29,8 @@ public:
 
     void setBackendChoices(const QList<BackendChoice>& choices);
     void setBackend(const QString& spec);  // selects without emitting
+    // The backend the session runs now ("cpu (2 threads)"): "Auto" says what it picked.
+    void setActiveBackend(const QString& description);
     QString backend() const;
     void cycleBackend();                   // emits backendChosen
     void setStrength(double strength);
@@ -61,8 +64,10 @@ signals:
 
 private:
     QSlider* strength_;
+    QLabel* strengthValue_;
     QComboBox* blendStyle_;
     QSlider* blendAmount_;
+    QLabel* blendValue_;
     QComboBox* resolution_;
     QComboBox* backend_;
     QCheckBox* mirror_;
