@@ -101,7 +101,7 @@ private:
 
         // The captures panel after two stills.
         // (Of the clip: the engine saves a still from the next stylized frame, and an image
-        // source has none until a setting changes; see PendingImageStills::secondStillOfAnImage.)
+        // source has none until a setting changes; see TestImageStills::secondStillOfAnImage.)
         window->openSource("file:" + sharedMedia("content/stata_pan_720p.mp4"));
         QVERIFY(waitFor([&] { return window->windowTitle().contains("stata"); }, 30000));
         QTest::qWait(1500);

@@ -2,10 +2,8 @@
 //   defect 8: strength 0 is the original picture (TestStrength);
 //   defect 2: a seek after the clip looped once lands where asked, not at 0:00
 //   (TestSeekAfterLoop::seekAfterTheClipLooped).
-// Found on the way and still failing on the engine, so not in the default test_ui run (classes
-// named Pending* run only when named in PASTICHE_UI_TESTS, see the test_ui_pending CTest entry):
-// a still of an image source is taken from the next stylized frame, and an image has none until a
-// setting changes (PendingImageStills).
+// Found on the way and fixed in the engine: a still of an image source (or a paused video) is the
+// picture on screen, not the next stylized frame, which an image never delivers (TestImageStills).
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
@@ -154,7 +152,7 @@ private slots:
 
 PASTICHE_UI_TEST(TestSeekAfterLoop);
 
-class PendingImageStills : public QObject {
+class TestImageStills : public QObject {
     Q_OBJECT
 
 private:
@@ -213,5 +211,5 @@ private slots:
     }
 };
 
-PASTICHE_UI_TEST(PendingImageStills);
+PASTICHE_UI_TEST(TestImageStills);
 #include "test_session_defects.moc"
