@@ -93,6 +93,25 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     mirror_->setEnabled(false);
     mirror_->setToolTip(tr("Flip the camera picture like a mirror (cameras only)"));
     procForm->addRow(mirror_);
+    stability_ = percentSlider(procBox, "stabilitySlider", stabilityValue_);
+    stability_->setValue(80);
+    stability_->setToolTip(tr("Temporal stability: how much each frame keeps of the last one where the picture did "
+                              "not change, so textures hold still instead of flickering (0 % = every frame painted "
+                              "anew; costs some speed)"));
+    procForm->addRow(tr("Stability"), withValue(procBox, stability_, stabilityValue_));
+    preserveColors_ = new QCheckBox(tr("Keep original colours"), procBox);
+    preserveColors_->setObjectName("preserveColorsCheck");
+    preserveColors_->setToolTip(tr("Paint the style's strokes and light but keep the picture's own colours"));
+    procForm->addRow(preserveColors_);
+    virtualCamera_ = new QCheckBox(tr("Virtual camera"), procBox);
+    virtualCamera_->setObjectName("virtualCameraCheck");
+    virtualCamera_->setToolTip(tr("Offer the stylized video as a camera named \"Pastiche\" to video calls and "
+                                  "browsers (PipeWire)"));
+    virtualCameraStatus_ = new QLabel(procBox);
+    virtualCameraStatus_->setObjectName("virtualCameraStatus");
+    virtualCameraStatus_->setWordWrap(true);
+    procForm->addRow(virtualCamera_);
+    procForm->addRow(virtualCameraStatus_);
     compare_ = new QComboBox(procBox);
     compare_->setObjectName("compareCombo");
     compare_->addItem(tr("Stylized"), int(CompareMode::StylizedOnly));
@@ -149,6 +168,9 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     layout->addStretch(1);
 
     connect(strength_, &QSlider::valueChanged, this, [this](int v) { emit strengthChanged(v / 100.0); });
+    connect(stability_, &QSlider::valueChanged, this, [this](int v) { emit stabilityChanged(v / 100.0); });
+    connect(preserveColors_, &QCheckBox::toggled, this, &ControlPanel::preserveColorsChanged);
+    connect(virtualCamera_, &QCheckBox::toggled, this, &ControlPanel::virtualCameraToggled);
     connect(blendStyle_, &QComboBox::currentIndexChanged, this, [this](int i) {
         blendAmount_->setEnabled(i > 0);
         emit blendStyleChanged(i - 1);
@@ -232,6 +254,25 @@ void ControlPanel::setProcessingShortSide(int pixels) {
 int ControlPanel::processingShortSide() const { return resolution_->currentData().toInt(); }
 
 void ControlPanel::setMirror(MirrorMode mode) { mirror_->setChecked(mode == MirrorMode::On); }
+
+void ControlPanel::setStability(double stability) {
+    QSignalBlocker block(stability_);
+    stability_->setValue(int(stability * 100 + 0.5));
+    stabilityValue_->setText(QString("%1 %").arg(stability_->value()));
+}
+double ControlPanel::stability() const { return stability_->value() / 100.0; }
+
+void ControlPanel::setPreserveColors(bool on) {
+    QSignalBlocker block(preserveColors_);
+    preserveColors_->setChecked(on);
+}
+bool ControlPanel::preserveColors() const { return preserveColors_->isChecked(); }
+
+void ControlPanel::setVirtualCameraStatus(const QString& status, bool on) {
+    QSignalBlocker block(virtualCamera_);
+    virtualCamera_->setChecked(on);
+    virtualCameraStatus_->setText(status);
+}
 
 void ControlPanel::setCompareMode(CompareMode mode) {
     compare_->setCurrentIndex(std::max(0, compare_->findData(int(mode))));

@@ -38,6 +38,11 @@ public:
     void setProcessingShortSide(int pixels);
     int processingShortSide() const;
     void setMirror(controllers::MirrorMode mode);
+    void setStability(double stability);       // 0..1, without emitting
+    double stability() const;
+    void setPreserveColors(bool on);           // without emitting
+    bool preserveColors() const;
+    void setVirtualCameraStatus(const QString& status, bool on);
     void setCompareMode(controllers::CompareMode mode);
     void setBlendStyles(const QStringList& names);  // the gallery's names, in order
     void setBlendStyle(int index);
@@ -56,6 +61,9 @@ signals:
     void processingSizeChanged(int shortSide);  // 0 = native
     void backendChosen(const QString& spec);
     void mirrorChanged(controllers::MirrorMode mode);
+    void stabilityChanged(double stability);
+    void preserveColorsChanged(bool on);
+    void virtualCameraToggled(bool on);
     void compareModeChanged(controllers::CompareMode mode);
     void stillRequested(controllers::StillResolution resolution);
     void recordRequested(controllers::RecordingState state);
@@ -71,6 +79,11 @@ private:
     QComboBox* resolution_;
     QComboBox* backend_;
     QCheckBox* mirror_;
+    QSlider* stability_;
+    QLabel* stabilityValue_;
+    QCheckBox* preserveColors_;
+    QCheckBox* virtualCamera_;
+    QLabel* virtualCameraStatus_;
     QComboBox* compare_;
     QToolButton* still_;
     QAction* fullResolutionStill_;

@@ -10,6 +10,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QTimer>
 #include <QSettings>
 #include <QStatusBar>
 #include <QVBoxLayout>
@@ -244,6 +245,24 @@ void MainWindow::connectWidgets() {
         settings_->setValue("processing/backend", spec);
         showStatus(tr("Switching backend to %1…").arg(spec));
     });
+    connect(controls_, &ControlPanel::stabilityChanged, this, [this](double v) {
+        session_->setStability(v);
+        settings_->setValue("processing/stability", v);
+    });
+    connect(controls_, &ControlPanel::preserveColorsChanged, this, [this](bool on) {
+        session_->setPreserveColors(on);
+        settings_->setValue("processing/preserveColors", on);
+    });
+    connect(controls_, &ControlPanel::virtualCameraToggled, this, [this](bool on) {
+        const QString error = session_->setVirtualCamera(on);
+        if (!error.isEmpty()) showNotice(NoticeLevel::Error, NoticeTopic::Other, tr("Virtual camera: %1").arg(error));
+        controls_->setVirtualCameraStatus(session_->virtualCameraStatus(), session_->virtualCameraOn());
+    });
+    auto* cameraStatus = new QTimer(this);  // consumers come and go: show the count
+    connect(cameraStatus, &QTimer::timeout, this, [this] {
+        if (session_->virtualCameraOn()) controls_->setVirtualCameraStatus(session_->virtualCameraStatus(), true);
+    });
+    cameraStatus->start(1000);
     connect(controls_, &ControlPanel::mirrorChanged, this, [this](MirrorMode mode) {
         session_->setMirror(mode);
         settings_->setValue("source/mirror", mode == MirrorMode::On);
@@ -271,6 +290,8 @@ void MainWindow::restoreSettings(const MainWindowOptions& options) {
     const int blendWith = library_->indexOf(settings_->value("style/blendWith").toString());
     if (blendWith >= 0) controls_->setBlendStyle(blendWith);
     controls_->setMirror(settings_->value("source/mirror", false).toBool() ? MirrorMode::On : MirrorMode::Off);
+    controls_->setStability(settings_->value("processing/stability", 0.8).toDouble());
+    controls_->setPreserveColors(settings_->value("processing/preserveColors", false).toBool());
     const auto compare = CompareMode(settings_->value("view/compare", int(CompareMode::StylizedOnly)).toInt());
     controls_->setCompareMode(compare);
     view_->setCompareMode(compare);
@@ -305,6 +326,8 @@ void MainWindow::applySettingsToSession() {
     session_->setStrength(controls_->strength());
     session_->setBlendAmount(settings_->value("style/blendAmount", 0.5).toDouble());
     session_->setMirror(settings_->value("source/mirror", false).toBool() ? MirrorMode::On : MirrorMode::Off);
+    session_->setStability(controls_->stability());
+    session_->setPreserveColors(controls_->preserveColors());
 }
 
 void MainWindow::loadBackendChoices() {
