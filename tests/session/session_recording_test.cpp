@@ -146,3 +146,40 @@ TEST(SessionRecording, SigkillDuringVideoStylizeKeepsAllButTheLastSeconds) {
 
 }  // namespace
 }  // namespace pastiche::test
+
+namespace pastiche::test {
+namespace {
+
+// One output step for stills and video: a frame of a lossless 4:4:4 video equals `stylize` of that
+// frame as an image (issue 11, bar 5).
+TEST(SessionRecording, LosslessVideoFrameEqualsTheStylizedStill) {
+    const auto dir = makeTempDir("lossless");
+    const std::string clip = sharedDir() + "/media/content/stata_pan_720p.mp4";
+    const std::string video = (dir / "out.mp4").string(), frame = (dir / "frame.png").string(),
+                      still = (dir / "still.png").string(), fromVideo = (dir / "from_video.png").string();
+    const std::string env = "PASTICHE_MODELS=" + shq(modelsDir()) + " ";
+    const std::string common = " --size 128 --backend cpu --style " + shq(styleImage());
+    int rc = 0;
+    // 1 s of the clip is enough: cut it losslessly in RGB so both paths start from the same pixels.
+    const std::string shortClip = (dir / "short.mkv").string();
+    runCommand("ffmpeg -v error -y -i " + shq(clip) + " -t 1 -an -c:v ffv1 -pix_fmt bgr0 " + shq(shortClip) + " 2>&1", &rc);
+    ASSERT_EQ(rc, 0);
+    std::string log = runCommand(env + shq(pasticheBinary()) + " stylize " + shq(shortClip) + " -o " + shq(video) +
+                                     " --pix-fmt yuv444p --crf 0 --stability 0" + common + " 2>&1",
+                                 &rc);
+    ASSERT_EQ(rc, 0) << log;
+    runCommand("ffmpeg -v error -y -i " + shq(shortClip) + " -vf 'select=eq(n\\,10)' -frames:v 1 " + shq(frame) + " 2>&1", &rc);
+    ASSERT_EQ(rc, 0);
+    log = runCommand(env + shq(pasticheBinary()) + " stylize " + shq(frame) + " -o " + shq(still) + common + " 2>&1", &rc);
+    ASSERT_EQ(rc, 0) << log;
+    runCommand("ffmpeg -v error -y -i " + shq(video) + " -vf 'select=eq(n\\,10)' -frames:v 1 " + shq(fromVideo) + " 2>&1", &rc);
+    ASSERT_EQ(rc, 0);
+    auto a = readImage(still), b = readImage(fromVideo);
+    ASSERT_TRUE(a && b);
+    const double db = psnr8(a.value(), b.value());
+    std::printf("frame 10 of the lossless 4:4:4 video vs the stylized still: %.1f dB\n", db);
+    EXPECT_GE(db, 45.0);
+}
+
+}  // namespace
+}  // namespace pastiche::test
