@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/core/atomic_output.h"
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
@@ -19,15 +21,25 @@ struct StyleVectorArgs {
 };
 
 int runStyleVector(const GlobalOptions& g, const StyleVectorArgs& a) {
+    std::optional<AtomicOutput> output;
+    if (!a.output.empty()) {
+        Status st = checkOutputPath(a.output, {a.image});
+        if (!st) return printError(st);
+        auto created = AtomicOutput::create(a.output, stderrNotice());
+        if (!created) return printError(created.status());
+        output.emplace(std::move(created).value());
+    }
     StyleVectorSource source(resolveModelsDir(g.modelsDir));
     auto v = source.fromImageFile(a.image);
-    if (!v) return printError(v.status().message());
-    if (a.output.empty()) {
+    if (!v) return printError(v.status());
+    if (!output) {
         std::fputs(formatStyleVector(v.value()).c_str(), stdout);
         return 0;
     }
-    Status st = writeStyleVectorFile(a.output, v.value());
-    return st ? 0 : printError(st.message());
+    const std::string text = formatStyleVector(v.value());
+    Status st = output->write(text.data(), text.size());
+    if (st) st = output->commit();
+    return st ? 0 : printError(st);
 }
 
 struct StylizeArgs {
@@ -37,46 +49,70 @@ struct StylizeArgs {
     std::string preset = "veryfast";
 };
 
+// Everything that can be known wrong before a long job: options, output name, the lock.
+Status checkStylizeArgs(const StylizeArgs& a) {
+    if (a.style.empty() && a.styleVector.empty())
+        return Status::invalidArgument("stylize needs --style IMAGE or --style-vector FILE");
+    PASTICHE_RETURN_IF_ERROR(checkStrength(a.strength));
+    PASTICHE_RETURN_IF_ERROR(checkCrf(a.crf));
+    PASTICHE_RETURN_IF_ERROR(checkPreset(a.preset));
+    auto size = SizeSpec::parse(a.size);
+    if (!size) return size.status();
+    auto backend = BackendSpec::parse(a.backend);
+    if (!backend) return Status::invalidArgument(backend.status().message());
+    return checkOutputPath(a.output, {a.input, a.style, a.styleVector});
+}
+
 int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
-    auto sizeSpec = SizeSpec::parse(a.size);
-    if (!sizeSpec) return printError(sizeSpec.status().message());
-    auto backendSpec = BackendSpec::parse(a.backend);
-    if (!backendSpec) return printError(backendSpec.status().message());
-    auto image = readImage(a.input);
-    if (!image) return printError(image.status().message());
+    // The output's extension and lock first: a mistake there must not cost the whole stylize.
+    Status st = checkImageOutputExtension(a.output);
+    if (!st) return printError(st);
+    auto output = AtomicOutput::create(a.output, stderrNotice());
+    if (!output) return printError(output.status());
+    const SizeSpec sizeSpec = SizeSpec::parse(a.size).value();
+    const BackendSpec backendSpec = BackendSpec::parse(a.backend).value();
+    auto read = readImage(a.input);
+    if (!read) return printError(read.status());
+    Image8 original = std::move(read).value();
+    int w = 0, h = 0;
+    sizeSpec.apply(original.width, original.height, w, h);
+    st = checkProcessingSize(w, h);
+    if (!st) return printError(st);
     const std::string modelsDir = resolveModelsDir(g.modelsDir);
     StyleVectorSource styles(modelsDir);
     auto style = styles.fromArguments(a.style, a.styleVector);
-    if (!style) return printError(style.status().message());
+    if (!style) return printError(style.status());
     StyleVector vec = style.value();
     if (a.strength < 1.0) {
-        auto content = styles.fromImage(image.value());
-        if (!content) return printError(content.status().message());
+        auto content = styles.fromImage(original);
+        if (!content) return printError(content.status());
         vec = blendStyleVectors(vec, content.value(), float(a.strength));
     }
     auto net = loadTransferModel(g.modelsDir, a.model);
-    if (!net) return printError(net.status().message());
+    if (!net) return printError(net.status());
     StylizerOptions options;
-    options.backend = backendSpec.value();
+    options.backend = backendSpec;
     auto stylizer = Stylizer::create(net.value(), options, stderrNotice());
-    if (!stylizer) return printError(stylizer.status().message());
-    int w = 0, h = 0;
-    sizeSpec.value().apply(image.value().width, image.value().height, w, h);
-    Image8 in = resizeImage(image.value(), w, h);
+    if (!stylizer) return printError(stylizer.status());
+    Image8 in = resizeImage(original, w, h);
+    original = Image8();  // the decoded original is not needed any more
     Image8 out(w, h);
-    Status st = stylizer.value()->setStyle(vec);
+    st = stylizer.value()->setStyle(vec);
     if (st) st = stylizer.value()->stylize(in.view(), out.view());
-    if (!st) return printError(st.message());
-    st = writeImage(a.output, out);
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
+    st = writeImage(output.value(), out);
+    if (!st) return printError(st);
     std::fprintf(stderr, "wrote %s (%dx%d, %s)\n", a.output.c_str(), w, h, stylizer.value()->description().c_str());
     return 0;
 }
 
 int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
-    if (a.strength < 0.0 || a.strength > 1.0) return printError("--strength must be in [0, 1]");
+    Status st = checkStylizeArgs(a);
+    if (!st) return printError(st);
 #ifdef PASTICHE_WITH_MEDIA
     if (isVideoPath(a.input)) {
+        st = checkVideoOutputPath(a.output);
+        if (!st) return printError(st);
         VideoStylizeRequest r;
         r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
         r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;
@@ -112,10 +148,7 @@ void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run)
     c->add_option("--crf", a.crf, "Video: x264 quality (default 20)");
     c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
     c->callback([&global, &run] {
-        run = [&global] {
-            if (a.style.empty() && a.styleVector.empty()) return printError("stylize needs --style IMAGE or --style-vector FILE");
-            return runStylize(global, a);
-        };
+        run = [&global] { return runStylize(global, a); };
     });
 }
 
