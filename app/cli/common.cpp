@@ -1,13 +1,11 @@
 #include "app/cli/common.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "app/cli/commands.h"
 #include "app/core/atomic_output.h"
+#include "app/core/output_checks.h"
 #include "engine/cpu/thread_pool.h"
 
 namespace pastiche::cli {
@@ -88,13 +86,7 @@ Status checkSeconds(double seconds) { return checkRange("--seconds", seconds, 0.
 
 Status checkFps(double fps) { return checkRange("--fps", fps, 1.0, 240.0); }
 
-Status checkVideoOutputPath(const std::string& path) {
-    std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    if (ext == ".mp4" || ext == ".m4v" || ext == ".mov") return Status::ok();
-    return Status::unsupported(path + ": video output must be .mp4 (H.264 in fragmented MP4); '" + ext +
-                               "' would get a container it does not name");
-}
+Status checkVideoOutputPath(const std::string& path) { return checkVideoOutputExtension(path); }
 
 Status checkOutputPath(const std::string& output, const std::vector<std::string>& inputs) {
     if (output.empty()) return Status::invalidArgument("no output file given");

@@ -84,7 +84,7 @@ Result<AtomicOutput> AtomicOutput::create(const std::string& finalPath, const No
             const int err = errno;
             ::close(fd);
             if (err == EWOULDBLOCK)
-                return Status::io(finalPath + ": another pastiche process is writing this output (" + part +
+                return Status::io("another pastiche process is writing this output (" + part +
                                   " is locked); wait for it or choose another name");
             return Status::io("cannot lock " + part + " (" + std::strerror(err) + ")");
         }
