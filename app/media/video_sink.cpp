@@ -230,10 +230,13 @@ public:
 
 private:
     // Complete: NAME.part becomes NAME. Failed part-way: the playable fragments stay in NAME.part
-    // and any older NAME is kept. Nothing written: NAME.part goes, NAME is untouched.
+    // and any older NAME is kept. No frame written: NAME.part goes, NAME is untouched.
     Status settleOutput() {
         if (!part_) return error_;
-        if (error_.isOk()) {
+        if (error_.isOk() && packetsWritten_ == 0) {
+            // An MP4 without frames is no output: it must not replace a good one.
+            error_ = Status::invalidArgument("no frames to write; " + options_.path + " is left as it was");
+        } else if (error_.isOk()) {
             Status st = part_->commit();
             if (!st) error_ = st;
         } else if (packetsWritten_ > 0) {
