@@ -115,8 +115,8 @@ int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
         if (!st) return printError(st);
         // Another run writing this output is refused now, not after the setup; the sink takes
         // the lock for good when it opens.
-        auto probeLock = AtomicOutput::create(a.output, stderrNotice());
-        if (!probeLock) return printError(probeLock.status());
+        st = AtomicOutput::checkNotLocked(a.output);
+        if (!st) return printError(st);
         VideoStylizeRequest r;
         r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
         r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;

@@ -18,6 +18,11 @@ namespace {
 
 std::string errnoText() { return std::strerror(errno); }
 
+Status lockedByAnotherWriter(const std::string& part) {
+    return Status::io("another pastiche process is writing this output (" + part +
+                      " is locked); wait for it or choose another name");
+}
+
 }  // namespace
 
 Status checkOutputIsNotAnInput(const std::string& output, const std::vector<std::string>& inputs) {
@@ -70,6 +75,15 @@ void AtomicOutput::close() {
     fd_ = -1;
 }
 
+Status AtomicOutput::checkNotLocked(const std::string& finalPath) {
+    const std::string part = finalPath + ".part";
+    const int fd = ::open(part.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::ok();  // no .part: nobody is writing
+    const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return locked ? lockedByAnotherWriter(part) : Status::ok();
+}
+
 Result<AtomicOutput> AtomicOutput::create(const std::string& finalPath, const Notice& notice) {
     if (finalPath.empty()) return Status::invalidArgument("empty output path");
     std::error_code ec;
@@ -83,9 +97,7 @@ Result<AtomicOutput> AtomicOutput::create(const std::string& finalPath, const No
         if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             ::close(fd);
-            if (err == EWOULDBLOCK)
-                return Status::io("another pastiche process is writing this output (" + part +
-                                  " is locked); wait for it or choose another name");
+            if (err == EWOULDBLOCK) return lockedByAnotherWriter(part);
             return Status::io("cannot lock " + part + " (" + std::strerror(err) + ")");
         }
         struct stat held{}, named{};

@@ -24,6 +24,10 @@ public:
     // Fails with Io when another process is writing the same output, or it cannot be created.
     static Result<AtomicOutput> create(const std::string& finalPath, const Notice& notice = {});
 
+    // Io when another process holds NAME.part's lock now; creates, removes and locks nothing. An
+    // early check for jobs whose output is opened later (the lock taken by create() decides).
+    static Status checkNotLocked(const std::string& finalPath);
+
     AtomicOutput(AtomicOutput&& other) noexcept;
     AtomicOutput& operator=(AtomicOutput&& other) noexcept;
     AtomicOutput(const AtomicOutput&) = delete;

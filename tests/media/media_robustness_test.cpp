@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "media_test_util.h"
 #include "support/test_support.h"
@@ -40,10 +41,11 @@ std::string styleVector(const fs::path& dir) {
     return path;
 }
 
-CommandRun stylize(const fs::path& dir, const std::string& input, const std::string& output, const std::string& extra = {}) {
+CommandRun stylize(const fs::path& dir, const std::string& input, const std::string& output, const std::string& size = "64",
+                   const std::string& extra = {}) {
     CommandRun r;
     r.out = test::runCommand("PASTICHE_MODELS=" + q(modelsDirForTests()) + " " + q(PASTICHE_BINARY) + " stylize " + q(input) +
-                                 " -o " + q(output) + " --style-vector " + q(styleVector(dir)) + " --size 64 --backend cpu " +
+                                 " -o " + q(output) + " --style-vector " + q(styleVector(dir)) + " --size " + size + " --backend cpu " +
                                  extra + " 2>&1",
                              &r.rc);
     return r;
@@ -206,17 +208,13 @@ TEST_F(MediaRobustness, FailingVideoJobKeepsAnExistingOutput) {
 
 TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     makeClip(path("clip.mkv"), "-c:v libx264 -preset ultrafast -c:a aac", 4.0);
-    // The first job runs slowly (full size, slow preset) while the second starts.
-    int rc = -1;
-    const std::string first = "PASTICHE_MODELS=" + q(modelsDirForTests()) + " " + q(PASTICHE_BINARY) + " stylize " +
-                              q(path("clip.mkv")) + " -o " + q(path("same.mp4")) + " --style-vector " +
-                              q(styleVector(dir_)) + " --size 256 --backend cpu --preset slower >" + q(path("first.log")) +
-                              " 2>&1 & echo $!";
-    const std::string pid = test::runCommand(first, &rc);
-    ASSERT_EQ(rc, 0);
-    for (int i = 0; i < 100 && !fs::exists(path("same.mp4.part")); ++i) ::usleep(50000);
+    // The first job runs slowly (larger, slow preset) while the second starts.
+    CommandRun first;
+    std::thread firstJob([&] { first = stylize(dir_, path("clip.mkv"), path("same.mp4"), "256", "--preset slower"); });
+    for (int i = 0; i < 400 && !fs::exists(path("same.mp4.part")); ++i) ::usleep(25000);
     const CommandRun second = stylize(dir_, path("clip.mkv"), path("same.mp4"));
-    test::runCommand("while kill -0 " + pid + " 2>/dev/null; do sleep 0.1; done");
+    firstJob.join();
+    EXPECT_EQ(first.rc, 0) << first.out;
     EXPECT_EQ(second.rc, 5) << second.out;  // before: both exit 0, the file a mix of both
     EXPECT_NE(second.out.find("another pastiche process"), std::string::npos) << second.out;
     const Probe p = probe(path("same.mp4"));
