@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/core/atomic_output.h"
+#include "app/core/sizing.h"
 #include "engine/image.h"
 #include "engine/status.h"
 
@@ -25,18 +26,10 @@ Status writeImage(AtomicOutput& output, const Image8& image, int jpegQuality = 9
 // Unsupported unless writeImage can encode this path's extension: check before a long job.
 Status checkImageOutputExtension(const std::string& path);
 
-Image8 resizeImage(const Image8& image, int width, int height);  // area down, bilinear up
 Image8 centerCropSquare(const Image8& image);
 ImageF toFloatImage(const Image8& image);   // /255
 Image8 toImage8(const ImageF& image);       // *255, rounded, clamped
 
-// "native" | "N" (shorter side to N, aspect kept, rounded to even) | "WxH".
-struct SizeSpec {
-    enum class Mode { Native, ShortSide, Exact } mode = Mode::Native;
-    int shortSide = 0, width = 0, height = 0;
-    static Result<SizeSpec> parse(const std::string& text);
-    void apply(int inWidth, int inHeight, int& outWidth, int& outHeight) const;
-};
 // InvalidArgument unless width x height is one a frame may have (the decoder's side limit).
 Status checkProcessingSize(int width, int height);
 

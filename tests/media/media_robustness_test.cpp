@@ -83,6 +83,15 @@ void makeClip(const fs::path& path, const std::string& codecs, double seconds) {
     ASSERT_EQ(rc, 0) << log;
 }
 
+void writeFile(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+std::string readText(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
 void truncateCopy(const fs::path& from, const fs::path& to, double fraction) {
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
     fs::resize_file(to, uintmax_t(double(fs::file_size(from)) * fraction));
@@ -220,6 +229,35 @@ TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     const Probe p = probe(path("same.mp4"));
     EXPECT_TRUE(p.decodesCleanly);
     EXPECT_NEAR(p.video, 4.0, 0.2);
+}
+
+TEST_F(MediaRobustness, SigkillDuringStylizeNeverCorruptsTheOutputPath) {
+    makeClip(path("clip.mkv"), "-c:v libx264 -preset ultrafast -g 10 -c:a aac", 6.0);
+    writeFile(path("out.mp4"), "the previous output");
+    int rc = -1;
+    const std::string pid = test::runCommand(
+        "PASTICHE_MODELS=" + q(modelsDirForTests()) + " sh -c 'exec \"$0\" \"$@\"' " + q(PASTICHE_BINARY) + " stylize " +
+            q(path("clip.mkv")) + " -o " + q(path("out.mp4")) + " --style-vector " + q(styleVector(dir_)) +
+            " --size 256 --backend cpu --preset slower >/dev/null 2>&1 & echo $!",
+        &rc);
+    ASSERT_EQ(rc, 0);
+    // Kill once some fragments are on disk.
+    for (int i = 0; i < 600; ++i) {
+        std::error_code ec;
+        if (fs::file_size(path("out.mp4.part"), ec) > 20000 && !ec) break;
+        ::usleep(20000);
+    }
+    test::runCommand("kill -9 " + pid);
+    ::usleep(300000);
+    EXPECT_EQ(readText(path("out.mp4")), "the previous output");  // the old file, untouched
+    ASSERT_TRUE(fs::exists(path("out.mp4.part")));
+    EXPECT_TRUE(probe(path("out.mp4.part")).video > 0.0);  // the partial result plays
+    // The next run reports the leftover and replaces it.
+    const CommandRun again = stylize(dir_, path("clip.mkv"), path("out.mp4"));
+    EXPECT_EQ(again.rc, 0) << again.out;
+    EXPECT_NE(again.out.find("left by an interrupted run"), std::string::npos) << again.out;
+    EXPECT_FALSE(fs::exists(path("out.mp4.part")));
+    EXPECT_TRUE(probe(path("out.mp4")).decodesCleanly);
 }
 
 }  // namespace
