@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <optional>
 
 #include "app/core/atomic_output.h"
@@ -236,8 +237,15 @@ public:
     int64_t framesWritten() const override { return packetsWritten_; }
 
 private:
-    // Complete: NAME.part becomes NAME. Failed part-way: the playable fragments stay in NAME.part
-    // and any older NAME is kept. No frame written: NAME.part goes, NAME is untouched.
+    // A failed job's partial output goes to NAME only where no older NAME would be replaced.
+    bool partialKeepsOldFile() const {
+        std::error_code ec;
+        return std::filesystem::exists(options_.path, ec);
+    }
+
+    // Complete: NAME.part becomes NAME. Failed part-way: the playable fragments become NAME when
+    // there was none, else stay in NAME.part beside the older NAME. No frame written: NAME.part
+    // goes, NAME is untouched.
     Status settleOutput() {
         if (!part_) return error_;
         if (error_.isOk() && packetsWritten_ == 0) {
@@ -246,6 +254,9 @@ private:
         } else if (error_.isOk()) {
             Status st = part_->commit();
             if (!st) error_ = st;
+        } else if (packetsWritten_ > 0 && !partialKeepsOldFile()) {
+            Status st = part_->commit();  // nothing to protect: the partial file takes the name
+            if (!st) part_->keepPart();
         } else if (packetsWritten_ > 0) {
             part_->keepPart();
         }
@@ -303,8 +314,11 @@ private:
 
     Status fail(const std::string& message) {
         if (error_.isOk()) {
-            const std::string kept = packetsWritten_ > 0 && part_ ? "; the frames so far stay playable in " + part_->partPath()
-                                                                  : "; " + options_.path + " is left as it was";
+            std::string kept = "; " + options_.path + " is left as it was";
+            if (packetsWritten_ > 0 && part_)
+                kept = partialKeepsOldFile() ? "; the frames so far stay playable in " + part_->partPath() + " (the existing " +
+                                                   options_.path + " is kept)"
+                                             : "; the file so far stays playable";
             error_ = Status::io(message + " after " + std::to_string(packetsWritten_) + " frames" + kept);
         }
         return error_;

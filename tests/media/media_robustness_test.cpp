@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/media/frame_sink.h"
 #include "media_test_util.h"
 #include "support/test_support.h"
 
@@ -258,6 +259,40 @@ TEST_F(MediaRobustness, SigkillDuringStylizeNeverCorruptsTheOutputPath) {
     EXPECT_NE(again.out.find("left by an interrupted run"), std::string::npos) << again.out;
     EXPECT_FALSE(fs::exists(path("out.mp4.part")));
     EXPECT_TRUE(probe(path("out.mp4")).decodesCleanly);
+}
+
+// The sink on its own (no models needed): a disk that fills up part-way never replaces an existing
+// output; the playable fragments so far are kept beside it as NAME.part.
+TEST(MediaSinkOutput, DiskFullKeepsTheExistingFileAndThePartialPart) {
+    const fs::path dir = test::makeTempDir("sink-full");
+    const std::string out = (dir / "take.mp4").string();
+    writeFile(out, "yesterday's good take");
+    VideoSinkOptions so;
+    so.path = out;
+    so.width = 160;
+    so.height = 96;
+    so.fps = 25;
+    so.preset = "ultrafast";
+    so.simulateDiskFullAfterBytes = 60000;
+    auto sink = openVideoSink(so);
+    ASSERT_TRUE(sink) << sink.status().message();
+    Frame frame;
+    frame.image = Image8(160, 96);
+    Status st;
+    for (int i = 0; i < 500 && st; ++i) {
+        for (size_t p = 0; p < frame.image.pixels.size(); ++p) frame.image.pixels[p] = uint8_t((p * 7 + size_t(i) * 13 + p / 480) & 0xff);
+        frame.ptsMicros = int64_t(i) * 40000;
+        st = sink.value()->write(frame);
+    }
+    ASSERT_FALSE(st) << "the simulated disk never filled up";
+    EXPECT_EQ(st.code(), StatusCode::Io);
+    EXPECT_NE(st.message().find("take.mp4.part"), std::string::npos) << st.message();
+    (void)sink.value()->finish();
+    sink.value().reset();  // closes the file
+    EXPECT_EQ(readText(out), "yesterday's good take");
+    ASSERT_TRUE(fs::exists(out + ".part"));
+    EXPECT_GT(probe(out + ".part").video, 0.0);
+    fs::remove_all(dir);
 }
 
 }  // namespace
