@@ -298,7 +298,8 @@ TEST(CliRobustness, DamagedModelIsRefusedAtLoadEvenAfterAVerifiedRun) {
                              quoted(style()) + " --size 64 --models-dir " + quoted(models);
     auto good = runPastiche(args, cache);
     ASSERT_EQ(good.exitCode, 0) << good.err;
-    EXPECT_FALSE(fs::is_empty(dir / "cache/pastiche/verified"));  // the check is cached (size+mtime)
+    EXPECT_TRUE(fs::exists(dir / "cache/pastiche/verified") && !fs::is_empty(dir / "cache/pastiche/verified"))
+        << "the model check is not cached (size+mtime)";
     // One byte, same size: parses and changes the output silently unless the hash is checked.
     flipByte(models + "/style_transfer_f16_384.tflite", 5000);
     auto bad = runPastiche(args, cache);

@@ -295,5 +295,27 @@ TEST(MediaSinkOutput, DiskFullKeepsTheExistingFileAndThePartialPart) {
     fs::remove_all(dir);
 }
 
+// A job that opens its output and then fails before the first frame (before: the sink truncated
+// the final path at open, leaving a 787-byte stub in place of the user's file).
+TEST(MediaSinkOutput, NoFrameWrittenLeavesTheExistingFileAlone) {
+    const fs::path dir = test::makeTempDir("sink-empty");
+    const std::string out = (dir / "take.mp4").string();
+    writeFile(out, "yesterday's good take");
+    VideoSinkOptions so;
+    so.path = out;
+    so.width = 64;
+    so.height = 48;
+    so.preset = "ultrafast";
+    auto sink = openVideoSink(so);
+    ASSERT_TRUE(sink) << sink.status().message();
+    EXPECT_EQ(readText(out), "yesterday's good take");  // nothing touched while the job runs
+    const Status st = sink.value()->finish();
+    EXPECT_FALSE(st.isOk());
+    sink.value().reset();
+    EXPECT_EQ(readText(out), "yesterday's good take");
+    EXPECT_FALSE(fs::exists(out + ".part"));
+    fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace pastiche
