@@ -8,8 +8,11 @@
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
 #include "app/core/atomic_output.h"
+#include "app/core/color_preserve.h"
+#include "app/core/guided_upsample.h"
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
+#include "app/core/resample.h"
 #include "app/core/style_source.h"
 
 namespace pastiche::cli {
@@ -47,6 +50,8 @@ struct StylizeArgs {
     double strength = 1.0;
     int crf = 20;
     std::string preset = "veryfast";
+    std::string outputSize = "native";  // images: native = the input's size
+    bool preserveColors = false;
 };
 
 // Everything that can be known wrong before a long job: options, output name, the lock.
@@ -70,13 +75,17 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     auto output = AtomicOutput::create(a.output, stderrNotice());
     if (!output) return printError(output.status());
     const SizeSpec sizeSpec = SizeSpec::parse(a.size).value();
+    auto outputSpec = SizeSpec::parse(a.outputSize);
+    if (!outputSpec) return printError(Status::invalidArgument("--output-size: " + outputSpec.status().message()));
     const BackendSpec backendSpec = BackendSpec::parse(a.backend).value();
-    auto read = readImage(a.input);
-    if (!read) return printError(read.status());
-    Image8 original = std::move(read).value();
+    auto image = readImage(a.input);
+    if (!image) return printError(image.status());
     int w = 0, h = 0;
-    sizeSpec.apply(original.width, original.height, w, h);
+    sizeSpec.apply(image.value().width, image.value().height, w, h);
+    int outW = 0, outH = 0;
+    outputSpec.value().apply(image.value().width, image.value().height, outW, outH);
     st = checkProcessingSize(w, h);
+    if (st) st = checkProcessingSize(outW, outH);
     if (!st) return printError(st);
     const std::string modelsDir = resolveModelsDir(g.modelsDir);
     StyleVectorSource styles(modelsDir);
@@ -84,7 +93,7 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     if (!style) return printError(style.status());
     StyleVector vec = style.value();
     if (a.strength < 1.0) {
-        auto content = styles.fromImage(original);
+        auto content = styles.fromImage(image.value());
         if (!content) return printError(content.status());
         vec = blendStyleVectors(vec, content.value(), float(a.strength));
     }
@@ -94,15 +103,20 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     options.backend = backendSpec;
     auto stylizer = Stylizer::create(net.value(), options, stderrNotice());
     if (!stylizer) return printError(stylizer.status());
-    Image8 in = resizeImage(original, w, h);
-    original = Image8();  // the decoded original is not needed any more
-    Image8 out(w, h);
+    Image8 in = resampleImage(image.value(), w, h);
+    Image8 processed(w, h);
     st = stylizer.value()->setStyle(vec);
-    if (st) st = stylizer.value()->stylize(in.view(), out.view());
+    if (st) st = stylizer.value()->stylize(in.view(), processed.view());
     if (!st) return printError(st);
+    // Processing size -> output size, edge-aware (guided by the full-resolution input).
+    Image8 out;
+    st = upsampleGuided(processed, image.value(), outW, outH, out);
+    if (!st) return printError(st);
+    if (a.preserveColors) preserveColors(resampleImage(image.value(), outW, outH), out);
     st = writeImage(output.value(), out);
     if (!st) return printError(st);
-    std::fprintf(stderr, "wrote %s (%dx%d, %s)\n", a.output.c_str(), w, h, stylizer.value()->description().c_str());
+    std::fprintf(stderr, "wrote %s (%dx%d, processed at %dx%d, %s)\n", a.output.c_str(), outW, outH, w, h,
+                 stylizer.value()->description().c_str());
     return 0;
 }
 
@@ -111,6 +125,9 @@ int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
     if (!st) return printError(st);
 #ifdef PASTICHE_WITH_MEDIA
     if (isVideoPath(a.input)) {
+        if (a.outputSize != "native" || a.preserveColors)
+            return printError(Status::invalidArgument(
+                "--output-size and --preserve-colors apply to images for now; videos get them with the session engine"));
         st = checkVideoOutputPath(a.output);
         if (!st) return printError(st);
         // Another run writing this output is refused now, not after the setup; the sink takes
@@ -149,6 +166,9 @@ void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run)
     c->add_option("--strength", a.strength, "Style strength in [0,1] (default 1)");
     c->add_option("--size", a.size, "Processing size: native | N (shorter side) | WxH (default native)");
     c->add_option("--backend", a.backend, "auto | cpu | vulkan | vulkan:N (default auto)");
+    c->add_option("--output-size", a.outputSize,
+                  "Output size: native (the input's) | N (shorter side) | WxH (default native); upscaling is edge-aware");
+    c->add_flag("--preserve-colors", a.preserveColors, "Keep the input's colours (stylized luminance, input chroma)");
     c->add_option("--crf", a.crf, "Video: x264 quality (default 20)");
     c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
     c->callback([&global, &run] {

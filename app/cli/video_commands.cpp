@@ -19,10 +19,11 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/cli/video_virtual_camera.h"
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
-#include "app/media/pipeline.h"
+#include "app/session/app_session.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/file_job.h"
 #include "app/session/recorder.h"
@@ -57,10 +58,17 @@ std::string formatDuration(double seconds) {
     return buf;
 }
 
+struct Progress {
+    int64_t framesOut = 0;
+    int64_t expectedFrames = -1;  // -1: unknown (live)
+    double outputFps = 0;
+    double elapsedSeconds = 0;
+};
+
 // "[#######.......]  120/240 frames  14.2 fps  ETA 0:08" on stderr, redrawn at most 10x a second.
 class ProgressBar {
 public:
-    void update(const media::PipelineStats& s, bool force = false) {
+    void update(const Progress& s, bool force = false) {
         auto now = std::chrono::steady_clock::now();
         // A terminal gets a bar redrawn in place; a log file gets a plain line every 5 s.
         const auto interval = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
@@ -153,7 +161,7 @@ int runVideoStylize(const VideoStylizeRequest& r) {
     installInterruptHandler();
     ProgressBar bar;
     std::mutex progressMutex;
-    media::PipelineStats last;
+    Progress last;
     auto progress = [&](const session::FileJobProgress& p) {
         std::lock_guard lock(progressMutex);
         last.framesOut = p.framesDone;
@@ -198,6 +206,7 @@ struct LiveArgs {
     double seconds = -1;
     int crf = 20;
     std::string preset = "veryfast";
+    VirtualCameraArgs virtualCamera;
 };
 
 // Waits for the session's answer to openSource: the source's info, or why it failed.
@@ -283,13 +292,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     }
     auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
 
-    session::SessionOptions so;
-    so.mode = session::SessionMode::Live;
-    so.modelsDir = g.modelsDir;
+    session::SessionOptions so = session::appSessionOptions(session::SessionMode::Live, g.modelsDir, vectors);
     so.model = a.model;
-    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.strength = a.strength;
     so.initial.processingSize = processing.value();
@@ -325,6 +329,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         ro.frames = session::RecordFrames::StylizedOnly;
         live.startRecording(ro);
     }
+    auto virtualCamera = openVirtualCameraFromArgs(a.virtualCamera, notice);
+    if (!virtualCamera) return printError(virtualCamera.status().message());
+    if (virtualCamera.value()) {
+        live.addConsumer(virtualCamera.value());
+        std::fprintf(stderr, "live: virtual camera: %s\n", virtualCamera.value()->describe().c_str());
+    }
     // The source first: a missing camera or file is reported at once, while the model loads.
     live.openSource(spec);
     SourceInfo info;
@@ -352,7 +362,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         const session::SessionStats s = live.stats();
-        media::PipelineStats p;
+        Progress p;
         p.framesOut = s.framesOut;
         p.outputFps = s.outputFps;
         p.elapsedSeconds = s.elapsedSeconds;
@@ -366,8 +376,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     live.waitForRecordings();
     const session::SessionStats s = live.stats();
     const double seconds = firstCaptureNanos.load() > 0 ? double(steadyNow() - firstCaptureNanos.load()) * 1e-9 : 0;
+    const std::string virtualCameraState = virtualCamera.value() ? virtualCamera.value()->describe() : "";
     live.stop();
     bar.end();
+    if (!virtualCameraState.empty())
+        std::printf("virtual camera: %s, %lld frames sent\n", virtualCameraState.c_str(),
+                    static_cast<long long>(virtualCamera.value()->framesSent()));
     std::printf("captured %lld frames (%.2f fps), stylized %lld (%.2f fps), stylize %.1f ms/frame, dropped %lld, "
                 "latency %.0f ms, %.2f s, %d frames in flight\n",
                 static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut),
@@ -420,6 +434,7 @@ void addLiveCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
     c->add_option("--fps", a.fps, "Camera / test pattern / still image rate");
     c->add_option("--crf", a.crf, "Recording: x264 quality (default 20)");
     c->add_option("--preset", a.preset, "Recording: x264 preset (default veryfast)");
+    addVirtualCameraOptions(*c, a.virtualCamera);
     c->callback([&global, &run] {
         run = [&global] {
             if (a.camera < 0 && a.input.empty() && !a.testPattern)

@@ -4,6 +4,7 @@
 
 #include "app/core/style_source.h"
 #include "app/core/image_io.h"
+#include "app/session/app_session.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
 
@@ -53,12 +54,7 @@ private:
 SessionController::SessionController(std::string modelsDir, std::shared_ptr<StyleVectorSource> vectors, QObject* parent)
     : QObject(parent) {
     connect(this, &SessionController::recordingStopped, this, [this] { recording_ = RecordingState::Idle; });
-    session::SessionOptions o;
-    o.mode = session::SessionMode::Live;
-    o.modelsDir = std::move(modelsDir);
-    o.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    o.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    o.openSource = [](const SourceSpec& s) { return pastiche::openSource(s); };
+    session::SessionOptions o = session::appSessionOptions(session::SessionMode::Live, modelsDir, std::move(vectors));
     o.initial.processingSize.mode = SizeSpec::Mode::ShortSide;
     o.initial.processingSize.shortSide = 384;
     session::SessionCallbacks c;

@@ -235,6 +235,24 @@ Status Stylizer::run(const ConstImageView& input, const ImageView& output) {
     return st;
 }
 
+Result<TrunkShape> Stylizer::trunkShapeFor(int width, int height) {
+    if (inFlight_ > 0) return Status::error("stylizer: frames still in flight");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(width, height));
+    if (!backend_->supportsTrunkBlending()) return Status::error(backend_->name() + " backend: no trunk blending");
+    return backend_->trunkShape();
+}
+
+Status Stylizer::stylizeBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend) {
+    if (!haveStyle_) return Status::error("no style set");
+    if (input.width != output.width || input.height != output.height)
+        return Status::error("stylize: input and output sizes differ");
+    if (inFlight_ > 0) return Status::error("stylize: frames still in flight");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
+    Status st = backend_->runBlendingTrunk(input, output, blend);
+    if (st) fadeToOriginal(input, output);
+    return st;
+}
+
 std::string Stylizer::description() const {
     const DeviceInfo d = backend_->device();
     if (backend_->kind() == BackendKind::Cpu)

@@ -6,7 +6,7 @@
 
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
-#include "app/core/image_io.h"
+#include "app/session/app_session.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
 
@@ -57,13 +57,8 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     auto style = vectors->fromArguments(o.styleImage, o.styleVectorFile);
     if (!style) return failed(style.status());
 
-    SessionOptions so;
-    so.mode = SessionMode::File;
-    so.modelsDir = o.modelsDir;
+    SessionOptions so = appSessionOptions(SessionMode::File, o.modelsDir, vectors);
     so.model = o.model;
-    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.style = style.value();
     so.initial.mix.strength = o.strength;

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "app/media/pipeline.h"
+#include "transcode_harness.h"
 #include "media_test_util.h"
 #include "support/test_support.h"
 
@@ -55,7 +55,7 @@ protected:
     static std::string path(const std::string& name) { return (dir_ / name).string(); }
 
     // Stylizes `input` into `output` with the invert stage, audio carried from the input.
-    static media::PipelineResult stylizeFile(const std::string& input, const std::string& output,
+    static test::TranscodeResult stylizeFile(const std::string& input, const std::string& output,
                                              int64_t* framesWritten = nullptr, const std::string& preset = "ultrafast") {
         SourceSpec spec;
         spec.kind = SourceKind::VideoFile;
@@ -74,9 +74,7 @@ protected:
         auto sink = openVideoSink(so);
         EXPECT_TRUE(sink) << sink.status().message();
         if (!sink) return {{}, sink.status()};
-        media::PipelineOptions po;
-        po.sink = sink.value().get();
-        auto r = media::runPipeline(*source.value(), invert, po);
+        auto r = test::transcode(*source.value(), invert, sink.value().get());
         if (framesWritten) *framesWritten = sink.value()->framesWritten();
         return r;
     }
@@ -260,9 +258,6 @@ void expectDiskFullLeavesPlayableFile(VideoSinkOptions so) {
     so.fps = 10;
     auto sink = openVideoSink(so);
     ASSERT_TRUE(sink) << sink.status().message();
-    media::PipelineOptions po;
-    po.sink = sink.value().get();
-    po.maxFrames = 900;
     auto noisy = [](const Frame& in, Frame& out) {  // noise defeats compression
         out.image = in.image;
         uint32_t s = uint32_t(in.index) * 2654435761u + 1;
@@ -272,7 +267,7 @@ void expectDiskFullLeavesPlayableFile(VideoSinkOptions so) {
         }
         return Status::ok();
     };
-    auto r = media::runPipeline(*source.value(), noisy, po);
+    auto r = test::transcode(*source.value(), noisy, sink.value().get(), 900);
     ASSERT_FALSE(r.status) << "expected the disk to fill up";
     EXPECT_NE(r.status.message().find("No space left"), std::string::npos) << r.status.message();
     EXPECT_NE(r.status.message().find("playable"), std::string::npos) << r.status.message();
@@ -391,6 +386,31 @@ TEST_F(MediaVideo, ForwardSeekDuringPlaybackLandsOnTarget) {
     ASSERT_TRUE(s.value()->seek(600000));  // and back
     ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
     EXPECT_NEAR(double(f.ptsMicros), 600600.0, 40000);
+}
+
+}  // namespace
+}  // namespace pastiche
+
+namespace pastiche {
+namespace {
+
+// The app plays files in a loop; a seek after the first loop lands on its target too (it used to
+// land on 0:00: the loop's timestamp offset made every frame look past the target).
+TEST_F(MediaVideo, SeekAfterALoopLandsOnTarget) {
+    SourceSpec spec;
+    spec.kind = SourceKind::VideoFile;
+    spec.path = path("cfr.mp4");
+    spec.loop = true;
+    auto s = openSource(spec);
+    ASSERT_TRUE(s);
+    const int64_t frames = s.value()->info().frameCount;
+    ASSERT_GT(frames, 80);
+    Frame f;
+    for (int64_t i = 0; i < frames + 5; ++i) ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    EXPECT_GT(f.ptsMicros, s.value()->info().durationMicros);  // looped: timestamps go on
+    ASSERT_TRUE(s.value()->seek(2400000));
+    ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    EXPECT_NEAR(double(f.ptsMicros), 2402400.0, 40000);
 }
 
 }  // namespace

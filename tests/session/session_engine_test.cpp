@@ -260,3 +260,39 @@ TEST(SessionEngine, RecordingAcrossTheLoopOfAClipLastsAsLongAsRecorded) {
 
 }  // namespace
 }  // namespace pastiche::test
+
+namespace pastiche::test {
+namespace {
+
+// Live: a source faster than the stylizer drops frames instead of queueing them, so latency
+// stays near one stylize time instead of growing.
+TEST(SessionEngine, LiveKeepsTheNewestFrameAndLatencyBounded) {
+    session::Session s(options(session::SessionMode::Live, 1.0, 360), {});
+    ASSERT_TRUE(s.prepareEngine().isOk());
+    std::vector<int64_t> indices;
+    std::mutex m;
+    s.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
+        std::lock_guard lock(m);
+        indices.push_back(f.index);
+    }));
+    SourceSpec spec;
+    spec.kind = SourceKind::TestPattern;
+    spec.width = 640;
+    spec.height = 360;
+    spec.fps = 200;
+    s.openSource(spec);
+    std::this_thread::sleep_for(3000ms);
+    const session::SessionStats st = s.stats();
+    s.stop();
+    std::lock_guard lock(m);
+    std::printf("live: %lld in, %lld out, %lld dropped, stylize %.1f ms, latency %.1f ms\n", (long long)st.framesIn,
+                (long long)st.framesOut, (long long)st.dropped, st.stylizeMsAvg, st.latencyMsAvg);
+    ASSERT_GT(indices.size(), 5u);
+    for (size_t i = 1; i < indices.size(); ++i) EXPECT_GT(indices[i], indices[i - 1]);
+    EXPECT_GT(st.dropped, st.framesOut);  // 200 fps in, far fewer stylized
+    // At most one frame waits beyond the one being stylized.
+    EXPECT_LT(st.latencyMsAvg, 3.0 * st.stylizeMsAvg + 50.0);
+}
+
+}  // namespace
+}  // namespace pastiche::test
