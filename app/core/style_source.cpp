@@ -124,7 +124,10 @@ Result<StyleVector> StyleVectorSource::fromImageFile(const std::string& path) {
     // different (or damaged) network gives different vectors, and is refused before any hit.
     auto networkSha = networkHash();
     if (!networkSha) return networkSha.status();
-    const std::string keySource = sha256Hex(bytes.value().data(), bytes.value().size()) + networkSha.value();
+    // v2: entries are written only for images that decoded without damage; older entries may
+    // hold vectors of truncated images and are not used.
+    const std::string keySource =
+        "style-cache-v2 " + sha256Hex(bytes.value().data(), bytes.value().size()) + networkSha.value();
     const std::string key = sha256Hex(keySource.data(), keySource.size());
     const std::string cached = cacheDir_ + "/" + key + ".vec";
     std::error_code ec;
