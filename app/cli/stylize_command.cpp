@@ -52,6 +52,8 @@ struct StylizeArgs {
     std::string preset = "veryfast";
     std::string outputSize = "native";  // images: native = the input's size
     bool preserveColors = false;
+    double stability = -1;  // video: -1 = the default
+    std::string pixFmt = "yuv420p";
 };
 
 // Everything that can be known wrong before a long job: options, output name, the lock.
@@ -61,6 +63,7 @@ Status checkStylizeArgs(const StylizeArgs& a) {
     PASTICHE_RETURN_IF_ERROR(checkStrength(a.strength));
     PASTICHE_RETURN_IF_ERROR(checkCrf(a.crf));
     PASTICHE_RETURN_IF_ERROR(checkPreset(a.preset));
+    if (a.stability != -1) PASTICHE_RETURN_IF_ERROR(checkRange("--stability", a.stability, 0.0, 1.0));
     auto size = SizeSpec::parse(a.size);
     if (!size) return size.status();
     auto backend = BackendSpec::parse(a.backend);
@@ -91,12 +94,6 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     StyleVectorSource styles(modelsDir);
     auto style = styles.fromArguments(a.style, a.styleVector);
     if (!style) return printError(style.status());
-    StyleVector vec = style.value();
-    if (a.strength < 1.0) {
-        auto content = styles.fromImage(image.value());
-        if (!content) return printError(content.status());
-        vec = blendStyleVectors(vec, content.value(), float(a.strength));
-    }
     auto net = loadTransferModel(g.modelsDir, a.model);
     if (!net) return printError(net.status());
     StylizerOptions options;
@@ -105,7 +102,18 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     if (!stylizer) return printError(stylizer.status());
     Image8 in = resampleImage(image.value(), w, h);
     Image8 processed(w, h);
-    st = stylizer.value()->setStyle(vec);
+    // The one style mix (strength 0 = the original picture), the content's own vector taken from
+    // the processed input as the session engine does for video frames.
+    StyleMix mix;
+    mix.style = style.value();
+    mix.strength = a.strength;
+    std::optional<StyleVector> content;
+    if (needsContentVector(mix)) {
+        auto own = styles.fromImage(in);
+        if (!own) return printError(own.status());
+        content = own.value();
+    }
+    st = stylizer.value()->setMix(mix, content);
     if (st) st = stylizer.value()->stylize(in.view(), processed.view());
     if (!st) return printError(st);
     // Processing size -> output size, edge-aware (guided by the full-resolution input).
@@ -125,9 +133,6 @@ int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
     if (!st) return printError(st);
 #ifdef PASTICHE_WITH_MEDIA
     if (isVideoPath(a.input)) {
-        if (a.outputSize != "native" || a.preserveColors)
-            return printError(Status::invalidArgument(
-                "--output-size and --preserve-colors apply to images for now; videos get them with the session engine"));
         st = checkVideoOutputPath(a.output);
         if (!st) return printError(st);
         // Another run writing this output is refused now, not after the setup; the sink takes
@@ -138,6 +143,7 @@ int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
         r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
         r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;
         r.crf = a.crf; r.preset = a.preset; r.modelsDir = g.modelsDir;
+        r.outputSize = a.outputSize; r.stability = a.stability; r.preserveColors = a.preserveColors; r.pixFmt = a.pixFmt;
         return runVideoStylize(r);
     }
 #endif
@@ -169,7 +175,9 @@ void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run)
     c->add_option("--output-size", a.outputSize,
                   "Output size: native (the input's) | N (shorter side) | WxH (default native); upscaling is edge-aware");
     c->add_flag("--preserve-colors", a.preserveColors, "Keep the input's colours (stylized luminance, input chroma)");
-    c->add_option("--crf", a.crf, "Video: x264 quality (default 20)");
+    c->add_option("--stability", a.stability, "Video: temporal stability 0..1 (0 = per frame; default 0.8)");
+    c->add_option("--pix-fmt", a.pixFmt, "Video: yuv420p (default, plays everywhere) | yuv444p (full colour detail)");
+    c->add_option("--crf", a.crf, "Video: x264 quality (default 20; 0 = lossless)");
     c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
     c->callback([&global, &run] {
         run = [&global] { return runStylize(global, a); };

@@ -7,6 +7,7 @@
 #include "app/session/app_session.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
+#include "app/vcam/virtual_camera.h"
 
 namespace pastiche::controllers {
 
@@ -85,6 +86,7 @@ SessionController::SessionController(std::string modelsDir, std::shared_ptr<Styl
 }
 
 SessionController::~SessionController() {
+    if (virtualCamera_) (void)session_->removeConsumer(virtualCamera_);
     session_.reset();  // finishes a recording in progress
 }
 
@@ -142,6 +144,33 @@ void SessionController::setMirror(MirrorMode mode) {
     session_->changeControls([&](session::Controls& c) {
         c.mirror = mode == MirrorMode::On ? session::Mirror::On : session::Mirror::Off;
     });
+}
+
+void SessionController::setStability(double stability) {
+    session_->changeControls([&](session::Controls& c) { c.stability = std::clamp(stability, 0.0, 1.0); });
+}
+void SessionController::setPreserveColors(bool on) {
+    session_->changeControls([&](session::Controls& c) { c.preserveColors = on; });
+}
+
+QString SessionController::setVirtualCamera(bool on) {
+    if (!on) {
+        if (virtualCamera_) {
+            std::shared_ptr<vcam::VirtualCamera> camera = std::move(virtualCamera_);
+            (void)session_->removeConsumer(camera);  // the node disappears
+        }
+        return {};
+    }
+    if (virtualCamera_) return {};
+    auto opened = vcam::openVirtualCamera(vcam::VirtualCameraOptions{}, [this](const std::string& m) { emit notice(q(m)); });
+    if (!opened) return q(opened.status().message());
+    virtualCamera_ = std::shared_ptr<vcam::VirtualCamera>(std::move(opened).value());
+    session_->addConsumer(virtualCamera_);
+    return {};
+}
+
+QString SessionController::virtualCameraStatus() const {
+    return virtualCamera_ ? q(virtualCamera_->describe()) : QString();
 }
 
 void SessionController::setBackend(const QString& spec) {

@@ -46,7 +46,7 @@ int pickRealGpu(std::string& why) {
     if (!devices) { why = devices.status().message(); return -1; }
     for (const auto& d : devices.value())
         if (d.type == "discrete" || d.type == "integrated") return d.index;
-    why = devices.value().empty() ? "no Vulkan device" : "no hardware Vulkan device (only " + devices.value().front().name + ")";
+    why = devices.value().empty() ? "no Vulkan device" : "only the software device " + devices.value().front().name;
     return -1;
 }
 
@@ -95,9 +95,9 @@ Status Stylizer::switchBackend(const BackendSpec& spec) {
         if (backend_ && backend_->kind() == BackendKind::Cpu && spec.choice != BackendSpec::Choice::Auto)
             return Status::error("Vulkan backend unavailable: " + why + " (staying on CPU)");
         backend = makeBackend(*network_, options_, BackendKind::Cpu, -1);
-        if (backend && notice_) notice_("Vulkan unavailable (" + why + "); using the CPU backend");
+        if (backend && notice_) notice_("Vulkan unavailable: " + why + "; using the CPU backend");
     } else if (backend && spec.choice == BackendSpec::Choice::Auto && kind == BackendKind::Cpu && notice_ && !why.empty()) {
-        notice_("no GPU for Vulkan (" + why + "); using the CPU backend");
+        notice_("no GPU for Vulkan, " + why + "; using the CPU backend");
     }
     if (!backend) return backend.status();
     std::unique_ptr<TransferBackend> next = std::move(backend).value();

@@ -31,6 +31,11 @@ FileJobResult failed(Status st) {
 FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const FileJobProgress&)>& progress,
                          const std::atomic<bool>* cancel, const NoticeCallback& notice) {
     if (!(o.strength >= 0.0 && o.strength <= 1.0)) return failed(Status::error("--strength must be in [0, 1]"));
+    if (!(o.stability <= 1.0) || (o.stability < 0 && o.stability != -1))
+        return failed(Status::error("--stability must be in [0, 1]"));
+    if (o.pixFmt != "yuv420p" && o.pixFmt != "yuv444p")
+        return failed(Status::error("--pix-fmt " + o.pixFmt + ": use yuv420p or yuv444p"));
+    if (o.crf < 0 || o.crf > 51) return failed(Status::error("--crf must be 0..51"));
     const std::string ext = lowerExtension(o.output);
     if (ext != "mp4" && ext != "m4v" && ext != "mov")
         return failed(Status::error("a video input needs a video output: " + o.output + " should end in .mp4"));
@@ -65,7 +70,7 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     so.initial.processingSize = processing.value();
     so.initial.outputSize = outputSize.value();
     so.initial.backend = backend.value();
-    so.initial.stability = o.stability < 0 ? 0 : o.stability;
+    so.initial.stability = o.stability < 0 ? kDefaultVideoStability : o.stability;
     so.initial.preserveColors = o.preserveColors;
     SessionCallbacks callbacks;
     callbacks.notice = notice;
@@ -79,6 +84,7 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     ro.timing = RecordTiming::SourceTimestamps;
     ro.crf = o.crf;
     ro.preset = o.preset;
+    ro.pixFmt = o.pixFmt;
     session.startRecording(ro);
     session.openSource(spec);
 
