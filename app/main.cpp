@@ -2,9 +2,12 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "app/cli/commands.h"
+#include "app/cli/common.h"
 
 #ifdef PASTICHE_WITH_GUI
 #include "ui/gui_main.h"
@@ -14,6 +17,7 @@ int main(int argc, char** argv) {
     using namespace pastiche::cli;
     CLI::App app{"Pastiche: repaints live video in the style of any picture", "pastiche"};
     app.set_version_flag("--version", std::string("pastiche ") + PASTICHE_VERSION);
+    app.footer(exitCodeHelp());
     app.require_subcommand(0, 1);
     app.fallthrough();  // --models-dir is accepted after the subcommand too
     GlobalOptions global;
@@ -44,9 +48,20 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::fprintf(stderr, "pastiche: error: %s (see pastiche --help)\n", e.what());
-        return 2;
+        return exitCodeFor(pastiche::StatusCode::InvalidArgument);
     }
-    if (run) return run();
+    // Commands return errors as Status; these are the last line against an abort (rc 134).
+    if (run) {
+        try {
+            return run();
+        } catch (const std::bad_alloc&) {
+            std::fputs("pastiche: error: out of memory\n", stderr);
+            return exitCodeFor(pastiche::StatusCode::OutOfMemory);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "pastiche: error: internal error: %s\n", e.what());
+            return exitCodeFor(pastiche::StatusCode::Internal);
+        }
+    }
 #ifdef PASTICHE_WITH_GUI
     guiOptions.modelsDir = global.modelsDir;
     return pastiche::ui::runGui(argc, argv, guiOptions);

@@ -9,7 +9,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
   libvulkan-dev glslang-tools glslang-dev spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
-  libopencv-dev
+  libopencv-dev libpng-dev libjpeg-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
   libgtest-dev libgmock-dev libdnnl-dev libcli11-dev nlohmann-json3-dev libstb-dev
   xvfb xauth imagemagick help2man

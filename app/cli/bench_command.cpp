@@ -41,42 +41,45 @@ int runBench(const GlobalOptions& g, const BenchArgs& a) {
     int w = 0, h = 0;
     if (a.size.find('x') == std::string::npos) {
         auto s = SizeSpec::parse(a.size);
-        if (!s || s.value().mode != SizeSpec::Mode::ShortSide) return printError("bad --size '" + a.size + "': use N (NxN) or WxH");
+        if (!s || s.value().mode != SizeSpec::Mode::ShortSide)
+            return printError(Status::invalidArgument("bad --size '" + a.size + "': use N (NxN) or WxH"));
         w = h = s.value().shortSide;
     } else {
         auto s = SizeSpec::parse(a.size);
-        if (!s) return printError(s.status().message());
+        if (!s) return printError(s.status());
         w = s.value().width;
         h = s.value().height;
     }
-    if (a.frames < 1 || a.frames > 100000) return printError("--frames must be 1..100000");
+    for (Status st : {checkRange("--frames", a.frames, 1, 100000), checkRange("--warmup", a.warmup, 0, 10000),
+                      checkThreads(a.threads)})
+        if (!st) return printError(st);
     auto spec = BackendSpec::parse(a.backend);
-    if (!spec) return printError(spec.status().message());
+    if (!spec) return printError(Status::invalidArgument(spec.status().message()));
     auto net = loadTransferModel(g.modelsDir, a.model);
-    if (!net) return printError(net.status().message());
+    if (!net) return printError(net.status());
     StylizerOptions options;
     options.backend = spec.value();
     options.threads = a.threads;
     options.profile = a.profile;
     auto stylizer = Stylizer::create(net.value(), options, stderrNotice());
-    if (!stylizer) return printError(stylizer.status().message());
+    if (!stylizer) return printError(stylizer.status());
     TransferBackend& backend = stylizer.value()->backend();
     StyleVector style;
     for (size_t i = 0; i < style.size(); ++i) style[i] = 0.5f + 0.5f * std::sin(float(i));
     Status st = backend.setStyle(style);
     if (st) st = backend.reshape(w, h);
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
     const Image8 input = benchFrame(w, h);
     const int inFlight = std::max(1, backend.framesInFlight());
     std::vector<Image8> outputs(size_t(inFlight), Image8(w, h));
 
     auto runFrames = [&](int count) { return runFramesInFlight(backend, input, outputs, count); };
     st = runFrames(a.warmup);
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
     const auto t0 = std::chrono::steady_clock::now();
     st = runFrames(a.frames);
     const auto t1 = std::chrono::steady_clock::now();
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
     const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count() / a.frames;
     const DeviceInfo dev = backend.device();
     nlohmann::json j = {{"ms_per_frame", ms}, {"fps", 1000.0 / ms}, {"backend", backend.name()},

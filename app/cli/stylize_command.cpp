@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/core/atomic_output.h"
 #include "app/core/color_preserve.h"
 #include "app/core/guided_upsample.h"
 #include "app/core/image_io.h"
@@ -22,15 +24,25 @@ struct StyleVectorArgs {
 };
 
 int runStyleVector(const GlobalOptions& g, const StyleVectorArgs& a) {
+    std::optional<AtomicOutput> output;
+    if (!a.output.empty()) {
+        Status st = checkOutputPath(a.output, {a.image});
+        if (!st) return printError(st);
+        auto created = AtomicOutput::create(a.output, stderrNotice());
+        if (!created) return printError(created.status());
+        output.emplace(std::move(created).value());
+    }
     StyleVectorSource source(resolveModelsDir(g.modelsDir));
     auto v = source.fromImageFile(a.image);
-    if (!v) return printError(v.status().message());
-    if (a.output.empty()) {
+    if (!v) return printError(v.status());
+    if (!output) {
         std::fputs(formatStyleVector(v.value()).c_str(), stdout);
         return 0;
     }
-    Status st = writeStyleVectorFile(a.output, v.value());
-    return st ? 0 : printError(st.message());
+    const std::string text = formatStyleVector(v.value());
+    Status st = output->write(text.data(), text.size());
+    if (st) st = output->commit();
+    return st ? 0 : printError(st);
 }
 
 struct StylizeArgs {
@@ -44,29 +56,50 @@ struct StylizeArgs {
     std::string pixFmt = "yuv420p";
 };
 
+// Everything that can be known wrong before a long job: options, output name, the lock.
+Status checkStylizeArgs(const StylizeArgs& a) {
+    if (a.style.empty() && a.styleVector.empty())
+        return Status::invalidArgument("stylize needs --style IMAGE or --style-vector FILE");
+    PASTICHE_RETURN_IF_ERROR(checkStrength(a.strength));
+    PASTICHE_RETURN_IF_ERROR(checkCrf(a.crf));
+    PASTICHE_RETURN_IF_ERROR(checkPreset(a.preset));
+    if (a.stability != -1) PASTICHE_RETURN_IF_ERROR(checkRange("--stability", a.stability, 0.0, 1.0));
+    auto size = SizeSpec::parse(a.size);
+    if (!size) return size.status();
+    auto backend = BackendSpec::parse(a.backend);
+    if (!backend) return Status::invalidArgument(backend.status().message());
+    return checkOutputPath(a.output, {a.input, a.style, a.styleVector});
+}
+
 int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
-    auto sizeSpec = SizeSpec::parse(a.size);
-    if (!sizeSpec) return printError(sizeSpec.status().message());
+    // The output's extension and lock first: a mistake there must not cost the whole stylize.
+    Status st = checkImageOutputExtension(a.output);
+    if (!st) return printError(st);
+    auto output = AtomicOutput::create(a.output, stderrNotice());
+    if (!output) return printError(output.status());
+    const SizeSpec sizeSpec = SizeSpec::parse(a.size).value();
     auto outputSpec = SizeSpec::parse(a.outputSize);
-    if (!outputSpec) return printError("--output-size: " + outputSpec.status().message());
-    auto backendSpec = BackendSpec::parse(a.backend);
-    if (!backendSpec) return printError(backendSpec.status().message());
+    if (!outputSpec) return printError(Status::invalidArgument("--output-size: " + outputSpec.status().message()));
+    const BackendSpec backendSpec = BackendSpec::parse(a.backend).value();
     auto image = readImage(a.input);
-    if (!image) return printError(image.status().message());
+    if (!image) return printError(image.status());
+    int w = 0, h = 0;
+    sizeSpec.apply(image.value().width, image.value().height, w, h);
+    int outW = 0, outH = 0;
+    outputSpec.value().apply(image.value().width, image.value().height, outW, outH);
+    st = checkProcessingSize(w, h);
+    if (st) st = checkProcessingSize(outW, outH);
+    if (!st) return printError(st);
     const std::string modelsDir = resolveModelsDir(g.modelsDir);
     StyleVectorSource styles(modelsDir);
     auto style = styles.fromArguments(a.style, a.styleVector);
-    if (!style) return printError(style.status().message());
+    if (!style) return printError(style.status());
     auto net = loadTransferModel(g.modelsDir, a.model);
-    if (!net) return printError(net.status().message());
+    if (!net) return printError(net.status());
     StylizerOptions options;
-    options.backend = backendSpec.value();
+    options.backend = backendSpec;
     auto stylizer = Stylizer::create(net.value(), options, stderrNotice());
-    if (!stylizer) return printError(stylizer.status().message());
-    int w = 0, h = 0;
-    sizeSpec.value().apply(image.value().width, image.value().height, w, h);
-    int outW = 0, outH = 0;
-    outputSpec.value().apply(image.value().width, image.value().height, outW, outH);
+    if (!stylizer) return printError(stylizer.status());
     Image8 in = resampleImage(image.value(), w, h);
     Image8 processed(w, h);
     // The one style mix (strength 0 = the original picture), the content's own vector taken from
@@ -77,28 +110,35 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     std::optional<StyleVector> content;
     if (needsContentVector(mix)) {
         auto own = styles.fromImage(in);
-        if (!own) return printError(own.status().message());
+        if (!own) return printError(own.status());
         content = own.value();
     }
-    Status st = stylizer.value()->setMix(mix, content);
+    st = stylizer.value()->setMix(mix, content);
     if (st) st = stylizer.value()->stylize(in.view(), processed.view());
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
     // Processing size -> output size, edge-aware (guided by the full-resolution input).
     Image8 out;
     st = upsampleGuided(processed, image.value(), outW, outH, out);
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
     if (a.preserveColors) preserveColors(resampleImage(image.value(), outW, outH), out);
-    st = writeImage(a.output, out);
-    if (!st) return printError(st.message());
+    st = writeImage(output.value(), out);
+    if (!st) return printError(st);
     std::fprintf(stderr, "wrote %s (%dx%d, processed at %dx%d, %s)\n", a.output.c_str(), outW, outH, w, h,
                  stylizer.value()->description().c_str());
     return 0;
 }
 
 int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
-    if (a.strength < 0.0 || a.strength > 1.0) return printError("--strength must be in [0, 1]");
+    Status st = checkStylizeArgs(a);
+    if (!st) return printError(st);
 #ifdef PASTICHE_WITH_MEDIA
     if (isVideoPath(a.input)) {
+        st = checkVideoOutputPath(a.output);
+        if (!st) return printError(st);
+        // Another run writing this output is refused now, not after the setup; the sink takes
+        // the lock for good when it opens.
+        st = AtomicOutput::checkNotLocked(a.output);
+        if (!st) return printError(st);
         VideoStylizeRequest r;
         r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
         r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;
@@ -140,10 +180,7 @@ void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run)
     c->add_option("--crf", a.crf, "Video: x264 quality (default 20; 0 = lossless)");
     c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
     c->callback([&global, &run] {
-        run = [&global] {
-            if (a.style.empty() && a.styleVector.empty()) return printError("stylize needs --style IMAGE or --style-vector FILE");
-            return runStylize(global, a);
-        };
+        run = [&global] { return runStylize(global, a); };
     });
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/core/model_integrity.h"
 #include "app/core/sha256.h"
 #include "models/manifest_data.h"
 
@@ -95,12 +96,14 @@ Result<std::string> modelPath(const std::string& modelsDir, const std::string& i
         std::string known;
         for (const auto& m : manifest())
             if (!m.isStyleImage() && m.role == "transfer-network") known += (known.empty() ? "" : ", ") + m.id;
-        return Status::error("unknown model '" + id + "' (known transfer models: " + known + ")");
+        return Status::invalidArgument("unknown model '" + id + "' (known transfer models: " + known + ")");
     }
     std::string path = storedPath(modelsDir, *e);
     if (!fs::exists(path))
-        return Status::error("model '" + id + "' (" + e->file + ") not found in " + modelsDir +
-                             "; run `pastiche models fetch` (or pass --models-dir DIR / set PASTICHE_MODELS)");
+        return Status::io("model '" + id + "' (" + e->file + ") not found in " + modelsDir +
+                          "; run `pastiche models fetch` (or pass --models-dir DIR / set PASTICHE_MODELS)");
+    auto verified = verifyModelFile(path, *e);  // the manifest's sha256, cached by size+mtime
+    if (!verified) return verified.status();
     return path;
 }
 

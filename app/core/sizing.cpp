@@ -27,12 +27,12 @@ Result<SizeSpec> SizeSpec::parse(const std::string& text) {
     };
     auto x = text.find('x');
     if (x == std::string::npos) {
-        if (!parseInt(text, s.shortSide)) return Status::error("bad --size '" + text + "': use native, N or WxH (16..8192)");
+        if (!parseInt(text, s.shortSide)) return Status::invalidArgument("bad --size '" + text + "': use native, N or WxH (16..8192)");
         s.mode = Mode::ShortSide;
         return s;
     }
     if (!parseInt(text.substr(0, x), s.width) || !parseInt(text.substr(x + 1), s.height))
-        return Status::error("bad --size '" + text + "': use native, N or WxH (16..8192)");
+        return Status::invalidArgument("bad --size '" + text + "': use native, N or WxH (16..8192)");
     s.mode = Mode::Exact;
     return s;
 }

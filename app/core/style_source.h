@@ -14,6 +14,11 @@
 
 namespace pastiche {
 
+// Values beyond this are refused when reading a vector file (the style network's stay within a few).
+constexpr float kMaxStyleVectorMagnitude = 100.f;
+
+// Bounded read (64 KB, regular files only); Corrupt for binary data, non-numbers, values out of
+// range or a count other than 100; messages quote the file printably.
 Result<StyleVector> readStyleVectorFile(const std::string& path);
 Status writeStyleVectorFile(const std::string& path, const StyleVector& v);
 std::string formatStyleVector(const StyleVector& v);  // 100 whitespace-separated floats
@@ -33,7 +38,8 @@ public:
 
 private:
     Status ensureNetwork();
-    std::string modelsDir_, cacheDir_;
+    Result<std::string> networkHash();  // sha256 of the style network file, verified
+    std::string modelsDir_, cacheDir_, networkHash_;
     std::mutex mutex_;
     std::shared_ptr<StyleNetwork> network_;
 };

@@ -1,4 +1,5 @@
 #include "app/media/audio_carry.h"
+#include "app/media/timeline_continuity.h"
 
 #include "app/media/libav_util.h"
 
@@ -36,8 +37,11 @@ public:
         index_ = av_find_best_stream(in_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
         found = index_ >= 0;
         if (!found) return Status::ok();
+        continuity_.attach(in_.get());
+        // The video stream stays when timestamps are made continuous: the video source's demuxer
+        // and this one must see the same packets to shift by the same amounts.
         for (unsigned i = 0; i < in_->nb_streams; ++i)
-            if (int(i) != index_) in_->streams[i]->discard = AVDISCARD_ALL;
+            if (int(i) != index_ && int(i) != continuity_.videoStream()) in_->streams[i]->discard = AVDISCARD_ALL;
         inStream_ = in_->streams[index_];
         startMicros_ = (in_->start_time != AV_NOPTS_VALUE ? in_->start_time : 0) + fromMicros;
         // Packets wholly before the output's time 0 are left out while copying (copyPacket).
@@ -69,6 +73,7 @@ public:
                     inputDone_ = true;  // EOF, or a truncated file: the video side reports that
                     break;
                 }
+                continuity_.apply(packet_.get());
                 if (packet_->stream_index != index_) {
                     av_packet_unref(packet_.get());
                     continue;
@@ -99,6 +104,7 @@ private:
         while (true) {
             int rc = av_read_frame(in_.get(), packet_.get());
             if (rc < 0) return Status::ok();  // no audio packets at all: nothing to fix
+            continuity_.apply(packet_.get());
             if (packet_->stream_index == index_) break;
             av_packet_unref(packet_.get());
         }
@@ -133,6 +139,13 @@ private:
         // which moved every video frame after the first by the priming length.
         if (packet_->pts != AV_NOPTS_VALUE && packet_->pts + packet_->duration <= 0) return Status::ok();
         av_packet_rescale_ts(packet_.get(), inStream_->time_base, outStream_->time_base);
+        // Audio that overlaps what was written (a splice the continuity shift does not cover)
+        // is left out: the muxer refuses a dts that does not increase.
+        const int64_t dts = packet_->dts != AV_NOPTS_VALUE ? packet_->dts : packet_->pts;
+        if (dts != AV_NOPTS_VALUE) {
+            if (lastWrittenDts_ != AV_NOPTS_VALUE && dts <= lastWrittenDts_) return Status::ok();
+            lastWrittenDts_ = dts;
+        }
         packet_->stream_index = outStream_->index;
         packet_->pos = -1;
         int rc = av_interleaved_write_frame(out_, packet_.get());
@@ -262,6 +275,8 @@ private:
     AVStream* inStream_ = nullptr;
     AVStream* outStream_ = nullptr;
     int index_ = -1;
+    TimelineContinuity continuity_;
+    int64_t lastWrittenDts_ = AV_NOPTS_VALUE;  // output time base
     int64_t startMicros_ = 0, lastMicros_ = 0;
     av::PacketPtr packet_;
     bool pending_ = false, inputDone_ = false, flushed_ = false, stripAdts_ = false;

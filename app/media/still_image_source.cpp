@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "app/core/image_io.h"
 #include "app/media/sources_internal.h"
 
 namespace pastiche::media {
@@ -45,13 +46,12 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<FrameSource>> openStillImageSource(const SourceSpec& spec) {
-    cv::Mat bgr = cv::imread(spec.path, cv::IMREAD_COLOR);  // applies EXIF orientation
-    if (bgr.empty()) return Status::error(spec.path + ": cannot read the image (missing, unsupported or corrupt)");
-    if (spec.width > 0 && spec.height > 0 && (bgr.cols != spec.width || bgr.rows != spec.height))
-        cv::resize(bgr, bgr, cv::Size(spec.width, spec.height), 0, 0, cv::INTER_AREA);
-    Image8 image(bgr.cols, bgr.rows);
-    cv::Mat rgb(bgr.rows, bgr.cols, CV_8UC3, image.pixels.data());
-    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    // readImage: bounded, size-capped from the header before decoding, damage reported.
+    auto read = readImage(spec.path);
+    if (!read) return read.status();
+    Image8 image = std::move(read).value();
+    if (spec.width > 0 && spec.height > 0 && (image.width != spec.width || image.height != spec.height))
+        image = resizeImage(image, spec.width, spec.height);
     return std::unique_ptr<FrameSource>(new StillImageSource(std::move(image), spec));
 }
 

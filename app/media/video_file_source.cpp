@@ -6,7 +6,9 @@
 
 #include <opencv2/core.hpp>
 
+#include "app/media/container_truncation.h"
 #include "app/media/libav_util.h"
+#include "app/media/timeline_continuity.h"
 #include "app/media/sources_internal.h"
 
 extern "C" {
@@ -85,16 +87,16 @@ private:
         AVFormatContext* raw = nullptr;
         int rc = avformat_open_input(&raw, spec_.path.c_str(), nullptr, nullptr);
         if (rc == AVERROR_INVALIDDATA)
-            return Status::error(describe("cannot open video file", rc) +
+            return Status::corrupt(describe("cannot open video file", rc) +
                                  " (not a video, or damaged; an MP4 cut short before its index cannot be read)");
-        if (rc < 0) return Status::error(describe("cannot open video file", rc));
+        if (rc < 0) return Status::io(describe("cannot open video file", rc));
         format_.reset(raw);
         rc = avformat_find_stream_info(format_.get(), nullptr);
-        if (rc < 0) return Status::error(describe("cannot read stream information", rc));
+        if (rc < 0) return Status::corrupt(describe("cannot read stream information", rc));
         const AVCodec* codec = nullptr;
         streamIndex_ = av_find_best_stream(format_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
-        if (streamIndex_ < 0) return Status::error("no video stream (is this a video file?)");
-        if (!codec) return Status::error("no decoder for its video codec");
+        if (streamIndex_ < 0) return Status::unsupported("no video stream (is this a video file?)");
+        if (!codec) return Status::unsupported("no decoder for its video codec");
         stream_ = format_->streams[streamIndex_];
         decoder_.reset(avcodec_alloc_context3(codec));
         rc = avcodec_parameters_to_context(decoder_.get(), stream_->codecpar);
@@ -102,10 +104,14 @@ private:
         decoder_->pkt_timebase = stream_->time_base;
         decoder_->thread_count = 0;  // libavcodec picks; the pipeline overlaps decode with stylize
         rc = avcodec_open2(decoder_.get(), codec, nullptr);
-        if (rc < 0) return Status::error(describe(std::string("cannot open the ") + codec->name + " decoder", rc));
+        if (rc < 0) return Status::unsupported(describe(std::string("cannot open the ") + codec->name + " decoder", rc));
+        continuity_.attach(format_.get());
+        // We only read video here; the audio stream stays when timestamps are made continuous,
+        // so this demuxer sees the same packets as the audio carry's (timeline_continuity.h).
         for (unsigned i = 0; i < format_->nb_streams; ++i)
-            if (format_->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_VIDEO || int(i) != streamIndex_)
-                format_->streams[i]->discard = AVDISCARD_ALL;  // we only read video here
+            if (int(i) != streamIndex_ && int(i) != continuity_.audioStream())
+                format_->streams[i]->discard = AVDISCARD_ALL;
+        truncation_ = containerTruncation(spec_.path, format_->iformat->name);
 
         startMicros_ = format_->start_time != AV_NOPTS_VALUE ? format_->start_time : 0;
         quarterTurns_ = quarterTurnsFromDisplayMatrix(stream_);
@@ -137,8 +143,10 @@ private:
     Status rewind(int64_t ptsMicros) {
         int64_t target = av_rescale_q(ptsMicros + startMicros_, kMicros, stream_->time_base);
         int rc = av_seek_frame(format_.get(), streamIndex_, target, AVSEEK_FLAG_BACKWARD);
-        if (rc < 0) return Status::error(describe("seek in " + spec_.path, rc));
+        if (rc < 0) return Status::io(describe("seek in " + spec_.path, rc));
         avcodec_flush_buffers(decoder_.get());
+        continuity_.reset();
+        packetsSinceCorrupt_ = 0;
         packetsRead_ = 0;
         inputDone_ = false;
         decoderDrained_ = false;
@@ -158,17 +166,13 @@ private:
     }
 
     ReadStatus endOfData() {
-        std::string problem = dataError_;
-        // Compare packets, not frames: an edit list may legitimately discard decoded frames.
-        if (problem.empty() && stream_->nb_frames > 0 && packetsRead_ < stream_->nb_frames && !spec_.loop &&
-            lastSeekWasNone())
-            problem = "the file ends early (truncated?)";
+        // A cut-off file is told by its container's own sizes; frame counts in headers are only
+        // hints (an AVI's may count a frame the stream does not carry) and are not compared.
+        std::string problem = dataError_.empty() && !spec_.loop ? truncation_ : dataError_;
         if (problem.empty()) return ReadStatus::EndOfStream;
-        return fail(Status::error(spec_.path + ": " + problem + "; decoded " + std::to_string(delivered_) +
-                                  (stream_->nb_frames > 0 ? " of " + std::to_string(stream_->nb_frames) : "") +
-                                  " frames"));
+        return fail(Status::corrupt(spec_.path + ": " + problem + "; decoded " + std::to_string(delivered_) +
+                                    " frames (the output so far is kept)"));
     }
-    bool lastSeekWasNone() const { return !seeked_; }
 
     ReadStatus decodeNext(Frame& frame) {
         while (true) {
@@ -201,6 +205,8 @@ private:
         while (true) {
             int rc = av_read_frame(format_.get(), packet_.get());
             if (rc == AVERROR_EOF || (rc < 0 && avio_feof(format_->pb))) {
+                if (packetsSinceCorrupt_ > 0) noteDataError("a video packet at the end is cut short or damaged (truncated file?)");
+                packetsSinceCorrupt_ = 0;
                 inputDone_ = true;
                 return;
             }
@@ -209,12 +215,21 @@ private:
                 inputDone_ = true;
                 return;
             }
+            const bool join = continuity_.apply(packet_.get());
             if (packet_->stream_index != streamIndex_) {
                 av_packet_unref(packet_.get());
                 continue;
             }
             ++packetsRead_;
-            if (packet_->flags & AV_PKT_FLAG_CORRUPT) noteDataError("a video packet is cut short or damaged (truncated file?)");
+            // MPEG-TS flags a packet just before a join corrupt (the continuity counter restarts
+            // there; the parser may hold one or two packets back): a flag counts only when no join
+            // follows within a few packets.
+            if (join) packetsSinceCorrupt_ = 0;
+            else if (packetsSinceCorrupt_ > 0 && ++packetsSinceCorrupt_ > kJoinWindowPackets) {
+                noteDataError("a video packet is cut short or damaged (truncated file?)");
+                packetsSinceCorrupt_ = 0;
+            }
+            if ((packet_->flags & AV_PKT_FLAG_CORRUPT) && packetsSinceCorrupt_ == 0) packetsSinceCorrupt_ = 1;
             rc = avcodec_send_packet(decoder_.get(), packet_.get());
             av_packet_unref(packet_.get());
             if (rc < 0 && rc != AVERROR(EAGAIN)) noteDataError(describe("corrupt video data", rc));
@@ -254,7 +269,7 @@ private:
         sws_.reset(sws_getCachedContext(sws_.release(), f->width, f->height, AVPixelFormat(f->format), preW,
                                         preH, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
         if (!sws_) {
-            fail(Status::error(spec_.path + ": cannot convert pixel format " +
+            fail(Status::unsupported(spec_.path + ": cannot convert pixel format " +
                                std::string(av_get_pix_fmt_name(AVPixelFormat(f->format)) ?: "?") + " to RGB"));
             return false;
         }
@@ -302,6 +317,10 @@ private:
     int64_t delivered_ = 0, skipped_ = 0, packetsRead_ = 0;
     int drainErrors_ = 0;
     bool inputDone_ = false, decoderDrained_ = false, seeked_ = false;
+    TimelineContinuity continuity_;
+    static constexpr int kJoinWindowPackets = 4;
+    int packetsSinceCorrupt_ = 0;  // 0: no corrupt flag waiting to be judged
+    std::string truncation_;  // containerTruncation() at open; reported at the end
     Image8 scratch_;
 };
 

@@ -12,6 +12,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "app/core/atomic_output.h"
+#include "app/core/output_checks.h"
 #include "app/media/audio_carry.h"
 #include "app/media/frame_sink.h"
 #include "app/media/libav_util.h"
@@ -68,7 +75,7 @@ class Mp4Sink final : public VideoSink {
 public:
     explicit Mp4Sink(const VideoSinkOptions& options) : options_(options) {}
     ~Mp4Sink() override {
-        if (headerWritten_ && !finished_) finish();
+        if (headerWritten_ && !finished_) finish().ignore();  // errors were reported by write()
         if (out_ && out_->pb) {  // before output_ goes: the AVIOContext writes through it
             avio_flush(out_->pb);
             av_freep(&out_->pb->buffer);
@@ -80,7 +87,9 @@ public:
     Status open() {
         av::configureLogging();
         const int w = options_.width, h = options_.height;
-        if (w <= 0 || h <= 0) return Status::error("invalid output size");
+        if (w <= 0 || h <= 0) return Status::invalidArgument("invalid output size");
+        PASTICHE_RETURN_IF_ERROR(checkVideoOutputExtension(options_.path));
+        PASTICHE_RETURN_IF_ERROR(checkOutputIsNotAnInput(options_.path, {options_.audioFrom}));
         encW_ = w + (w & 1);
         encH_ = h + (h & 1);
         AVFormatContext* raw = nullptr;
@@ -89,7 +98,7 @@ public:
         out_.reset(raw);
 
         const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
-        if (!codec) return Status::error("libavcodec was built without libx264");
+        if (!codec) return Status::unsupported("libavcodec was built without libx264");
         encoder_.reset(avcodec_alloc_context3(codec));
         AVCodecContext* enc = encoder_.get();
         enc->width = encW_;
@@ -115,7 +124,7 @@ public:
         if (!options_.tune.empty()) av_opt_set(enc->priv_data, "tune", options_.tune.c_str(), 0);
         rc = avcodec_open2(enc, codec, nullptr);
         if (rc < 0)
-            return Status::error(describe("cannot open libx264 (preset '" + options_.preset + "', crf " +
+            return Status::invalidArgument(describe("cannot open libx264 (preset '" + options_.preset + "', crf " +
                                               std::to_string(options_.crf) + ")",
                                           rc));
         videoStream_ = avformat_new_stream(out_.get(), nullptr);
@@ -130,8 +139,18 @@ public:
             audio_ = std::move(carry.value());  // null when the file has no audio
         }
 
-        output_.file = std::fopen(options_.path.c_str(), "wb");
-        if (!output_.file) return Status::error(describe("cannot create " + options_.path, AVERROR(errno)));
+        // NAME.part, locked, renamed over NAME by finish(): an existing NAME survives a failure.
+        auto part = AtomicOutput::create(options_.path, [](const std::string& m) {
+            std::fprintf(stderr, "pastiche: note: %s\n", m.c_str());  // a leftover of a killed run
+        });
+        if (!part) return part.status();
+        part_.emplace(std::move(part).value());
+        const int fd = ::dup(part_->fd());  // the FILE closes its own descriptor; the lock stays
+        output_.file = fd >= 0 ? ::fdopen(fd, "wb") : nullptr;
+        if (!output_.file) {
+            if (fd >= 0) ::close(fd);
+            return Status::io(describe("cannot create " + part_->partPath(), AVERROR(errno)));
+        }
         std::setvbuf(output_.file, nullptr, _IONBF, 0);  // AVIO buffers; errors show at once
         output_.budget = options_.simulateDiskFullAfterBytes;
         constexpr int kBufferSize = 1 << 16;
@@ -141,7 +160,7 @@ public:
                           : nullptr;
         if (!out_->pb) {
             av_free(buffer);
-            return Status::error("out of memory for the output buffer");
+            return Status::outOfMemory("out of memory for the output buffer");
         }
         AVDictionary* opts = nullptr;
         // A fragment about every second of media whatever the keyframes or the speed, so a crash
@@ -160,7 +179,7 @@ public:
         yuv_->width = encW_;
         yuv_->height = encH_;
         rc = av_frame_get_buffer(yuv_.get(), 0);
-        if (rc < 0) return Status::error(describe("out of memory for a video frame", rc));
+        if (rc < 0) return Status::outOfMemory(describe("out of memory for a video frame", rc));
         sws_.reset(sws_getContext(encW_, encH_, AV_PIX_FMT_RGB24, encW_, encH_, pixFmt_, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
                                   nullptr, nullptr, nullptr));
         if (!sws_) return Status::error("cannot create the RGB to YUV converter");
@@ -173,7 +192,7 @@ public:
         if (finished_) return Status::error("write after finish");
         const Image8& img = frame.image;
         if (img.width != options_.width || img.height != options_.height)
-            return Status::error("frame size " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+            return Status::invalidArgument("frame size " + std::to_string(img.width) + "x" + std::to_string(img.height) +
                                  " differs from the video's " + std::to_string(options_.width) + "x" +
                                  std::to_string(options_.height));
         // Always through our own buffer: swscale's SIMD reads up to 32 bytes past the last pixel,
@@ -202,30 +221,57 @@ public:
         if (!headerWritten_) return error_;
         if (error_.isOk()) {
             int rc = avcodec_send_frame(encoder_.get(), nullptr);  // flush
-            if (rc < 0 && rc != AVERROR_EOF) fail(describe("H.264 flush failed", rc));
-            else drainEncoder();
+            if (rc < 0 && rc != AVERROR_EOF) fail(describe("H.264 flush failed", rc)).ignore();
+            else drainEncoder().ignore();  // a failure is kept in error_
         }
         if (error_.isOk() && audio_) {
             int64_t endMicros = framesSent_ ? av_rescale_q(lastPts_ + lastDuration(), timeBase_, kMicros) : 0;
             Status st = audio_->copyUntil(endMicros, /*final=*/true);
-            if (!st) fail(st.message());
+            if (!st) fail(st.message()).ignore();
         }
         int rc = av_write_trailer(out_.get());
-        if (rc < 0 && error_.isOk()) fail(describe("cannot finish the MP4 file", rc));
+        if (rc < 0 && error_.isOk()) fail(describe("cannot finish the MP4 file", rc)).ignore();
         avio_flush(out_->pb);
-        if (out_->pb->error < 0 && error_.isOk()) fail(describe("writing " + options_.path + " failed", out_->pb->error));
+        if (out_->pb->error < 0 && error_.isOk()) fail(describe("writing " + options_.path + " failed", out_->pb->error)).ignore();
         closeFile();
-        return error_;
+        return settleOutput();
     }
 
     int64_t framesWritten() const override { return packetsWritten_; }
 
 private:
+    // A failed job's partial output goes to NAME only where no older NAME would be replaced.
+    bool partialKeepsOldFile() const {
+        std::error_code ec;
+        return std::filesystem::exists(options_.path, ec);
+    }
+
+    // Complete: NAME.part becomes NAME. Failed part-way: the playable fragments become NAME when
+    // there was none, else stay in NAME.part beside the older NAME. No frame written: NAME.part
+    // goes, NAME is untouched.
+    Status settleOutput() {
+        if (!part_) return error_;
+        if (error_.isOk() && packetsWritten_ == 0) {
+            // An MP4 without frames is no output: it must not replace a good one.
+            error_ = Status::invalidArgument("no frames to write; " + options_.path + " is left as it was");
+        } else if (error_.isOk()) {
+            Status st = part_->commit();
+            if (!st) error_ = st;
+        } else if (packetsWritten_ > 0 && !partialKeepsOldFile()) {
+            Status st = part_->commit();  // nothing to protect: the partial file takes the name
+            if (!st) part_->keepPart();
+        } else if (packetsWritten_ > 0) {
+            part_->keepPart();
+        }
+        part_.reset();
+        return error_;
+    }
+
     void closeFile() {
         if (!output_.file) return;
         if (out_ && out_->pb) avio_flush(out_->pb);
         if (std::fclose(output_.file) != 0 && error_.isOk())
-            fail(describe("writing " + options_.path + " failed", AVERROR(errno)));
+            fail(describe("writing " + options_.path + " failed", AVERROR(errno))).ignore();
         output_.file = nullptr;
     }
 
@@ -271,13 +317,18 @@ private:
 
     Status fail(const std::string& message) {
         if (error_.isOk()) {
-            error_ = Status::error(message + " after " + std::to_string(packetsWritten_) +
-                                   " frames; the file so far stays playable (fragmented MP4)");
+            std::string kept = "; " + options_.path + " is left as it was";
+            if (packetsWritten_ > 0 && part_)
+                kept = partialKeepsOldFile() ? "; the frames so far stay playable in " + part_->partPath() + " (the existing " +
+                                                   options_.path + " is kept)"
+                                             : "; the file so far stays playable";
+            error_ = Status::io(message + " after " + std::to_string(packetsWritten_) + " frames" + kept);
         }
         return error_;
     }
 
     VideoSinkOptions options_;
+    std::optional<AtomicOutput> part_;  // before output_: its lock outlives the FILE
     FileOutput output_;
     std::unique_ptr<AVFormatContext, OutputFormatDeleter> out_;
     av::CodecContextPtr encoder_;

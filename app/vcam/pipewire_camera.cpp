@@ -55,7 +55,7 @@ void initPipeWire() { pw_init(nullptr, nullptr); }
 class PipeWireCamera final : public VirtualCamera {
 public:
     PipeWireCamera(const VirtualCameraOptions& options, NoticeCallback notice) : VirtualCamera(options, std::move(notice)) {}
-    ~PipeWireCamera() override { close(); }
+    ~PipeWireCamera() override { (void)close(); }
 
     Status open() {
         initPipeWire();

@@ -29,7 +29,7 @@ class V4l2LoopbackCamera final : public VirtualCamera {
 public:
     V4l2LoopbackCamera(std::unique_ptr<V4l2Device> device, const VirtualCameraOptions& options, NoticeCallback notice)
         : VirtualCamera(options, std::move(notice)), device_(std::move(device)) {}
-    ~V4l2LoopbackCamera() override { close(); }
+    ~V4l2LoopbackCamera() override { (void)close(); }
 
     Status negotiate(int width, int height) {
         auto format = negotiateLoopbackFormat(*device_, width, height, options_.fps);

@@ -28,9 +28,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "engine/backend.h"
 #include "engine/cpu/conv_kernels.h"
+#include "engine/cpu/memory_budget.h"
 #include "engine/cpu/thread_pool.h"
 
 namespace pastiche {
@@ -91,7 +93,7 @@ public:
         for (size_t i = 0; i < layers_.size(); ++i)
             if (layers_[i].residual == ResidualRole::BlockEnd) trunkLayer_ = int(i);
         StyleVector zero{};
-        setStyle(zero);
+        setStyle(zero).ignore();  // the CPU backend's setStyle cannot fail
     }
 
     BackendKind kind() const override { return BackendKind::Cpu; }
@@ -143,7 +145,7 @@ private:
 };
 
 Status CpuBackend::checkNetwork(const TransferNetwork& net) {
-    if (net.layers.empty()) return Status::error("transfer network has no layers");
+    if (net.layers.empty()) return Status::unsupported("transfer network has no layers");
     int channels = 3;
     int scale = 1;  // input size / current size, as a power of two
     std::vector<int> startChannels;
@@ -152,40 +154,40 @@ Status CpuBackend::checkNetwork(const TransferNetwork& net) {
         const TransferLayer& l = net.layers[i];
         const std::string where = "layer " + std::to_string(i) + " (" + l.name + ")";
         if (l.inChannels != channels)
-            return Status::error(where + ": expects " + std::to_string(l.inChannels) + " input channels, gets " +
+            return Status::unsupported(where + ": expects " + std::to_string(l.inChannels) + " input channels, gets " +
                                  std::to_string(channels));
         if (l.kernel < 1 || l.kernel % 2 == 0 || l.pad != l.kernel / 2 || (l.stride != 1 && l.stride != 2))
-            return Status::error(where + ": unsupported kernel/stride/pad " + std::to_string(l.kernel) + "/" +
+            return Status::unsupported(where + ": unsupported kernel/stride/pad " + std::to_string(l.kernel) + "/" +
                                  std::to_string(l.stride) + "/" + std::to_string(l.pad));
         if (l.weights.size() != size_t(l.outChannels) * l.kernel * l.kernel * l.inChannels ||
             l.bias.size() != size_t(l.outChannels) || l.outChannels <= 0)
-            return Status::error(where + ": weight or bias size does not match its shape");
+            return Status::unsupported(where + ": weight or bias size does not match its shape");
         if (l.hasNorm && (l.norm.gammaWeights.size() != size_t(l.outChannels) * kStyleVectorSize ||
                           l.norm.betaWeights.size() != size_t(l.outChannels) * kStyleVectorSize ||
                           l.norm.gammaBias.size() != size_t(l.outChannels) ||
                           l.norm.betaBias.size() != size_t(l.outChannels)))
-            return Status::error(where + ": style norm weights do not match its channels");
+            return Status::unsupported(where + ": style norm weights do not match its channels");
         if (l.upsampleBefore) {
-            if (scale == 1) return Status::error(where + ": upsamples above the input resolution");
+            if (scale == 1) return Status::unsupported(where + ": upsamples above the input resolution");
             scale /= 2;
         }
         if (l.residual == ResidualRole::BlockStart) {
-            if (openStart >= 0) return Status::error(where + ": nested residual block");
+            if (openStart >= 0) return Status::unsupported(where + ": nested residual block");
             openStart = int(i);
             openScale = scale;
             openChannels = channels;
         }
         if (l.stride == 2) scale *= 2;
-        if (scale > TransferNetwork::kSizeMultiple) return Status::error(where + ": downsamples below 1/4");
+        if (scale > TransferNetwork::kSizeMultiple) return Status::unsupported(where + ": downsamples below 1/4");
         channels = l.outChannels;
         if (l.residual == ResidualRole::BlockEnd) {
             if (openStart < 0 || openScale != scale || openChannels != channels)
-                return Status::error(where + ": residual block end does not match its start");
+                return Status::unsupported(where + ": residual block end does not match its start");
             openStart = -1;
         }
     }
-    if (openStart >= 0) return Status::error("residual block not closed");
-    if (scale != 1 || channels != 3) return Status::error("network output is not a full-size RGB image");
+    if (openStart >= 0) return Status::unsupported("residual block not closed");
+    if (scale != 1 || channels != 3) return Status::unsupported("network output is not a full-size RGB image");
     return Status::ok();
 }
 
@@ -200,8 +202,8 @@ Status CpuBackend::reshape(int width, int height) {
     if (width == width_ && height == height_) return Status::ok();
     width_ = height_ = 0;  // a failed reshape leaves the backend unusable until the next one succeeds
     if (width < 8 || height < 8)  // reflect padding of up to 7 needs at least 8
-        return Status::error("cpu backend: frame " + std::to_string(width) + "x" + std::to_string(height) +
-                             " is too small (at least 8x8)");
+        return Status::invalidArgument("cpu backend: frame " + std::to_string(width) + "x" + std::to_string(height) +
+                                       " is too small (at least 8x8)");
     width4_ = TransferNetwork::paddedSide(width);
     height4_ = TransferNetwork::paddedSide(height);
     plan_.assign(layers_.size(), {});
@@ -214,7 +216,7 @@ Status CpuBackend::reshape(int width, int height) {
         p.upH = l.upsample ? 2 * h : h;
         p.upW = l.upsample ? 2 * w : w;
         if (p.upH <= l.pad || p.upW <= l.pad)
-            return Status::error("cpu backend: frame too small for layer " + l.name);
+            return Status::invalidArgument("cpu backend: frame too small for layer " + l.name);
         p.padH = p.upH + 2 * l.pad, p.padW = p.upW + 2 * l.pad;
         p.outH = (p.padH - l.kernel) / l.stride + 1;
         p.outW = (p.padW - l.kernel) / l.stride + 1;
@@ -252,8 +254,6 @@ Status CpuBackend::reshape(int width, int height) {
         freeAfter[size_t(chosen)] = lastUse[i];
         plan_[i].buffer = chosen;
     }
-    buffers_.assign(sizes.size(), {});
-    for (size_t b = 0; b < sizes.size(); ++b) buffers_[b].assign(sizes[b], 0.f);
     size_t rawMax = 0, rowsMax = 0;
     int cMax = 0;
     for (size_t i = 0; i < layers_.size(); ++i) {
@@ -261,14 +261,29 @@ Status CpuBackend::reshape(int width, int height) {
         rowsMax = std::max(rowsMax, size_t(plan_[i].outH));
         cMax = std::max(cMax, layers_[i].outC);
     }
-    raw_.assign(rawMax, 0.f);
     scratchPerThread_ = 0;
     for (size_t i = 0; i < layers_.size(); ++i)
         if (layers_[i].winograd)
             scratchPerThread_ = std::max(scratchPerThread_, kernels_.winograd->scratchFloats(plan_[i].outW, layers_[i].inC,
                                                                                            layers_[i].outC));
-    scratch_.assign(scratchPerThread_ * size_t(pool_.size()), 0.f);
-    rowStats_.assign(rowsMax * 2 * size_t(cMax), 0.0);
+    // The whole working set is known now: refuse a frame over the memory budget before touching it.
+    uint64_t needFloats = rawMax + scratchPerThread_ * uint64_t(pool_.size());
+    for (size_t b : sizes) needFloats += b;
+    const uint64_t needBytes = needFloats * sizeof(float) + uint64_t(rowsMax) * 2 * uint64_t(cMax) * sizeof(double);
+    const std::string frame = std::to_string(width) + "x" + std::to_string(height);
+    PASTICHE_RETURN_IF_ERROR(checkMemoryBudget(needBytes, "cpu backend: a " + frame + " frame"));
+    try {
+        buffers_.assign(sizes.size(), {});
+        for (size_t b = 0; b < sizes.size(); ++b) buffers_[b].assign(sizes[b], 0.f);
+        raw_.assign(rawMax, 0.f);
+        scratch_.assign(scratchPerThread_ * size_t(pool_.size()), 0.f);
+        rowStats_.assign(rowsMax * 2 * size_t(cMax), 0.0);
+    } catch (const std::bad_alloc&) {
+        buffers_.clear(), raw_.clear(), scratch_.clear(), rowStats_.clear();
+        buffers_.shrink_to_fit(), raw_.shrink_to_fit(), scratch_.shrink_to_fit(), rowStats_.shrink_to_fit();
+        return Status::outOfMemory("cpu backend: out of memory allocating " + formatBytes(needBytes) + " for a " + frame +
+                                   " frame");
+    }
     timings_.clear();
     for (const PackedLayer& l : layers_) timings_.push_back({l.name, 0.0});
     width_ = width, height_ = height;
@@ -452,11 +467,11 @@ void CpuBackend::epilogue(size_t l, const ImageView* output) {
 }
 
 Status CpuBackend::run(const ConstImageView& input, const ImageView& output) {
-    if (width_ == 0) return Status::error("cpu backend: run() before reshape()");
+    if (width_ == 0) return Status::invalidArgument("cpu backend: run() before reshape()");
     if (input.width != width_ || input.height != height_ || output.width != width_ || output.height != height_)
-        return Status::error("cpu backend: frame size differs from the reshape() size " + std::to_string(width_) +
+        return Status::invalidArgument("cpu backend: frame size differs from the reshape() size " + std::to_string(width_) +
                              "x" + std::to_string(height_));
-    if (!input.data || !output.data) return Status::error("cpu backend: null image data");
+    if (!input.data || !output.data) return Status::invalidArgument("cpu backend: null image data");
     using Clock = std::chrono::steady_clock;
     auto t0 = Clock::now();
     loadInput(input);

@@ -1,5 +1,8 @@
 #include "engine/cpu/thread_pool.h"
 
+#include <algorithm>
+#include <system_error>
+
 namespace pastiche::cpu {
 
 // How long a thread spins (pause instructions, ~10-50 us in all) before it sleeps on the condition
@@ -10,8 +13,13 @@ constexpr int kSpins = 2000;
 ThreadPool::ThreadPool(int threads) {
     if (threads <= 0) threads = int(std::thread::hardware_concurrency());
     if (threads <= 0) threads = 1;
+    threads = std::min(threads, kMaxThreads);
     workers_.reserve(size_t(threads - 1));
-    for (int t = 1; t < threads; ++t) workers_.emplace_back([this, t] { workerLoop(t); });
+    // The system may refuse threads (ulimit -u, memory); the pool then works with those it got.
+    try {
+        for (int t = 1; t < threads; ++t) workers_.emplace_back([this, t] { workerLoop(t); });
+    } catch (const std::system_error&) {
+    }
 }
 
 ThreadPool::~ThreadPool() {

@@ -14,6 +14,8 @@ namespace pastiche::cpu {
 
 class ThreadPool {
 public:
+    // More threads than this only add contention; requests above it are clamped.
+    static constexpr int kMaxThreads = 256;
     explicit ThreadPool(int threads);  // threads <= 0: std::thread::hardware_concurrency()
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
