@@ -35,6 +35,13 @@ extern "C" {
 
 namespace pastiche::cli {
 
+// An option check that fails ends the command with its code's exit status.
+#define PASTICHE_RETURN_CODE_IF_ERROR(expr)     \
+    do {                                        \
+        ::pastiche::Status _st = (expr);        \
+        if (!_st.isOk()) return printError(_st); \
+    } while (0)
+
 namespace {
 
 std::atomic<bool> gInterrupted{false};
@@ -191,7 +198,7 @@ int runVideoStylize(const VideoStylizeRequest& r) {
                     static_cast<long long>(result.frames), result.seconds, result.fps, result.stylizeMsAvg,
                     r.output.c_str());
     }
-    if (!result.status) return printError(result.status.message());
+    if (!result.status) return printError(result.status);
     return 0;
 }
 
@@ -275,27 +282,26 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         spec.width = w;
         spec.height = h;
     }
-    if (!std::isfinite(a.fps) || a.fps < 0 || (a.fps > 0 && a.fps < 0.1) || a.fps > 1000)
-        return printError("--fps must be between 0.1 and 1000");
-    if (!std::isfinite(a.seconds) || (a.seconds != -1 && (a.seconds <= 0 || a.seconds > 1e7)))
-        return printError("--seconds must be a positive number");
-    if (!(a.strength >= 0.0 && a.strength <= 1.0)) return printError("--strength must be in [0, 1]");
-    if (!(a.stability >= 0.0 && a.stability <= 1.0)) return printError("--stability must be in [0, 1]");
+    if (a.fps != 0) PASTICHE_RETURN_CODE_IF_ERROR(checkFps(a.fps));
+    if (a.seconds != -1) PASTICHE_RETURN_CODE_IF_ERROR(checkSeconds(a.seconds));
+    PASTICHE_RETURN_CODE_IF_ERROR(checkStrength(a.strength));
+    PASTICHE_RETURN_CODE_IF_ERROR(checkRange("--stability", a.stability, 0, 1));
+    PASTICHE_RETURN_CODE_IF_ERROR(checkCrf(a.crf));
+    PASTICHE_RETURN_CODE_IF_ERROR(checkPreset(a.preset));
     spec.fps = a.fps;
     if (spec.kind == SourceKind::StillImage && spec.fps <= 0) spec.fps = 30;  // repeat the picture
     auto processing = SizeSpec::parse(a.size);
-    if (!processing) return printError(processing.status().message());
+    if (!processing) return printError(processing.status());
     auto outputSize = SizeSpec::parse(a.outputSize);
     if (!outputSize) return printError(outputSize.status().message() + " (--output-size)");
     auto backend = BackendSpec::parse(a.backend);
-    if (!backend) return printError(backend.status().message());
+    if (!backend) return printError(backend.status());
     if (!a.record.empty()) {
-        const std::string ext = lowerExtension(a.record);
-        if (ext != "mp4" && ext != "m4v" && ext != "mov")
-            return printError("--record " + a.record + ": recordings are MP4; use a .mp4 name");
-        std::error_code ec;
-        if (!spec.path.empty() && std::filesystem::equivalent(spec.path, a.record, ec))
-            return printError("--record " + a.record + " is the input file; choose another name");
+        PASTICHE_RETURN_CODE_IF_ERROR(checkVideoOutputPath(a.record).withContext("--record"));
+        std::vector<std::string> inputs;
+        for (const std::string& p : {spec.path, a.style, a.styleVector})
+            if (!p.empty()) inputs.push_back(p);
+        PASTICHE_RETURN_CODE_IF_ERROR(checkOutputPath(a.record, inputs).withContext("--record"));
     }
     auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
 
@@ -339,7 +345,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         live.startRecording(ro);
     }
     auto virtualCamera = openVirtualCameraFromArgs(a.virtualCamera, notice);
-    if (!virtualCamera) return printError(virtualCamera.status().message());
+    if (!virtualCamera) return printError(virtualCamera.status());
     if (virtualCamera.value()) {
         live.addConsumer(virtualCamera.value());
         std::fprintf(stderr, "live: virtual camera: %s\n", virtualCamera.value()->describe().c_str());
@@ -348,11 +354,11 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     live.openSource(spec);
     SourceInfo info;
     Status st;
-    if (!waiter.wait(info, st)) return printError(gInterrupted ? "interrupted" : st.message());
+    if (!waiter.wait(info, st)) return printError(gInterrupted ? Status::cancelled("interrupted") : st);
     auto style = vectors->fromArguments(a.style, a.styleVector);
-    if (!style) return printError(style.status().message());
+    if (!style) return printError(style.status());
     st = live.prepareEngine();
-    if (!st) return printError(st.message());
+    if (!st) return printError(st);
     live.changeControls([&](session::Controls& c) { c.mix.style = style.value(); });
 
     int pw = 0, ph = 0, ow = 0, oh = 0;
@@ -397,8 +403,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
                 seconds > 0 ? double(s.framesOut) / seconds : 0.0, s.stylizeMsAvg, static_cast<long long>(s.dropped),
                 s.latencyMsAvg, seconds, s.framesInFlight);
     if (!a.record.empty()) std::printf("recorded %lld frames to %s\n", static_cast<long long>(recordedFrames), a.record.c_str());
-    if (!waiter.error().isOk()) return printError(waiter.error().message());
-    if (!recordError.isOk()) return printError("recording " + a.record + ": " + recordError.message());
+    if (!waiter.error().isOk()) return printError(waiter.error());
+    if (!recordError.isOk()) return printError(recordError.withContext("recording " + a.record));
     return 0;
 }
 
@@ -411,7 +417,12 @@ int runCameras() {
     for (const auto& c : cameras) {
         std::printf("%d  %s  %s\n", c.index, c.device.c_str(), c.name.c_str());
         std::string sizes;
-        for (auto [w, h] : c.resolutions) sizes += " " + std::to_string(w) + "x" + std::to_string(h);
+        for (auto [w, h] : c.resolutions) {  // appended piecewise: GCC 12 warns (-Wrestrict) on "x" + string
+            sizes += ' ';
+            sizes += std::to_string(w);
+            sizes += 'x';
+            sizes += std::to_string(h);
+        }
         std::printf("   sizes:%s\n", sizes.empty() ? " (not reported)" : sizes.c_str());
     }
     return 0;

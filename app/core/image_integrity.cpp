@@ -95,7 +95,9 @@ Status checkJpegIntegrity(const uint8_t* data, size_t size) {
 }
 
 Status checkPngIntegrity(const uint8_t* data, size_t size) {
-    PngReader reader{data, size};
+    PngReader reader{};
+    reader.data = data;
+    reader.size = size;
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, pngError, pngWarning);
     if (!png) return Status::outOfMemory("cannot create a PNG reader");
     png_infop info = png_create_info_struct(png);

@@ -126,7 +126,7 @@ Status Stylizer::setStyle(const StyleVector& style) {
     style_ = style;
     haveStyle_ = true;
     Status st = backend_->setStyle(style);
-    if (!st && backend_->kind() == BackendKind::Vulkan) return fallBackToCpu("Vulkan error: " + st.message());
+    if (!st && backend_->kind() == BackendKind::Vulkan && st.isDeviceFailure()) return fallBackToCpu("Vulkan error: " + st.message());
     return st;
 }
 
@@ -164,7 +164,7 @@ Status Stylizer::submit(const ConstImageView& input, int slot) {
     slotFailed_[size_t(slot)] = false;
     ++inFlight_;
     Status st = backend_->submit(input, slot);
-    if (!st && backend_->kind() == BackendKind::Vulkan) {
+    if (!st && backend_->kind() == BackendKind::Vulkan && st.isDeviceFailure()) {
         // The frames in flight on the GPU are lost with it; collect() re-runs each on the CPU.
         slotFailed_[size_t(slot)] = true;
         for (size_t i = 0; i < slotBusy_.size(); ++i)
@@ -189,7 +189,7 @@ Status Stylizer::collect(int slot, const ConstImageView& input, const ImageView&
         st = backend_->run(input, output);
     } else {
         st = backend_->collect(slot, output);
-        if (!st && backend_->kind() == BackendKind::Vulkan) {
+        if (!st && backend_->kind() == BackendKind::Vulkan && st.isDeviceFailure()) {
             for (size_t i = 0; i < slotBusy_.size(); ++i)
                 if (slotBusy_[i]) slotFailed_[i] = true;
             PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan error: " + st.message()));
@@ -203,7 +203,7 @@ Status Stylizer::collect(int slot, const ConstImageView& input, const ImageView&
 Status Stylizer::ensureSize(int width, int height) {
     if (width == width_ && height == height_) return Status::ok();
     Status st = backend_->reshape(width, height);
-    if (!st && backend_->kind() == BackendKind::Vulkan) {
+    if (!st && backend_->kind() == BackendKind::Vulkan && st.isDeviceFailure()) {
         width_ = width;
         height_ = height;
         return fallBackToCpu("Vulkan cannot process " + std::to_string(width) + "x" + std::to_string(height) + " (" +
@@ -228,7 +228,7 @@ Status Stylizer::stylize(const ConstImageView& input, const ImageView& output) {
 Status Stylizer::run(const ConstImageView& input, const ImageView& output) {
     PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
     Status st = backend_->run(input, output);
-    if (!st && backend_->kind() == BackendKind::Vulkan) {
+    if (!st && backend_->kind() == BackendKind::Vulkan && st.isDeviceFailure()) {
         PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan error: " + st.message()));
         st = backend_->run(input, output);
     }

@@ -38,7 +38,23 @@ const char* resultName(VkResult r) {
 }
 
 Status callFailed(const char* call, VkResult r) {
-    return Status::error(std::string(call) + " failed: " + resultName(r) + " (" + std::to_string(int(r)) + ")");
+    // The code carries the fallback policy: memory and a lost device are the device's failures
+    // (the app goes on on the CPU); a missing feature or driver is Unsupported.
+    StatusCode code = StatusCode::Internal;
+    switch (r) {
+    case VK_ERROR_OUT_OF_HOST_MEMORY:
+    case VK_ERROR_OUT_OF_DEVICE_MEMORY:
+    case VK_ERROR_FRAGMENTATION: code = StatusCode::OutOfMemory; break;
+    case VK_ERROR_DEVICE_LOST: code = StatusCode::DeviceLost; break;
+    case VK_ERROR_INITIALIZATION_FAILED:
+    case VK_ERROR_INCOMPATIBLE_DRIVER:
+    case VK_ERROR_FEATURE_NOT_PRESENT:
+    case VK_ERROR_EXTENSION_NOT_PRESENT:
+    case VK_ERROR_LAYER_NOT_PRESENT:
+    case VK_ERROR_FORMAT_NOT_SUPPORTED: code = StatusCode::Unsupported; break;
+    default: break;
+    }
+    return Status::error(code, std::string(call) + " failed: " + resultName(r) + " (" + std::to_string(int(r)) + ")");
 }
 
 Status checkCall(const char* exprText, VkResult r) {

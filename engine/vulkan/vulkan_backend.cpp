@@ -158,7 +158,7 @@ Status VulkanBackend::checkSupported(const TransferNetwork& net) {
 
 Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNetwork& net,
                                                                const BackendOptions& options) {
-    if (forcedFailure("create")) return Status::error("Vulkan backend: forced failure at create (PASTICHE_VK_FAIL)");
+    if (forcedFailure("create")) return Status::deviceLost("Vulkan backend: forced failure at create (PASTICHE_VK_FAIL)");
     PASTICHE_RETURN_IF_ERROR(checkSupported(net).withContext("Vulkan backend cannot run " + net.sourcePath));
     auto ctx = Context::create(options.deviceIndex, options.allowSoftwareVulkan);
     if (!ctx) return ctx.status();
@@ -169,7 +169,7 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     const char* forceFp32 = std::getenv("PASTICHE_VK_FP32");
     const bool fp32Forced = forceFp32 && std::strcmp(forceFp32, "1") == 0;
     if (options.precision == Precision::Fp16 && !c.caps().fp16)
-        return Status::error(c.info().name + " lacks 16-bit storage / shaderFloat16 for fp16");
+        return Status::unsupported(c.info().name + " lacks 16-bit storage / shaderFloat16 for fp16");
     b->fp16_ = c.caps().fp16 && !fp32Forced && options.precision != Precision::Fp32;
     b->profiling_ = options.profile && c.caps().timestamps;
 
@@ -257,9 +257,9 @@ Status VulkanBackend::setStyle(const StyleVector& style) {
 }
 
 Status VulkanBackend::reshape(int width, int height) {
-    if (forcedFailure("reshape")) return Status::error("Vulkan backend: forced failure at reshape (PASTICHE_VK_FAIL)");
+    if (forcedFailure("reshape")) return Status::deviceLost("Vulkan backend: forced failure at reshape (PASTICHE_VK_FAIL)");
     if (plan_ && plan_->width == width && plan_->height == height) return Status::ok();
-    if (width < 8 || height < 8) return Status::error("Vulkan backend: frames must be at least 8x8");
+    if (width < 8 || height < 8) return Status::unsupported("Vulkan backend: frames must be at least 8x8");
     if (ctx_) PASTICHE_VK(vkDeviceWaitIdle(ctx_->device()));
     plan_.reset();
     auto p = std::make_unique<Plan>();
@@ -273,7 +273,7 @@ Status VulkanBackend::reshape(int width, int height) {
     auto make = [&](Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
                     const std::string& what) -> Status {
         if ((usage & storage) && size > c.caps().maxStorageRange)
-            return Status::error(what + ": " + std::to_string(size >> 20) + " MiB exceeds the device's storage range");
+            return Status::outOfMemory(what + ": " + std::to_string(size >> 20) + " MiB exceeds the device's storage range");
         auto b = Buffer::create(c, std::max<VkDeviceSize>(size, 16), usage, kind, what.c_str());
         if (!b) return b.status();
         out = std::move(b.value());
@@ -288,7 +288,7 @@ Status VulkanBackend::reshape(int width, int height) {
     p->scaleShift.resize(layers_.size());
     for (size_t l = 0; l < layers_.size(); ++l) {
         Conv2dShape s = layers_[l].conv.shape(w, h);
-        if (s.outW < 2 || s.outH < 2) return Status::error("Vulkan backend: frame too small for the network");
+        if (s.outW < 2 || s.outH < 2) return Status::unsupported("Vulkan backend: frame too small for the network");
         p->shapes.push_back(s);
         const TransferLayer& layer = net_.layers[l];
         PASTICHE_RETURN_IF_ERROR(make(p->acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem, storage,
@@ -525,7 +525,7 @@ void VulkanBackend::readProfile(Slot& s) {
 }
 
 Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, FrameFormat out) {
-    if (forcedFailure("run")) return Status::error("Vulkan backend: forced failure at run (PASTICHE_VK_FAIL)");
+    if (forcedFailure("run")) return Status::deviceLost("Vulkan backend: forced failure at run (PASTICHE_VK_FAIL)");
     if (!plan_) return Status::error("Vulkan backend: reshape() before run()");
     Plan& p = *plan_;
     if (slotIndex < 0 || slotIndex >= kSlots) return Status::error("submit: slot " + std::to_string(slotIndex) + " out of range");
