@@ -3,7 +3,6 @@
 #include <QFileInfo>
 #include <QImageReader>
 #include <QSettings>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include "app/core/style_source.h"
 
@@ -87,7 +86,7 @@ int StyleLibrary::append(const QString& path, StyleOrigin origin) {
     entries_.push_back(entry);
     const int index = count() - 1;
     emit styleAdded(index);
-    QtConcurrent::run(&thumbnailPool_, [this, index, path = entry.path] {
+    thumbnailPool_.start([this, index, path = entry.path] {
         QImage thumbnail = loadThumbnail(path);
         QMetaObject::invokeMethod(this, [this, index, thumbnail] {
             entries_[size_t(index)].thumbnail = thumbnail;
@@ -106,7 +105,7 @@ void StyleLibrary::requestVector(int index) {
     }
     if (entry.vectorPending) return;
     entry.vectorPending = true;
-    QtConcurrent::run(&vectorPool_, [this, index, path = entry.path.toStdString(), vectors = vectors_] {
+    vectorPool_.start([this, index, path = entry.path.toStdString(), vectors = vectors_] {
         auto vector = vectors->fromImageFile(path);
         QMetaObject::invokeMethod(this, [this, index, ok = vector.isOk(),
                                          value = vector.isOk() ? vector.value() : StyleVector{},

@@ -297,7 +297,7 @@ TEST(CpuBackend, OtherSizesRunAndHaveNoBorderArtefacts) {
 std::string transferModelPath() { return test::modelsDir() + "/style_transfer_f16_384.tflite"; }
 
 TEST(CpuBackendTflite, MatchesTfliteAt384) {
-    if (!test::goldensAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
+    if (!test::tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
     auto net = loadTransferNetwork(transferModelPath());
     ASSERT_TRUE(net.isOk()) << net.status().message();
     const std::vector<float> content = test::readRawFloats(test::goldenPath("content384.bin"));
@@ -317,11 +317,11 @@ TEST(CpuBackendTflite, MatchesTfliteAt384) {
     EXPECT_LE(test::maxAbsDiff(runReference(net.value(), in, style), expected), 1e-4);
 }
 
-TEST(CpuBackendTflite, RealModelOtherSizes) {
+TEST(CpuBackendRealModel, OtherSizes) {
     if (!test::goldensAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
     auto net = loadTransferNetwork(transferModelPath());
     ASSERT_TRUE(net.isOk()) << net.status().message();
-    const StyleVector style = test::readStyleVector(test::goldenPath("vec_tflite.bin"));
+    const StyleVector style = test::readStyleVector(test::goldenPath("vec_ours.bin"));
     ImageF photo(384, 384);
     photo.pixels = test::readRawFloats(test::goldenPath("content384.bin"));
     ASSERT_EQ(photo.pixels.size(), size_t(384) * 384 * 3);
