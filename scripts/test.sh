@@ -16,12 +16,13 @@ jobs=${CTEST_PARALLEL:-$(nproc)}
 stages=${CI_STAGES:-A B C}
 summary=()
 t_all=$(date +%s)
-timed() {  # timed NAME COMMAND...: runs it, records its wall time
+failed=0
+timed() {  # timed NAME COMMAND...: runs it, records its wall time and result; later stages still run
   local name=$1; shift
-  local t0; t0=$(date +%s)
+  local t0 result=ok; t0=$(date +%s)
   echo "== $name"
-  "$@"
-  summary+=("$(printf '%-58s %4ds' "$name" $(( $(date +%s) - t0 )))")
+  "$@" || { result=FAILED; failed=1; }
+  summary+=("$(printf '%-58s %5ds  %s' "$name" $(( $(date +%s) - t0 )) "$result")")
 }
 # Test data (models, inputs, TFLite references) is made once, by the first build's fixtures;
 # the other builds point at it.
@@ -58,4 +59,5 @@ fi
 
 echo "== CI summary"
 printf '%s\n' "${summary[@]}"
-printf '%-58s %4ds\n' "total" $(( $(date +%s) - t_all ))
+printf '%-58s %5ds  %s\n' "total" $(( $(date +%s) - t_all )) "$([ $failed = 0 ] && echo ok || echo FAILED)"
+exit $failed
