@@ -4,6 +4,10 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -19,6 +23,10 @@
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
 #include "app/media/pipeline.h"
+#include "app/session/callback_consumer.h"
+#include "app/session/file_job.h"
+#include "app/session/recorder.h"
+#include "app/session/session.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -92,55 +100,10 @@ private:
     bool drawn_ = false;
 };
 
-// Model, style and Stylizer for both commands.
-struct StylizeSetup {
-    std::unique_ptr<Stylizer> stylizer;
-    StyleVector style{};
-};
-
-Result<StylizeSetup> prepareStylizer(const std::string& modelsDirOverride, const std::string& model,
-                                     const std::string& backend, const std::string& styleImage,
-                                     const std::string& vectorFile) {
-    auto backendSpec = BackendSpec::parse(backend);
-    if (!backendSpec) return backendSpec.status();
-    StyleVectorSource styles(resolveModelsDir(modelsDirOverride));
-    auto style = styles.fromArguments(styleImage, vectorFile);
-    if (!style) return style.status();
-    auto net = loadTransferModel(modelsDirOverride, model);
-    if (!net) return net.status();
-    StylizerOptions options;
-    options.backend = backendSpec.value();
-    auto stylizer = Stylizer::create(net.value(), options, stderrNotice());
-    if (!stylizer) return stylizer.status();
-    StylizeSetup setup;
-    setup.stylizer = std::move(stylizer.value());
-    setup.style = style.value();
-    Status st = setup.stylizer->setStyle(setup.style);
-    if (!st) return st;
-    return setup;
-}
-
-media::StylizeFunction stylizeWith(Stylizer& stylizer) {
-    return [&stylizer](const Frame& in, Frame& out) {
-        if (out.image.width != in.image.width || out.image.height != in.image.height)
-            out.image = Image8(in.image.width, in.image.height);
-        return stylizer.stylize(in.image.view(), out.image.view());
-    };
-}
-
 void installInterruptHandler() {
     gInterrupted = false;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-}
-
-// Parses "native | N | WxH" and applies it to a source size.
-Result<std::pair<int, int>> processingSize(const std::string& text, int width, int height) {
-    auto spec = SizeSpec::parse(text);
-    if (!spec) return spec.status();
-    int w = 0, h = 0;
-    spec.value().apply(width, height, w, h);
-    return std::pair{w, h};
 }
 
 }  // namespace
@@ -175,78 +138,41 @@ bool isVideoPath(const std::string& path) {
 }
 
 int runVideoStylize(const VideoStylizeRequest& r) {
-    if (r.strength < 0.0 || r.strength > 1.0) return printError("--strength must be in [0, 1]");
-    const std::string outExt = lowerExtension(r.output);
-    if (outExt != "mp4" && outExt != "m4v" && outExt != "mov")
-        return printError("a video input needs a video output: -o " + r.output + " should end in .mp4");
-    std::error_code ec;
-    if (std::filesystem::equivalent(r.input, r.output, ec))
-        return printError("-o " + r.output + " is the input file; choose another output name");
-    SourceSpec spec;
-    spec.kind = SourceKind::VideoFile;
-    spec.path = r.input;
-    auto probe = openSource(spec);
-    if (!probe) return printError(probe.status().message());
-    const SourceInfo info = probe.value()->info();
-    // --strength < 1 blends with the content's own style vector; for a clip, its first frame's.
-    Image8 firstFrame;
-    if (r.strength < 1.0) {
-        Frame f;
-        if (probe.value()->read(f) != ReadStatus::Frame)
-            return printError(r.input + ": no frame to compute the content vector from");
-        firstFrame = std::move(f.image);
-    }
-    auto size = processingSize(r.size, info.width, info.height);
-    if (!size) return printError(size.status().message());
-    probe.value().reset();
-    // The decoder scales straight to the processing size in its colour conversion pass.
-    spec.width = size.value().first;
-    spec.height = size.value().second;
-    auto source = openSource(spec);
-    if (!source) return printError(source.status().message());
-
-    auto setup = prepareStylizer(r.modelsDir, r.model, r.backend, r.styleImage, r.styleVectorFile);
-    if (!setup) return printError(setup.status().message());
-    if (r.strength < 1.0) {
-        StyleVectorSource styles(resolveModelsDir(r.modelsDir));
-        auto content = styles.fromImage(firstFrame);
-        if (!content) return printError(content.status().message());
-        Status st = setup.value().stylizer->setStyle(
-            blendStyleVectors(setup.value().style, content.value(), float(r.strength)));
-        if (!st) return printError(st.message());
-    }
-
-    VideoSinkOptions sinkOptions;
-    sinkOptions.path = r.output;
-    sinkOptions.width = spec.width;
-    sinkOptions.height = spec.height;
-    sinkOptions.fps = info.fps > 0 ? info.fps : 30;
-    sinkOptions.crf = r.crf;
-    sinkOptions.preset = r.preset;
-    if (info.hasAudio) sinkOptions.audioFrom = r.input;
-    auto sink = openVideoSink(sinkOptions);
-    if (!sink) return printError(sink.status().message());
-
-    std::fprintf(stderr, "stylizing %s (%dx%d -> %dx%d, %s) with %s\n", r.input.c_str(), info.width, info.height,
-                 spec.width, spec.height, info.hasAudio ? "audio copied" : "no audio",
-                 setup.value().stylizer->description().c_str());
+    session::FileJobOptions o;
+    o.input = r.input;
+    o.output = r.output;
+    o.modelsDir = r.modelsDir;
+    o.model = r.model;
+    o.styleImage = r.styleImage;
+    o.styleVectorFile = r.styleVectorFile;
+    o.strength = r.strength;
+    o.size = r.size;
+    o.backend = r.backend;
+    o.crf = r.crf;
+    o.preset = r.preset;
     installInterruptHandler();
     ProgressBar bar;
-    media::PipelineOptions options;
-    options.mode = media::PipelineMode::File;
-    options.sink = sink.value().get();
-    options.stop = &gInterrupted;
-    options.onProgress = [&bar](const media::PipelineStats& s) { bar.update(s); };
-    auto result = media::runPipeline(*source.value(), stylizeWith(*setup.value().stylizer), options);
-    bar.update(result.stats, true);
+    auto progress = [&bar](const session::FileJobProgress& p) {
+        media::PipelineStats s;
+        s.framesOut = p.framesDone;
+        s.expectedFrames = p.framesTotal;
+        s.outputFps = p.fps;
+        s.elapsedSeconds = p.elapsedSeconds;
+        bar.update(s);
+    };
+    const auto notice = stderrNotice();
+    auto result = session::runFileJob(o, progress, &gInterrupted, [&](const std::string& m) {
+        if (m.rfind("stylizing ", 0) == 0) std::fprintf(stderr, "%s\n", m.c_str());
+        else notice(m);
+    });
     bar.end();
-    const auto& s = result.stats;
-    // The stylize stage's own rate beside the whole pipeline's shows what decode/encode cost.
-    std::printf("%lld frames in %.2f s: %.2f fps; stylize stage %.1f ms/frame (%.2f fps alone) -> %s\n",
-                static_cast<long long>(s.framesOut), s.elapsedSeconds, s.outputFps, s.stylizeMsAvg,
-                s.stylizeMsAvg > 0 ? 1000.0 / s.stylizeMsAvg : 0.0, r.output.c_str());
+    if (result.frames > 0 || result.status.isOk()) {
+        // The stylize stage's own time beside the whole job's shows what decode/encode cost.
+        std::printf("%lld frames in %.2f s: %.2f fps; stylize %.1f ms/frame -> %s\n",
+                    static_cast<long long>(result.frames), result.seconds, result.fps, result.stylizeMsAvg,
+                    r.output.c_str());
+    }
     if (!result.status) return printError(result.status.message());
-    if (gInterrupted) return printError("interrupted; " + r.output + " holds the frames so far");
     return 0;
 }
 
@@ -257,12 +183,55 @@ struct LiveArgs {
     std::string input;
     bool testPattern = false;
     std::string style, styleVector, record, backend = "auto", model = "fast", size = "native";
+    std::string outputSize = "native";
+    double strength = 1.0;
     std::string captureSize;
     double fps = 0;
     int64_t frames = -1;
     double seconds = -1;
     int crf = 20;
     std::string preset = "veryfast";
+};
+
+// Waits for the session's answer to openSource: the source's info, or why it failed.
+class SourceWaiter {
+public:
+    void opened(const SourceInfo& info) {
+        std::lock_guard lock(mutex_);
+        info_ = info;
+        cv_.notify_all();
+    }
+    void failed(const Status& st) {
+        std::lock_guard lock(mutex_);
+        if (error_.isOk()) error_ = st;
+        cv_.notify_all();
+    }
+    void ended() {
+        std::lock_guard lock(mutex_);
+        ended_ = true;
+    }
+    bool wait(SourceInfo& info, Status& error) {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return info_ || !error_.isOk() || gInterrupted; });
+        if (info_) info = *info_;
+        error = error_;
+        return info_.has_value();
+    }
+    Status error() const {
+        std::lock_guard lock(mutex_);
+        return error_;
+    }
+    bool hasEnded() const {
+        std::lock_guard lock(mutex_);
+        return ended_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    std::optional<SourceInfo> info_;
+    Status error_;
+    bool ended_ = false;
 };
 
 int runLive(const GlobalOptions& g, const LiveArgs& a) {
@@ -279,68 +248,123 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     }
     if (!a.captureSize.empty()) {
         int w = 0, h = 0;
-        if (std::sscanf(a.captureSize.c_str(), "%dx%d", &w, &h) != 2 || w <= 0 || h <= 0)
+        if (std::sscanf(a.captureSize.c_str(), "%dx%d", &w, &h) != 2 || w <= 0 || h <= 0 || w > 16384 || h > 16384)
             return printError("bad --capture-size '" + a.captureSize + "': use WxH");
         spec.width = w;
         spec.height = h;
     }
+    if (!std::isfinite(a.fps) || a.fps < 0 || (a.fps > 0 && a.fps < 0.1) || a.fps > 1000)
+        return printError("--fps must be between 0.1 and 1000");
+    if (!std::isfinite(a.seconds) || (a.seconds != -1 && (a.seconds <= 0 || a.seconds > 1e7)))
+        return printError("--seconds must be a positive number");
+    if (!(a.strength >= 0.0 && a.strength <= 1.0)) return printError("--strength must be in [0, 1]");
     spec.fps = a.fps;
     if (spec.kind == SourceKind::StillImage && spec.fps <= 0) spec.fps = 30;  // repeat the picture
-    auto source = openSource(spec);
-    if (!source) return printError(source.status().message());
-    const SourceInfo info = source.value()->info();
-    auto size = processingSize(a.size, info.width, info.height);
-    if (!size) return printError(size.status().message());
-    const int w = size.value().first, h = size.value().second;
-
-    auto setup = prepareStylizer(g.modelsDir, a.model, a.backend, a.style, a.styleVector);
-    if (!setup) return printError(setup.status().message());
-    std::unique_ptr<VideoSink> sink;
+    auto processing = SizeSpec::parse(a.size);
+    if (!processing) return printError(processing.status().message());
+    auto outputSize = SizeSpec::parse(a.outputSize);
+    if (!outputSize) return printError(outputSize.status().message() + " (--output-size)");
+    auto backend = BackendSpec::parse(a.backend);
+    if (!backend) return printError(backend.status().message());
     if (!a.record.empty()) {
-        VideoSinkOptions o;
-        o.path = a.record;
-        o.width = w;
-        o.height = h;
-        o.fps = info.fps > 0 ? info.fps : 30;
-        o.crf = a.crf;
-        o.preset = a.preset;
-        if (spec.kind == SourceKind::VideoFile && info.hasAudio) o.audioFrom = spec.path;
-        auto opened = openVideoSink(o);
-        if (!opened) return printError(opened.status().message());
-        sink = std::move(opened.value());
+        const std::string ext = lowerExtension(a.record);
+        if (ext != "mp4" && ext != "m4v" && ext != "mov")
+            return printError("--record " + a.record + ": recordings are MP4; use a .mp4 name");
+        std::error_code ec;
+        if (!spec.path.empty() && std::filesystem::equivalent(spec.path, a.record, ec))
+            return printError("--record " + a.record + " is the input file; choose another name");
     }
-    std::fprintf(stderr, "live: %s (%dx%d @ %.2f fps) -> %dx%d on %s%s\n", info.description.c_str(), info.width,
-                 info.height, info.fps, w, h, setup.value().stylizer->description().c_str(),
-                 sink ? (", recording " + a.record).c_str() : "");
-    Stylizer& stylizer = *setup.value().stylizer;
-    Image8 scaled;
-    media::StylizeFunction fn = [&](const Frame& in, Frame& out) {
-        const Image8* src = &in.image;
-        if (in.image.width != w || in.image.height != h) {
-            scaled = resizeImage(in.image, w, h);
-            src = &scaled;
-        }
-        if (out.image.width != w || out.image.height != h) out.image = Image8(w, h);
-        return stylizer.stylize(src->view(), out.image.view());
+    auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
+    auto style = vectors->fromArguments(a.style, a.styleVector);
+    if (!style) return printError(style.status().message());
+
+    session::SessionOptions so;
+    so.mode = session::SessionMode::Live;
+    so.modelsDir = g.modelsDir;
+    so.model = a.model;
+    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
+    so.openSource = [](const SourceSpec& s) { return openSource(s); };
+    so.warmUpBackendSwitch = false;
+    so.initial.mix.style = style.value();
+    so.initial.mix.strength = a.strength;
+    so.initial.processingSize = processing.value();
+    so.initial.outputSize = outputSize.value();
+    so.initial.backend = backend.value();
+    SourceWaiter waiter;
+    session::SessionCallbacks callbacks;
+    const auto notice = stderrNotice();
+    callbacks.notice = notice;
+    callbacks.sourceOpened = [&](const SourceInfo& info) { waiter.opened(info); };
+    callbacks.sourceFailed = [&](const Status& st) { waiter.failed(st); };
+    callbacks.sourceEnded = [&] { waiter.ended(); };
+    Status recordError;
+    int64_t recordedFrames = 0;
+    callbacks.recordingStopped = [&](const std::string&, int64_t frames, const Status& st) {
+        recordedFrames = frames;
+        recordError = st;
     };
+    session::Session live(std::move(so), std::move(callbacks));
     installInterruptHandler();
+    Status st = live.prepareEngine();
+    if (!st) return printError(st.message());
+
+    // The clock of --seconds starts at the first finished frame's capture, so a recording of
+    // S seconds holds S seconds of video whatever the model's start-up took.
+    std::atomic<int64_t> firstCaptureNanos{0};
+    live.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
+        int64_t expected = 0;
+        firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1);
+    }));
+    if (!a.record.empty()) {
+        session::RecorderOptions ro;
+        ro.path = a.record;
+        ro.crf = a.crf;
+        ro.preset = a.preset;
+        live.startRecording(ro);
+    }
+    live.openSource(spec);
+    SourceInfo info;
+    if (!waiter.wait(info, st)) return printError(gInterrupted ? "interrupted" : st.message());
+    int pw = 0, ph = 0, ow = 0, oh = 0;
+    processing.value().apply(info.width, info.height, pw, ph);
+    outputSize.value().apply(info.width, info.height, ow, oh);
+    std::fprintf(stderr, "live: %s (%dx%d @ %.2f fps) -> %dx%d -> %dx%d on %s%s\n", info.description.c_str(),
+                 info.width, info.height, info.fps, pw, ph, ow, oh, live.stats().backend.c_str(),
+                 a.record.empty() ? "" : (", recording " + a.record).c_str());
+
     ProgressBar bar;
-    media::PipelineOptions options;
-    options.mode = media::PipelineMode::Live;
-    options.sink = sink.get();
-    options.maxFrames = a.frames;
-    options.maxSeconds = a.seconds;
-    options.stop = &gInterrupted;
-    options.onProgress = [&bar](const media::PipelineStats& s) { bar.update(s); };
-    auto result = media::runPipeline(*source.value(), fn, options);
+    const auto steadyNow = [] {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    };
+    for (;;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const session::SessionStats s = live.stats();
+        media::PipelineStats p;
+        p.framesOut = s.framesOut;
+        p.outputFps = s.outputFps;
+        p.elapsedSeconds = s.elapsedSeconds;
+        bar.update(p);
+        if (gInterrupted || !waiter.error().isOk() || waiter.hasEnded()) break;
+        if (a.frames >= 0 && s.framesOut >= a.frames) break;
+        const int64_t first = firstCaptureNanos.load();
+        if (a.seconds > 0 && first > 0 && double(steadyNow() - first) * 1e-9 >= a.seconds) break;
+    }
+    live.stopRecording();  // fills the recording up to now and finishes the file
+    live.waitForRecordings();
+    const session::SessionStats s = live.stats();
+    const double seconds = firstCaptureNanos.load() > 0 ? double(steadyNow() - firstCaptureNanos.load()) * 1e-9 : 0;
+    live.stop();
     bar.end();
-    const auto& s = result.stats;
     std::printf("captured %lld frames (%.2f fps), stylized %lld (%.2f fps), stylize %.1f ms/frame, dropped %lld, "
-                "latency %.0f ms, %.2f s\n",
-                static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut), s.outputFps,
-                s.stylizeMsAvg, static_cast<long long>(s.dropped), s.latencyMsAvg, s.elapsedSeconds);
-    if (sink) std::printf("recorded %lld frames to %s\n", static_cast<long long>(sink->framesWritten()), a.record.c_str());
-    if (!result.status) return printError(result.status.message());
+                "latency %.0f ms, %.2f s, %d frames in flight\n",
+                static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut),
+                seconds > 0 ? double(s.framesOut) / seconds : 0.0, s.stylizeMsAvg, static_cast<long long>(s.dropped),
+                s.latencyMsAvg, seconds, s.framesInFlight);
+    if (!a.record.empty()) std::printf("recorded %lld frames to %s\n", static_cast<long long>(recordedFrames), a.record.c_str());
+    if (!waiter.error().isOk()) return printError(waiter.error().message());
+    if (!recordError.isOk()) return printError("recording " + a.record + ": " + recordError.message());
     return 0;
 }
 
@@ -379,6 +403,8 @@ void addLiveCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
     c->add_option("--backend", a.backend, "auto | cpu | vulkan | vulkan:N (default auto)");
     c->add_option("--model", a.model, "Transfer model id (default fast)");
     c->add_option("--size", a.size, "Processing size: native | N (shorter side) | WxH (default native)");
+    c->add_option("--output-size", a.outputSize, "Output (recording) size: native (the source's) | N | WxH");
+    c->add_option("--strength", a.strength, "Style strength 0..1 (0 = the original picture, default 1)");
     c->add_option("--capture-size", a.captureSize, "Camera / test pattern size WxH");
     c->add_option("--fps", a.fps, "Camera / test pattern / still image rate");
     c->add_option("--crf", a.crf, "Recording: x264 quality (default 20)");

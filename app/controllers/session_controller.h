@@ -1,19 +1,17 @@
-// The live session: owns the capture thread (source), the stylize thread (Stylizer, backend
-// switches, recorder, stills) and hands finished frames to the UI. Every setter only records the
-// wish and returns at once; the stylize thread applies it between frames, so the UI thread never
-// waits on inference, model loading, encoding or file writes. Results come back as signals.
+// The desktop app's live session: a thin Qt adapter over the session engine (app/session), which
+// `pastiche live` runs too. Every setter posts the wish and returns at once; the engine applies
+// it between frames on its own threads, so the UI thread never waits on inference, model
+// loading, encoding or file writes. Results come back as signals (queued to the UI thread).
 #pragma once
 
 #include <QObject>
 #include <QString>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "app/controllers/session_types.h"
 #include "app/core/stylizer.h"
@@ -21,11 +19,14 @@
 
 namespace pastiche {
 class StyleVectorSource;
+namespace session {
+class Session;
 }
+}  // namespace pastiche
 
 namespace pastiche::controllers {
 
-class CaptureThread;
+class PreviewConsumer;
 
 class SessionController : public QObject {
     Q_OBJECT
@@ -43,7 +44,7 @@ public:
     void setStyle(const StyleVector& style);
     void setBlendStyle(const std::optional<StyleVector>& other);  // nullopt = no blend
     void setBlendAmount(double amount);    // 0 = first style only, 1 = the other only
-    void setStrength(double strength);     // 0 = content's own style, 1 = full style
+    void setStrength(double strength);     // 0 = the original picture, 1 = full style
     void setProcessingShortSide(int pixels);  // 0 = the source's native size
     void setBackend(const QString& spec);  // auto | cpu | vulkan | vulkan:N
     QString backendSpec() const;
@@ -56,6 +57,8 @@ public:
 
     // The newest finished frame; frameAvailable fires once per frame until it is taken.
     DisplayFrame takeFrame();
+
+    session::Session& engine() { return *session_; }
 
 signals:
     void frameAvailable();
@@ -72,29 +75,18 @@ signals:
     void recordingStopped(const QString& path, qint64 frames, const QString& error);
 
 private:
-    struct Settings;
-    struct Requests;
-    void stylizeLoop();
-    void changeSettings(const std::function<void(Settings&)>& change);
+    friend class PreviewConsumer;
+    void publish(DisplayFrame frame);
 
-    std::string modelsDir_;
-    std::shared_ptr<StyleVectorSource> vectors_;
     QString sourceSpec_;
     RecordingState recording_ = RecordingState::Idle;
-
-    mutable std::mutex mutex_;
-    std::condition_variable wake_;
-    std::unique_ptr<Settings> settings_;
-    std::unique_ptr<Requests> requests_;
-    uint64_t settingsGeneration_ = 1;
-    bool stop_ = false;
 
     std::mutex frameMutex_;
     DisplayFrame frame_;
     bool frameWaiting_ = false;
 
-    std::unique_ptr<CaptureThread> capture_;
-    std::thread stylizeThread_;
+    std::shared_ptr<PreviewConsumer> preview_;
+    std::unique_ptr<session::Session> session_;
 };
 
 }  // namespace pastiche::controllers

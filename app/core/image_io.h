@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "app/core/sizing.h"
 #include "engine/image.h"
 #include "engine/status.h"
 
@@ -14,17 +15,9 @@ Result<Image8> readImage(const std::string& path);
 // renames it, so a failed write never leaves a truncated image behind.
 Status writeImage(const std::string& path, const Image8& image, int jpegQuality = 95);
 
-Image8 resizeImage(const Image8& image, int width, int height);  // area down, bilinear up
 Image8 centerCropSquare(const Image8& image);
 ImageF toFloatImage(const Image8& image);   // /255
 Image8 toImage8(const ImageF& image);       // *255, rounded, clamped
 
-// "native" | "N" (shorter side to N, aspect kept, rounded to even) | "WxH".
-struct SizeSpec {
-    enum class Mode { Native, ShortSide, Exact } mode = Mode::Native;
-    int shortSide = 0, width = 0, height = 0;
-    static Result<SizeSpec> parse(const std::string& text);
-    void apply(int inWidth, int inHeight, int& outWidth, int& outHeight) const;
-};
 
 }  // namespace pastiche

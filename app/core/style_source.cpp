@@ -55,12 +55,6 @@ Status writeStyleVectorFile(const std::string& path, const StyleVector& v) {
     return Status::ok();
 }
 
-StyleVector blendStyleVectors(const StyleVector& a, const StyleVector& b, float t) {
-    StyleVector out;
-    for (size_t i = 0; i < out.size(); ++i) out[i] = a[i] * t + b[i] * (1.f - t);
-    return out;
-}
-
 ImageF prepareStyleImage(const Image8& image) {
     const int n = StyleNetwork::kInputSize;
     if (image.width == n && image.height == n) return toFloatImage(image);

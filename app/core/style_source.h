@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "app/core/style_mix.h"  // blendStyleVectors
 #include "engine/image.h"
 #include "engine/status.h"
 #include "engine/style_network.h"
@@ -16,8 +17,6 @@ namespace pastiche {
 Result<StyleVector> readStyleVectorFile(const std::string& path);
 Status writeStyleVectorFile(const std::string& path, const StyleVector& v);
 std::string formatStyleVector(const StyleVector& v);  // 100 whitespace-separated floats
-// a * t + b * (1 - t): strength (t = strength, b = the content's own vector) and style blends.
-StyleVector blendStyleVectors(const StyleVector& a, const StyleVector& b, float t);
 
 // The style network's input: center-crop to square, resize to 256x256 (a 256x256 image is used
 // as is), RGB / 255.

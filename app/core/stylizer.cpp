@@ -1,5 +1,7 @@
 #include "app/core/stylizer.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -128,23 +130,103 @@ Status Stylizer::setStyle(const StyleVector& style) {
     return st;
 }
 
+Status Stylizer::setMix(const StyleMix& mix, const std::optional<StyleVector>& contentVector) {
+    if (!mix.style) return Status::error("no style chosen");
+    pixelWeight_ = stylizedPixelWeight(mix.strength);
+    return setStyle(mixedStyleVector(mix, contentVector));
+}
+
+void Stylizer::fadeToOriginal(const ConstImageView& input, const ImageView& output) const {
+    if (pixelWeight_ >= 1.0 || input.format != PixelFormat::Rgb8 || output.format != PixelFormat::Rgb8) return;
+    const int w = int(std::lround(pixelWeight_ * 256));
+    const size_t row = size_t(input.width) * 3;
+    for (int y = 0; y < input.height; ++y) {
+        const auto* in = static_cast<const uint8_t*>(input.data) + y * input.stride();
+        auto* out = static_cast<uint8_t*>(output.data) + y * output.stride();
+        for (size_t i = 0; i < row; ++i) out[i] = uint8_t((out[i] * w + in[i] * (256 - w) + 128) >> 8);
+    }
+}
+
+int Stylizer::framesInFlight() const { return std::max(1, backend_->framesInFlight()); }
+
+Status Stylizer::submit(const ConstImageView& input, int slot) {
+    if (!haveStyle_) return Status::error("no style set");
+    if (slot < 0 || slot >= framesInFlight()) return Status::error("stylizer: bad slot " + std::to_string(slot));
+    if (slotBusy_.size() < size_t(framesInFlight())) {
+        slotBusy_.resize(size_t(framesInFlight()), false);
+        slotFailed_.resize(size_t(framesInFlight()), false);
+    }
+    if (slotBusy_[size_t(slot)]) return Status::error("stylizer: slot " + std::to_string(slot) + " is in flight");
+    if ((input.width != width_ || input.height != height_) && inFlight_ > 0)
+        return Status::error("stylizer: size change with frames in flight");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
+    slotBusy_[size_t(slot)] = true;
+    slotFailed_[size_t(slot)] = false;
+    ++inFlight_;
+    Status st = backend_->submit(input, slot);
+    if (!st && backend_->kind() == BackendKind::Vulkan) {
+        // The frames in flight on the GPU are lost with it; collect() re-runs each on the CPU.
+        slotFailed_[size_t(slot)] = true;
+        for (size_t i = 0; i < slotBusy_.size(); ++i)
+            if (slotBusy_[i]) slotFailed_[i] = true;
+        return fallBackToCpu("Vulkan error: " + st.message());
+    }
+    if (!st) {
+        slotBusy_[size_t(slot)] = false;
+        --inFlight_;
+    }
+    return st;
+}
+
+Status Stylizer::collect(int slot, const ConstImageView& input, const ImageView& output) {
+    if (slot < 0 || size_t(slot) >= slotBusy_.size() || !slotBusy_[size_t(slot)])
+        return Status::error("stylizer: slot " + std::to_string(slot) + " was not submitted");
+    slotBusy_[size_t(slot)] = false;
+    --inFlight_;
+    Status st;
+    if (slotFailed_[size_t(slot)]) {
+        slotFailed_[size_t(slot)] = false;
+        st = backend_->run(input, output);
+    } else {
+        st = backend_->collect(slot, output);
+        if (!st && backend_->kind() == BackendKind::Vulkan) {
+            for (size_t i = 0; i < slotBusy_.size(); ++i)
+                if (slotBusy_[i]) slotFailed_[i] = true;
+            PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan error: " + st.message()));
+            st = backend_->run(input, output);
+        }
+    }
+    if (st) fadeToOriginal(input, output);
+    return st;
+}
+
+Status Stylizer::ensureSize(int width, int height) {
+    if (width == width_ && height == height_) return Status::ok();
+    Status st = backend_->reshape(width, height);
+    if (!st && backend_->kind() == BackendKind::Vulkan) {
+        width_ = width;
+        height_ = height;
+        return fallBackToCpu("Vulkan cannot process " + std::to_string(width) + "x" + std::to_string(height) + " (" +
+                             st.message() + ")");
+    }
+    if (!st) return st;
+    width_ = width;
+    height_ = height;
+    return Status::ok();
+}
+
 Status Stylizer::stylize(const ConstImageView& input, const ImageView& output) {
     if (!haveStyle_) return Status::error("no style set");
     if (input.width != output.width || input.height != output.height)
         return Status::error("stylize: input and output sizes differ");
-    if (input.width != width_ || input.height != height_) {
-        Status st = backend_->reshape(input.width, input.height);
-        if (!st && backend_->kind() == BackendKind::Vulkan) {
-            width_ = input.width;
-            height_ = input.height;
-            PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan cannot process " + std::to_string(input.width) + "x" +
-                                                   std::to_string(input.height) + " (" + st.message() + ")"));
-        } else if (!st) {
-            return st;
-        }
-        width_ = input.width;
-        height_ = input.height;
-    }
+    if (inFlight_ > 0) return Status::error("stylize: frames still in flight");
+    Status st = run(input, output);
+    if (st) fadeToOriginal(input, output);
+    return st;
+}
+
+Status Stylizer::run(const ConstImageView& input, const ImageView& output) {
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
     Status st = backend_->run(input, output);
     if (!st && backend_->kind() == BackendKind::Vulkan) {
         PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan error: " + st.message()));

@@ -7,8 +7,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "app/core/style_mix.h"
 #include "engine/backend.h"
 #include "engine/image.h"
 #include "engine/status.h"
@@ -42,11 +45,26 @@ public:
                                                     NoticeCallback notice = {});
     ~Stylizer();
 
-    // Style = strength * style + (1 - strength) * content (content vector optional).
+    // Sets the network's style vector directly (no mix, no pixel fade).
     Status setStyle(const StyleVector& style);
+    // The one style mix (style_mix.h): the vector from the two styles, strength and the content's
+    // own vector, plus the fade to the original picture at low strength. Between frames only.
+    Status setMix(const StyleMix& mix, const std::optional<StyleVector>& contentVector);
+    bool hasStyle() const { return haveStyle_; }
     // Stylizes one frame of any size (reshapes on size change); falls back to the CPU backend if
     // the current backend fails, re-running the frame there.
     Status stylize(const ConstImageView& input, const ImageView& output);
+
+    // Pipelined: up to framesInFlight() frames submitted before the oldest is collected (the
+    // Vulkan backend overlaps upload, compute and download of different frames). All frames in
+    // flight must have one size: call drained() before a size change. collect() gets the same
+    // input again: it is needed for the pixel fade and to re-run the frame on the CPU if the GPU
+    // fails (the fallback happens inside, as for stylize()).
+    int framesInFlight() const;
+    Status submit(const ConstImageView& input, int slot);
+    Status collect(int slot, const ConstImageView& input, const ImageView& output);
+    int inFlight() const { return inFlight_; }
+
     // Switches backend between frames; on failure keeps the current one and returns the error.
     Status switchBackend(const BackendSpec& spec);
 
@@ -59,6 +77,9 @@ private:
     Status fallBackToCpu(const std::string& why);
     // Brings a newly created backend to the current frame size and style.
     Status catchUp(TransferBackend& backend) const;
+    Status ensureSize(int width, int height);
+    Status run(const ConstImageView& input, const ImageView& output);  // no fade
+    void fadeToOriginal(const ConstImageView& input, const ImageView& output) const;
     std::shared_ptr<const TransferNetwork> network_;
     StylizerOptions options_;
     NoticeCallback notice_;
@@ -66,6 +87,10 @@ private:
     StyleVector style_{};
     bool haveStyle_ = false;
     int width_ = 0, height_ = 0;
+    double pixelWeight_ = 1.0;  // stylized vs original in the output (style_mix.h)
+    int inFlight_ = 0;
+    std::vector<bool> slotBusy_;
+    std::vector<bool> slotFailed_;  // submit failed and fell back: collect re-runs on the CPU
 };
 
 }  // namespace pastiche

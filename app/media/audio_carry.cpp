@@ -24,7 +24,7 @@ struct FifoDeleter {
 
 class AudioCarryImpl final : public AudioCarry {
 public:
-    Status open(const std::string& path, AVFormatContext* output, bool& found) {
+    Status open(const std::string& path, AVFormatContext* output, int64_t fromMicros, bool& found) {
         path_ = path;
         out_ = output;
         AVFormatContext* raw = nullptr;
@@ -39,7 +39,9 @@ public:
         for (unsigned i = 0; i < in_->nb_streams; ++i)
             if (int(i) != index_) in_->streams[i]->discard = AVDISCARD_ALL;
         inStream_ = in_->streams[index_];
-        startMicros_ = in_->start_time != AV_NOPTS_VALUE ? in_->start_time : 0;
+        startMicros_ = (in_->start_time != AV_NOPTS_VALUE ? in_->start_time : 0) + fromMicros;
+        // Packets wholly before the output's time 0 are left out while copying (copyPacket).
+        if (fromMicros > 0) av_seek_frame(in_.get(), -1, startMicros_, AVSEEK_FLAG_BACKWARD);
         outStream_ = avformat_new_stream(output, nullptr);
         const AVCodecParameters* par = inStream_->codecpar;
         if (avformat_query_codec(output->oformat, par->codec_id, FF_COMPLIANCE_NORMAL) == 1) {
@@ -274,10 +276,11 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<AudioCarry>> AudioCarry::open(const std::string& path, AVFormatContext* output) {
+Result<std::unique_ptr<AudioCarry>> AudioCarry::open(const std::string& path, AVFormatContext* output,
+                                                     int64_t fromMicros) {
     auto carry = std::make_unique<AudioCarryImpl>();
     bool found = false;
-    Status st = carry->open(path, output, found);
+    Status st = carry->open(path, output, fromMicros, found);
     if (!st) return st;
     if (!found) return std::unique_ptr<AudioCarry>();
     return std::unique_ptr<AudioCarry>(std::move(carry));

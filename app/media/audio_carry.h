@@ -15,8 +15,11 @@ namespace pastiche::media {
 
 class AudioCarry {
 public:
-    // A null pointer (not an error) when the file has no audio stream.
-    static Result<std::unique_ptr<AudioCarry>> open(const std::string& path, AVFormatContext* output);
+    // A null pointer (not an error) when the file has no audio stream. fromMicros: the source
+    // time (same origin as Frame::ptsMicros) that becomes time 0 of the output, for a recording
+    // that starts part-way through the file.
+    static Result<std::unique_ptr<AudioCarry>> open(const std::string& path, AVFormatContext* output,
+                                                    int64_t fromMicros = 0);
     virtual ~AudioCarry() = default;
     virtual void outputReady() = 0;  // call after avformat_write_header (time bases are final)
     // Writes audio whose timestamps are < untilMicros. final: also flushes the AAC encoder.

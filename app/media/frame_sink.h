@@ -10,13 +10,20 @@
 
 namespace pastiche {
 
+enum class FrameTiming {
+    Variable,  // frames keep their own timestamps (VFR sources stay VFR)
+    Constant,  // every frame 1/fps after the previous: the time base is 1/fps
+};
+
 struct VideoSinkOptions {
     std::string path;          // .mp4
     int width = 0, height = 0; // output size (odd sizes handled inside, see frame_sink.cpp)
-    double fps = 30;           // nominal rate for the time base
+    double fps = 30;           // nominal rate (Constant: the exact rate)
+    FrameTiming timing = FrameTiming::Variable;
     int crf = 20;
     std::string preset = "veryfast";
     std::string audioFrom;     // a media file whose audio stream is carried over; empty = none
+    int64_t audioFromMicros = 0;  // the source time of audioFrom that becomes the output's time 0
     // Tests: behave like a disk that fills up after this many bytes (ENOSPC); -1 = off.
     int64_t simulateDiskFullAfterBytes = -1;
 };

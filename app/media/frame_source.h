@@ -22,6 +22,7 @@ struct SourceInfo {
     int64_t durationMicros = -1;
     bool live = false;         // live sources drop frames under load; files never do
     bool hasAudio = false;
+    std::string path;          // video files and images: the file (audio is carried from it)
 };
 
 // "camera:N", "file:PATH", "image:PATH", "test-pattern" (also the bare forms used by the CLI).

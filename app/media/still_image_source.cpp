@@ -17,6 +17,7 @@ public:
     StillImageSource(Image8 image, const SourceSpec& spec) : image_(std::move(image)) {
         info_.kind = SourceKind::StillImage;
         info_.description = "image " + spec.path;
+        info_.path = spec.path;
         info_.width = image_.width;
         info_.height = image_.height;
         info_.fps = spec.fps;

@@ -110,6 +110,7 @@ private:
         if (spec_.width > 0 && spec_.height > 0) w = spec_.width, h = spec_.height;
         info_.kind = SourceKind::VideoFile;
         info_.description = "file " + spec_.path;
+        info_.path = spec_.path;
         info_.width = w;
         info_.height = h;
         AVRational rate = av_guess_frame_rate(format_.get(), stream_, nullptr);

@@ -95,9 +95,10 @@ public:
         enc->width = encW_;
         enc->height = encH_;
         enc->pix_fmt = AV_PIX_FMT_YUV420P;
-        enc->time_base = kVideoTimeBase;
         double fps = options_.fps > 0 ? options_.fps : 30.0;
         enc->framerate = av_d2q(fps, 1 << 20);
+        timeBase_ = options_.timing == FrameTiming::Constant ? av_inv_q(enc->framerate) : kVideoTimeBase;
+        enc->time_base = timeBase_;
         enc->gop_size = std::max(1, int(std::lround(fps * 2)));  // a fragment every ~2 s
         enc->colorspace = AVCOL_SPC_SMPTE170M;                     // sws's default RGB->YUV matrix
         enc->color_range = AVCOL_RANGE_MPEG;
@@ -117,9 +118,10 @@ public:
         avcodec_parameters_from_context(videoStream_->codecpar, enc);
         videoStream_->time_base = enc->time_base;
         videoStream_->avg_frame_rate = enc->framerate;
+        if (options_.timing == FrameTiming::Constant) videoStream_->r_frame_rate = enc->framerate;
 
         if (!options_.audioFrom.empty()) {
-            auto carry = media::AudioCarry::open(options_.audioFrom, out_.get());
+            auto carry = media::AudioCarry::open(options_.audioFrom, out_.get(), options_.audioFromMicros);
             if (!carry) return carry.status();
             audio_ = std::move(carry.value());  // null when the file has no audio
         }
@@ -138,7 +140,11 @@ public:
             return Status::error("out of memory for the output buffer");
         }
         AVDictionary* opts = nullptr;
+        // A fragment about every second of media whatever the keyframes or the speed, so a crash
+        // (SIGKILL, power loss) loses at most the last ~2 s: frames inside the encoder plus the
+        // fragment being filled.
         av_dict_set(&opts, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
+        av_dict_set(&opts, "frag_duration", "1000000", 0);
         rc = avformat_write_header(out_.get(), &opts);
         av_dict_free(&opts);
         if (rc < 0) return Status::error(describe("cannot write the MP4 header to " + options_.path, rc));
@@ -174,7 +180,7 @@ public:
         const uint8_t* src[4] = {rgb, nullptr, nullptr, nullptr};
         int srcStride[4] = {encW_ * 3, 0, 0, 0};
         sws_scale(sws_.get(), src, srcStride, 0, encH_, yuv_->data, yuv_->linesize);
-        int64_t pts = av_rescale_q(frame.ptsMicros, kMicros, kVideoTimeBase);
+        int64_t pts = av_rescale_q(frame.ptsMicros, kMicros, timeBase_);
         if (framesSent_ > 0 && pts <= lastPts_) pts = lastPts_ + 1;  // must increase strictly
         lastPts_ = pts;
         if (framesSent_ > 0) lastDuration_ = std::max<int64_t>(1, pts - prevPts_);
@@ -196,7 +202,7 @@ public:
             else drainEncoder();
         }
         if (error_.isOk() && audio_) {
-            int64_t endMicros = framesSent_ ? av_rescale_q(lastPts_ + lastDuration(), kVideoTimeBase, kMicros) : 0;
+            int64_t endMicros = framesSent_ ? av_rescale_q(lastPts_ + lastDuration(), timeBase_, kMicros) : 0;
             Status st = audio_->copyUntil(endMicros, /*final=*/true);
             if (!st) fail(st.message());
         }
@@ -242,7 +248,7 @@ private:
             int rc = avcodec_receive_packet(encoder_.get(), packet_.get());
             if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return Status::ok();
             if (rc < 0) return fail(describe("H.264 encoding failed", rc));
-            av_packet_rescale_ts(packet_.get(), kVideoTimeBase, videoStream_->time_base);
+            av_packet_rescale_ts(packet_.get(), timeBase_, videoStream_->time_base);
             packet_->stream_index = videoStream_->index;
             if (audio_) {
                 // Interleave: audio up to this video packet's decode time goes in first.
@@ -278,6 +284,7 @@ private:
     av::SwsPtr sws_;
     std::vector<uint8_t> padded_;
     int encW_ = 0, encH_ = 0;
+    AVRational timeBase_ = kVideoTimeBase;
     int64_t lastPts_ = 0, prevPts_ = 0, lastDuration_ = 0;
     int64_t framesSent_ = 0, packetsWritten_ = 0;
     bool headerWritten_ = false, finished_ = false;

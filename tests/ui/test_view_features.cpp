@@ -273,9 +273,10 @@ private slots:
         const double d = meanAbsDiff(image, content);
         QVERIFY2(d > 15, qPrintable(QString("the full resolution still is not stylized (mean diff %1)").arg(d)));
 
-        // The live view stays at the processing resolution after it.
+        // The live view goes on at the processing resolution after it (shown at the source's size).
         QVERIFY(waitQuiet(1000, 30000));
-        QCOMPARE(std::min(frame().stylized.width(), frame().stylized.height()), 128);
+        QCOMPARE(std::min(frame().stats.processWidth, frame().stats.processHeight), 128);
+        QCOMPARE(frame().stylized.size(), content.size());
         for (const QString& n : window_->notices()) QVERIFY2(!n.contains("still"), qPrintable(n));
     }
 

@@ -1,0 +1,42 @@
+// The part of Session that only the stylize thread touches (session.cpp, stylize_stage.cpp).
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/session/session.h"
+
+namespace pastiche::session {
+
+using Clock = std::chrono::steady_clock;
+
+// What only the stylize thread touches: the model, the Stylizer, the mix it runs with.
+struct Session::Engine {
+    std::shared_ptr<const TransferNetwork> network;
+    bool failed = false;
+    std::unique_ptr<Stylizer> stylizer;
+    BackendSpec activeSpec;
+    std::future<Result<std::unique_ptr<Stylizer>>> switching;
+    BackendSpec switchingTo;
+
+    Controls controls;                  // as applied
+    uint64_t controlsSeen = 0;
+    uint64_t epoch = ~uint64_t(0);      // the source the history belongs to
+    std::optional<StyleVector> content; // the content's own style vector for this source
+    bool contentTried = false;
+    std::optional<StyleMix> appliedMix;
+    bool appliedWithContent = false;
+    std::string lastError;
+    int nextSlot = 0;
+
+    // Stats.
+    double stylizeMsTotal = 0, latencyMsTotal = 0;
+    int64_t finished = 0;
+    Clock::time_point start = Clock::now(), windowStart = Clock::now();
+    int64_t windowFrames = 0;
+};
+
+}  // namespace pastiche::session
