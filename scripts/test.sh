@@ -23,6 +23,7 @@ timed() {  # timed NAME COMMAND...: runs it, records its wall time and result; l
   echo "== $name"
   "$@" || { result=FAILED; failed=1; }
   summary+=("$(printf '%-58s %5ds  %s' "$name" $(( $(date +%s) - t0 )) "$result")")
+  echo "== ${summary[-1]}"
 }
 # Test data (models, inputs, TFLite references) is made once, by the first build's fixtures;
 # the other builds point at it.
