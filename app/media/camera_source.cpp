@@ -93,6 +93,7 @@ public:
     }
 
 private:
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): the grab thread owns a share of the state
     static void grabLoop(std::shared_ptr<GrabState> s) {
         while (true) {
             {

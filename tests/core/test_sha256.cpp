@@ -22,7 +22,10 @@ TEST(CoreSha256, StreamingInPiecesMatchesOneCall) {
     const std::string chunk(999, 'a');
     Sha256 s;
     size_t fed = 0;
-    while (fed + chunk.size() <= 1000000) { s.update(chunk.data(), chunk.size()); fed += chunk.size(); }
+    while (fed + chunk.size() <= 1000000) {
+        s.update(chunk.data(), chunk.size());
+        fed += chunk.size();
+    }
     s.update(chunk.data(), 1000000 - fed);
     EXPECT_EQ(s.hexDigest(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }

@@ -33,7 +33,8 @@ bool goldensAvailable() {
 }
 
 bool tfliteReferencesAvailable() {
-    return stampPresent("tflite-complete", "TFLite references (the make_goldens CTest fixture; needs Node.js, npm and ../shared)");
+    return stampPresent("tflite-complete",
+                        "TFLite references (the make_goldens CTest fixture; needs Node.js, npm and ../shared)");
 }
 
 std::vector<float> readRawFloats(const std::string& path) {

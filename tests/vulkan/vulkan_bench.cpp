@@ -92,9 +92,7 @@ TEST(VulkanBench, Throughput) {
                 if (i >= slots) {
                     ASSERT_TRUE(vk->collect((i - slots) % slots, outs[size_t((i - slots) % slots)].view()).isOk());
                 }
-                if (i < frames) {
-                    ASSERT_TRUE(vk->submit(in.view(), i % slots).isOk());
-                }
+                if (i < frames) { ASSERT_TRUE(vk->submit(in.view(), i % slots).isOk()); }
             }
             const double pipeMs = msSince(t0) / frames;
             auto prof = makeVulkan(net, precision, true);
