@@ -24,8 +24,6 @@ void mirrorInPlace(Image8& image) {
     }
 }
 
-double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
 }  // namespace
 
 void Session::reportError(const Status& st) {
