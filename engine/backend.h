@@ -25,6 +25,7 @@ struct DeviceInfo {
     std::string driver;
     uint64_t memoryBytes = 0;
     bool fp16 = false;          // 16-bit storage + shaderFloat16 available
+    std::string matrixUnits;    // tensor cores through cooperative matrices ("" = none)
 };
 
 // Per-layer GPU (or CPU) time from the last profiled run.

@@ -1,7 +1,8 @@
 #version 450
 // Fused [nearest 2x upsample] + reflect pad + conv KxK stride S + bias, and then either the
 // activation (layers without norm) or per-workgroup instance-norm statistics (n, mean, M2) of the
-// fp32 results, reduced with subgroup ops, for norm_finalize.comp.
+// fp32 results, reduced with subgroup ops, for norm_finalize.comp. With IN_NORM the previous
+// layer's instance norm (+ ReLU) is applied to the input as it is loaded (no norm_apply pass).
 // Tiling: a workgroup computes TW x TH output pixels for OCB output channels; each invocation PX
 // adjacent pixels x OCB channels. Input channels go through shared memory ICC at a time, with the
 // matching weights ([ic][ky][kx][OCB] vec4s); each input row segment is read once per (ic, ky)
@@ -22,6 +23,8 @@ layout(constant_id = 9) const uint PX = 2;
 layout(constant_id = 10) const bool UPSAMPLE = false;
 layout(constant_id = 11) const uint ACT = 0;   // 0 none, 1 relu, 2 sigmoid; only without STATS
 layout(constant_id = 12) const bool STATS = false;
+layout(constant_id = 13) const bool IN_NORM = false;  // the input is the previous layer's raw conv output:
+layout(constant_id = 14) const uint IN_ACT = 0;       // apply its instance norm (+ activation) on load
 
 const uint TW = gl_WorkGroupSize.x * PX;
 const uint TH = gl_WorkGroupSize.y;
@@ -35,6 +38,7 @@ layout(std430, binding = 1) writeonly buffer OutBuf { act_t outData[]; };
 layout(std430, binding = 2) readonly buffer WBuf { vec4 weights[]; };  // [group][IC][K][K][OCB4]
 layout(std430, binding = 3) readonly buffer BBuf { vec4 bias[]; };     // [group][OCB4]
 layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; };// [OC][numTiles] (n,mean,M2,0)
+layout(std430, binding = 5) readonly buffer NBuf { vec2 inScaleShift[]; };  // [IC], with IN_NORM
 
 layout(push_constant) uniform Push {
     int inW, inH, outW, outH;  // stored input size (before upsampling) and output size
@@ -68,7 +72,12 @@ void main() {
             int y = reflectIndex(iy0 + int(r / TIW), eH);
             int x = reflectIndex(ix0 + int(r % TIW), eW);
             if (UPSAMPLE) { x >>= 1; y >>= 1; }
-            tileIn[i] = float(inData[(c0 + c) * inPlane + uint(y * pc.inW + x)]);
+            float v = float(inData[(c0 + c) * inPlane + uint(y * pc.inW + x)]);
+            if (IN_NORM) {
+                const vec2 ss = inScaleShift[c0 + c];
+                v = activate(v * ss.x + ss.y, IN_ACT);
+            }
+            tileIn[i] = v;
         }
         const uint wBase = (group * IC + c0) * K * K * OCB4;
         for (uint i = lid; i < ICC * K * K * OCB4; i += NTHREADS) tileW[i] = weights[wBase + i];

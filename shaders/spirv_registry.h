@@ -14,4 +14,8 @@ struct Blob {
 // The shader named `stem` (file name without .comp), fp16 or fp32 variant; empty if unknown.
 Blob find(const char* stem, bool fp16);
 
+// FNV-1a over every embedded shader: part of the persistent pipeline cache's key, so that a build
+// with changed shaders never reuses pipelines compiled from the old ones.
+uint64_t contentHash();
+
 }  // namespace pastiche::spirv

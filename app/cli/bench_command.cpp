@@ -10,6 +10,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/core/frames_in_flight.h"
 #include "app/core/image_io.h"
 
 namespace pastiche::cli {
@@ -69,18 +70,7 @@ int runBench(const GlobalOptions& g, const BenchArgs& a) {
     const int inFlight = std::max(1, backend.framesInFlight());
     std::vector<Image8> outputs(size_t(inFlight), Image8(w, h));
 
-    // Frames go round the slots: submit frame i into slot i % inFlight after collecting the frame
-    // that occupied it, so upload, compute and download of neighbouring frames overlap.
-    auto runFrames = [&](int count) -> Status {
-        for (int i = 0; i < count; ++i) {
-            const int slot = i % inFlight;
-            if (i >= inFlight) PASTICHE_RETURN_IF_ERROR(backend.collect(slot, outputs[size_t(slot)].view()));
-            PASTICHE_RETURN_IF_ERROR(backend.submit(input.view(), slot));
-        }
-        for (int i = std::max(0, count - inFlight); i < count; ++i)
-            PASTICHE_RETURN_IF_ERROR(backend.collect(i % inFlight, outputs[size_t(i % inFlight)].view()));
-        return Status::ok();
-    };
+    auto runFrames = [&](int count) { return runFramesInFlight(backend, input, outputs, count); };
     st = runFrames(a.warmup);
     if (!st) return printError(st.message());
     const auto t0 = std::chrono::steady_clock::now();

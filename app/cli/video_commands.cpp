@@ -19,10 +19,10 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/cli/video_virtual_camera.h"
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
-#include "app/media/pipeline.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/file_job.h"
 #include "app/session/recorder.h"
@@ -57,10 +57,17 @@ std::string formatDuration(double seconds) {
     return buf;
 }
 
+struct Progress {
+    int64_t framesOut = 0;
+    int64_t expectedFrames = -1;  // -1: unknown (live)
+    double outputFps = 0;
+    double elapsedSeconds = 0;
+};
+
 // "[#######.......]  120/240 frames  14.2 fps  ETA 0:08" on stderr, redrawn at most 10x a second.
 class ProgressBar {
 public:
-    void update(const media::PipelineStats& s, bool force = false) {
+    void update(const Progress& s, bool force = false) {
         auto now = std::chrono::steady_clock::now();
         // A terminal gets a bar redrawn in place; a log file gets a plain line every 5 s.
         const auto interval = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
@@ -152,19 +159,26 @@ int runVideoStylize(const VideoStylizeRequest& r) {
     o.preset = r.preset;
     installInterruptHandler();
     ProgressBar bar;
-    auto progress = [&bar](const session::FileJobProgress& p) {
-        media::PipelineStats s;
-        s.framesOut = p.framesDone;
-        s.expectedFrames = p.framesTotal;
-        s.outputFps = p.fps;
-        s.elapsedSeconds = p.elapsedSeconds;
-        bar.update(s);
+    std::mutex progressMutex;
+    Progress last;
+    auto progress = [&](const session::FileJobProgress& p) {
+        std::lock_guard lock(progressMutex);
+        last.framesOut = p.framesDone;
+        last.expectedFrames = p.framesTotal;
+        last.outputFps = p.fps;
+        last.elapsedSeconds = p.elapsedSeconds;
+        bar.update(last);
     };
     const auto notice = stderrNotice();
     auto result = session::runFileJob(o, progress, &gInterrupted, [&](const std::string& m) {
         if (m.rfind("stylizing ", 0) == 0) std::fprintf(stderr, "%s\n", m.c_str());
         else notice(m);
     });
+    {
+        std::lock_guard lock(progressMutex);
+        last.framesOut = result.frames;
+        bar.update(last, /*force=*/true);
+    }
     bar.end();
     if (result.frames > 0 || result.status.isOk()) {
         // The stylize stage's own time beside the whole job's shows what decode/encode cost.
@@ -191,6 +205,7 @@ struct LiveArgs {
     double seconds = -1;
     int crf = 20;
     std::string preset = "veryfast";
+    VirtualCameraArgs virtualCamera;
 };
 
 // Waits for the session's answer to openSource: the source's info, or why it failed.
@@ -275,17 +290,15 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
             return printError("--record " + a.record + " is the input file; choose another name");
     }
     auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
-    auto style = vectors->fromArguments(a.style, a.styleVector);
-    if (!style) return printError(style.status().message());
 
     session::SessionOptions so;
     so.mode = session::SessionMode::Live;
     so.modelsDir = g.modelsDir;
     so.model = a.model;
     so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
+    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
     so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
-    so.initial.mix.style = style.value();
     so.initial.mix.strength = a.strength;
     so.initial.processingSize = processing.value();
     so.initial.outputSize = outputSize.value();
@@ -305,26 +318,38 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     };
     session::Session live(std::move(so), std::move(callbacks));
     installInterruptHandler();
-    Status st = live.prepareEngine();
-    if (!st) return printError(st.message());
-
-    // The clock of --seconds starts at the first finished frame's capture, so a recording of
+    // The clock of --seconds starts at the first stylized frame's capture, so a recording of
     // S seconds holds S seconds of video whatever the model's start-up took.
     std::atomic<int64_t> firstCaptureNanos{0};
     live.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         int64_t expected = 0;
-        firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1);
+        if (f.isStylized) firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1);
     }));
     if (!a.record.empty()) {
         session::RecorderOptions ro;
         ro.path = a.record;
         ro.crf = a.crf;
         ro.preset = a.preset;
+        ro.frames = session::RecordFrames::StylizedOnly;
         live.startRecording(ro);
     }
+    auto virtualCamera = openVirtualCameraFromArgs(a.virtualCamera, notice);
+    if (!virtualCamera) return printError(virtualCamera.status().message());
+    if (virtualCamera.value()) {
+        live.addConsumer(virtualCamera.value());
+        std::fprintf(stderr, "live: virtual camera: %s\n", virtualCamera.value()->describe().c_str());
+    }
+    // The source first: a missing camera or file is reported at once, while the model loads.
     live.openSource(spec);
     SourceInfo info;
+    Status st;
     if (!waiter.wait(info, st)) return printError(gInterrupted ? "interrupted" : st.message());
+    auto style = vectors->fromArguments(a.style, a.styleVector);
+    if (!style) return printError(style.status().message());
+    st = live.prepareEngine();
+    if (!st) return printError(st.message());
+    live.changeControls([&](session::Controls& c) { c.mix.style = style.value(); });
+
     int pw = 0, ph = 0, ow = 0, oh = 0;
     processing.value().apply(info.width, info.height, pw, ph);
     outputSize.value().apply(info.width, info.height, ow, oh);
@@ -341,7 +366,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         const session::SessionStats s = live.stats();
-        media::PipelineStats p;
+        Progress p;
         p.framesOut = s.framesOut;
         p.outputFps = s.outputFps;
         p.elapsedSeconds = s.elapsedSeconds;
@@ -355,8 +380,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     live.waitForRecordings();
     const session::SessionStats s = live.stats();
     const double seconds = firstCaptureNanos.load() > 0 ? double(steadyNow() - firstCaptureNanos.load()) * 1e-9 : 0;
+    const std::string virtualCameraState = virtualCamera.value() ? virtualCamera.value()->describe() : "";
     live.stop();
     bar.end();
+    if (!virtualCameraState.empty())
+        std::printf("virtual camera: %s, %lld frames sent\n", virtualCameraState.c_str(),
+                    static_cast<long long>(virtualCamera.value()->framesSent()));
     std::printf("captured %lld frames (%.2f fps), stylized %lld (%.2f fps), stylize %.1f ms/frame, dropped %lld, "
                 "latency %.0f ms, %.2f s, %d frames in flight\n",
                 static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut),
@@ -410,6 +439,7 @@ void addLiveCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
     c->add_option("--fps", a.fps, "Camera / test pattern / still image rate");
     c->add_option("--crf", a.crf, "Recording: x264 quality (default 20)");
     c->add_option("--preset", a.preset, "Recording: x264 preset (default veryfast)");
+    addVirtualCameraOptions(*c, a.virtualCamera);
     c->callback([&global, &run] {
         run = [&global] {
             if (a.camera < 0 && a.input.empty() && !a.testPattern)

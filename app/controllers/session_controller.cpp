@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "app/core/style_source.h"
+#include "app/core/image_io.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
 
@@ -56,6 +57,7 @@ SessionController::SessionController(std::string modelsDir, std::shared_ptr<Styl
     o.mode = session::SessionMode::Live;
     o.modelsDir = std::move(modelsDir);
     o.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
+    o.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
     o.openSource = [](const SourceSpec& s) { return pastiche::openSource(s); };
     o.initial.processingSize.mode = SizeSpec::Mode::ShortSide;
     o.initial.processingSize.shortSide = 384;

@@ -22,6 +22,9 @@ struct VideoSinkOptions {
     FrameTiming timing = FrameTiming::Variable;
     int crf = 20;
     std::string preset = "veryfast";
+    // x264 tune; "zerolatency" for live recordings: no lookahead or frame-thread delay, so a frame
+    // reaches the file (and survives a crash) at once.
+    std::string tune;
     std::string audioFrom;     // a media file whose audio stream is carried over; empty = none
     int64_t audioFromMicros = 0;  // the source time of audioFrom that becomes the output's time 0
     // Tests: behave like a disk that fills up after this many bytes (ENOSPC); -1 = off.

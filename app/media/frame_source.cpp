@@ -65,12 +65,4 @@ Result<std::unique_ptr<FrameSource>> openSource(const SourceSpec& spec) {
     return Status::error("unknown source kind");
 }
 
-namespace media {
-int64_t steadyNanos() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-}  // namespace media
-
 }  // namespace pastiche

@@ -22,6 +22,11 @@ Result<std::unique_ptr<FrameSource>> openTestPatternSource(const SourceSpec& spe
 using CameraGrab = std::function<bool(cv::Mat& bgr)>;
 std::unique_ptr<FrameSource> makeCameraSource(CameraGrab grab, SourceInfo info, std::chrono::milliseconds watchdog);
 
-int64_t steadyNanos();  // std::chrono::steady_clock now, for Frame::captureNanos
+// std::chrono::steady_clock now, for Frame::captureNanos (inline: the test pattern alone links
+// no decoder).
+inline int64_t steadyNanos() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 }  // namespace pastiche::media

@@ -34,6 +34,7 @@ public:
         const int w = info_.width, h = info_.height;
         if (frame.image.width != w || frame.image.height != h) frame.image = Image8(w, h);
         cv::Mat m(h, w, CV_8UC3, frame.image.pixels.data());
+        drawBackground(m);
         draw(m, next_);
         frame.index = next_;
         frame.ptsMicros = int64_t(std::llround(next_ * 1e6 / info_.fps));
@@ -43,7 +44,17 @@ public:
     }
 
 private:
-    static void draw(cv::Mat& m, int64_t index) {
+    // The still part (bars and ramp) is drawn once and copied: a 1080p pattern then costs a
+    // memcpy plus the moving shapes, fast enough to feed a GPU at hundreds of frames a second.
+    void drawBackground(cv::Mat& m) {
+        if (background_.empty()) {
+            background_.create(m.rows, m.cols, CV_8UC3);
+            drawStill(background_);
+        }
+        background_.copyTo(m);
+    }
+
+    static void drawStill(cv::Mat& m) {
         const int w = m.cols, h = m.rows;
         // 75% colour bars (RGB order: the frame is RGB), then a grey ramp strip at the bottom.
         static const cv::Scalar bars[7] = {{191, 191, 191}, {191, 191, 0}, {0, 191, 191}, {0, 191, 0},
@@ -57,6 +68,11 @@ private:
             uint8_t v = uint8_t(x * 255 / std::max(1, w - 1));
             cv::line(m, {x, barsH}, {x, h - 1}, cv::Scalar(v, v, v));
         }
+    }
+
+    static void draw(cv::Mat& m, int64_t index) {
+        const int w = m.cols, h = m.rows;
+        const int barsH = h * 2 / 3;
         // Moving shapes: a ball bouncing horizontally, a square travelling along the ramp.
         const double t = double(index);
         const int r = std::max(4, std::min(w, h) / 12);
@@ -82,6 +98,7 @@ private:
 
     SourceInfo info_;
     int64_t next_ = 0;
+    cv::Mat background_;
 };
 
 }  // namespace

@@ -109,6 +109,7 @@ public:
         if (out_->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
         av_opt_set(enc->priv_data, "preset", options_.preset.c_str(), 0);
         av_opt_set(enc->priv_data, "crf", std::to_string(options_.crf).c_str(), 0);
+        if (!options_.tune.empty()) av_opt_set(enc->priv_data, "tune", options_.tune.c_str(), 0);
         rc = avcodec_open2(enc, codec, nullptr);
         if (rc < 0)
             return Status::error(describe("cannot open libx264 (preset '" + options_.preset + "', crf " +

@@ -6,6 +6,7 @@
 
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
+#include "app/core/image_io.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
 
@@ -61,6 +62,7 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     so.modelsDir = o.modelsDir;
     so.model = o.model;
     so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
+    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
     so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.style = style.value();

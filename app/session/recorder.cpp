@@ -34,15 +34,17 @@ void Recorder::sourceStarted(const SourceInfo& info) {
 }
 
 int64_t Recorder::mediaTime(const SessionFrame& frame) const {
-    // Cameras: when the frame was captured. Files, images, test pattern: their own timeline,
-    // which the source stage plays in real time, and which the file's audio shares.
-    const bool live = info_ && info_->live;
-    return live ? frame.captureNanos / 1000 : frame.ptsMicros;
+    // Video files: their own timeline, which their audio shares (a file that plays slower than
+    // real time under load stays in sync). Cameras, images, the test pattern: when the frame
+    // was captured, so the recording lasts as long as the user recorded.
+    const bool fileClock = info_ && info_->kind == SourceKind::VideoFile;
+    return fileClock || frame.captureNanos <= 0 ? frame.ptsMicros : frame.captureNanos / 1000;
 }
 
 void Recorder::consume(const SessionFrame& frame) {
     std::unique_lock lock(mutex_);
     if (closing_ || !error_.isOk()) return;
+    if (options_.frames == RecordFrames::StylizedOnly && !frame.isStylized && lastMediaMicros_ < 0) return;
     if (options_.timing == RecordTiming::SourceTimestamps) {
         space_.wait(lock, [&] { return queue_.size() < kFileQueue || closing_ || !error_.isOk(); });
         if (closing_ || !error_.isOk()) return;
@@ -102,6 +104,7 @@ Status Recorder::ensureSink(const SessionFrame& first, int64_t sourcePts) {
     o.timing = options_.timing == RecordTiming::ConstantRate ? FrameTiming::Constant : FrameTiming::Variable;
     o.crf = options_.crf;
     o.preset = options_.preset;
+    if (options_.timing == RecordTiming::ConstantRate) o.tune = "zerolatency";
     auto opened = openVideoSink(o);
     if (!opened) return opened.status();
     sink_ = std::move(opened).value();

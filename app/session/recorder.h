@@ -27,6 +27,11 @@ enum class RecordTiming {
     SourceTimestamps,  // file job: every frame, its own timestamp, back-pressure on the session
 };
 
+enum class RecordFrames {
+    All,           // whatever the session shows (the app: the original until a style is ready)
+    StylizedOnly,  // from the first stylized frame on (`live --record`: the model may still load)
+};
+
 struct RecorderOptions {
     std::string path;
     double fps = 0;                  // 0: the source's rate (30 if it has none)
@@ -34,6 +39,7 @@ struct RecorderOptions {
     int crf = 20;
     std::string preset = "veryfast";
     bool carryAudio = true;          // the source file's audio, when it has any
+    RecordFrames frames = RecordFrames::All;
     std::function<void(const std::string& path, int64_t frames, const Status&)> stopped;  // once, at close
 };
 

@@ -22,7 +22,7 @@ Session::Session(SessionOptions options, SessionCallbacks callbacks)
       channel_(options_.mode == SessionMode::Live ? 1 : std::max<size_t>(1, options_.fileQueueDepth),
                options_.mode == SessionMode::Live ? ChannelPolicy::LatestWins : ChannelPolicy::Block),
       controls_(options_.initial), engine_(std::make_unique<Engine>()),
-      stills_([this](const std::string& path, const Status& st) {
+      stills_(options_.writeImage, [this](const std::string& path, const Status& st) {
           if (st) {
               if (callbacks_.stillSaved) callbacks_.stillSaved(path);
           } else if (callbacks_.stillFailed) {

@@ -72,7 +72,7 @@ public:
 private:
     struct InFlight {
         SourceItem item;
-        std::shared_ptr<Image8> input;   // at processing size, mirrored
+        std::shared_ptr<const Image8> input;   // at processing size, mirrored (may be the source's)
         int slot = 0;
         std::chrono::steady_clock::time_point submitted;
     };
@@ -82,7 +82,8 @@ private:
     void drain();
     void prepareAndSubmit(const SourceItem& item);
     void collectOldest();
-    void finishFrame(const InFlight& job, std::shared_ptr<Image8> stylized, bool ok);
+    void finishFrame(const InFlight& job, std::shared_ptr<const Image8> stylized, bool ok);
+    std::shared_ptr<Image8> acquireOutput(int width, int height);
     void fanOut(const SessionFrame& frame);
     void handleFullSourceStills(const SourceItem& item);
     void pollBackendSwitch(const Controls& c);

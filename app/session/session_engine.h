@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/session/session.h"
 
@@ -31,6 +32,8 @@ struct Session::Engine {
     bool appliedWithContent = false;
     std::string lastError;
     int nextSlot = 0;
+    // Stylized frames are recycled once every consumer let go of them: no allocation per frame.
+    std::vector<std::shared_ptr<Image8>> outputPool;
 
     // Stats.
     double stylizeMsTotal = 0, latencyMsTotal = 0;

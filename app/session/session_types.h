@@ -41,6 +41,9 @@ struct SessionOptions {
     // below 1 only fades to the original picture.
     std::function<Result<StyleVector>(const Image8&)> contentVector;
     std::function<Result<std::unique_ptr<FrameSource>>(const SourceSpec&)> openSource;  // required
+    // Writes a still (app/core's writeImage); unset: stills fail with a message. Handed in so
+    // that the engine itself links no image codecs.
+    std::function<Status(const std::string& path, const Image8& image)> writeImage;
     size_t fileQueueDepth = 4;
     int threads = 0;                                 // CPU backend threads, 0 = all cores
     bool warmUpBackendSwitch = true;                 // build a new backend beside the running one

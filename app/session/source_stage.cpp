@@ -170,7 +170,12 @@ void SourceStage::run() {
             if (rs == ReadStatus::EndOfStream && callbacks_.ended) callbacks_.ended();
             continue;
         }
-        if (pacing_ == PacingMode::RealTime && !info.live && info.fps > 0) paceFrame(*frame, needBase);
+        if (pacing_ == PacingMode::RealTime && !info.live && info.fps > 0) {
+            paceFrame(*frame, needBase);
+            // Played in real time, a frame is "captured" when it is due, as a camera's would be.
+            frame->captureNanos =
+                std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+        }
         {
             std::lock_guard lock(mutex_);
             if (stop_) break;

@@ -2,11 +2,10 @@
 
 #include <filesystem>
 
-#include "app/core/image_io.h"
 
 namespace pastiche::session {
 
-StillSaver::StillSaver(Done done) : done_(std::move(done)) {
+StillSaver::StillSaver(Writer write, Done done) : write_(std::move(write)), done_(std::move(done)) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -56,7 +55,7 @@ void StillSaver::run() {
             job = std::move(queue_.front());
             queue_.pop_front();
         }
-        Status st = writeImage(job.second, *job.first);
+        Status st = write_ ? write_(job.second, *job.first) : Status::error("this program cannot write images");
         {
             std::lock_guard lock(mutex_);
             reserved_.erase(job.second);

@@ -1,6 +1,6 @@
 // Saves stills on its own thread: every request gets its own file (a name already taken, on disk
-// or by an earlier request still in the queue, gets " (2)", " (3)", …), written atomically by
-// app/core's writeImage, reported through callbacks.
+// or by an earlier request still in the queue, gets " (2)", " (3)", …), written by the writer the
+// app hands in (app/core's writeImage: atomic, format by extension), reported through callbacks.
 #pragma once
 
 #include <condition_variable>
@@ -20,7 +20,8 @@ namespace pastiche::session {
 class StillSaver {
 public:
     using Done = std::function<void(const std::string& path, const Status&)>;
-    explicit StillSaver(Done done);
+    using Writer = std::function<Status(const std::string& path, const Image8& image)>;
+    StillSaver(Writer write, Done done);
     ~StillSaver();  // writes what is queued, then joins
 
     // Returns the path the still will have (unique); the write happens in the background.
@@ -29,6 +30,7 @@ public:
 
 private:
     void run();
+    Writer write_;
     Done done_;
     std::mutex mutex_;
     std::condition_variable wake_;

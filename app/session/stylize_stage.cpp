@@ -201,8 +201,14 @@ void Session::prepareAndSubmit(const SourceItem& item) {
     const Image8& src = item.frame->image;
     int w = 0, h = 0;
     e.controls.processingSize.apply(src.width, src.height, w, h);
-    auto input = std::make_shared<Image8>(w == src.width && h == src.height ? src : resizeImage(src, w, h));
-    if (e.controls.mirror == Mirror::On) mirrorInPlace(*input);
+    std::shared_ptr<const Image8> input;
+    if (w == src.width && h == src.height && e.controls.mirror == Mirror::Off) {
+        input = std::shared_ptr<const Image8>(item.frame, &src);  // the source's own frame, no copy
+    } else {
+        auto scaled = std::make_shared<Image8>(w == src.width && h == src.height ? src : resizeImage(src, w, h));
+        if (e.controls.mirror == Mirror::On) mirrorInPlace(*scaled);
+        input = std::move(scaled);
+    }
     {
         std::lock_guard lock(mutex_);
         ++stats_.framesIn;
@@ -234,7 +240,7 @@ void Session::collectOldest() {
     Engine& e = *engine_;
     InFlight job = std::move(inFlight_.front());
     inFlight_.pop_front();
-    auto out = std::make_shared<Image8>(job.input->width, job.input->height);
+    auto out = acquireOutput(job.input->width, job.input->height);
     Status st = e.stylizer->collect(job.slot, job.input->view(), out->view());
     if (!st) {
         reportError(st.withContext("stylizing frame " + std::to_string(job.item.frame->index)));
@@ -244,12 +250,30 @@ void Session::collectOldest() {
     finishFrame(job, std::move(out), true);
 }
 
+std::shared_ptr<Image8> Session::acquireOutput(int width, int height) {
+    auto& pool = engine_->outputPool;
+    for (auto& image : pool)
+        if (image.use_count() == 1 && image->width == width && image->height == height) return image;
+    auto fresh = std::make_shared<Image8>(width, height);
+    constexpr size_t kPoolSize = 12;  // frames in flight + consumers' queues
+    if (pool.size() < kPoolSize) {
+        pool.push_back(fresh);
+    } else {
+        for (auto& image : pool)
+            if (image.use_count() == 1) {
+                image = fresh;
+                break;
+            }
+    }
+    return fresh;
+}
+
 void Session::drain() {
     while (!inFlight_.empty()) collectOldest();
     engine_->nextSlot = 0;
 }
 
-void Session::finishFrame(const InFlight& job, std::shared_ptr<Image8> stylized, bool ok) {
+void Session::finishFrame(const InFlight& job, std::shared_ptr<const Image8> stylized, bool ok) {
     Engine& e = *engine_;
     const Frame& frame = *job.item.frame;
     const Image8& src = frame.image;
@@ -262,8 +286,7 @@ void Session::finishFrame(const InFlight& job, std::shared_ptr<Image8> stylized,
     f.isStylized = ok;
     f.stylizeMs = ok ? std::chrono::duration<double, std::milli>(Clock::now() - job.submitted).count() : 0;
     const bool atProcessingSize = ow == job.input->width && oh == job.input->height;
-    f.stylized = atProcessingSize ? std::shared_ptr<const Image8>(std::move(stylized))
-                                  : std::make_shared<Image8>(resizeImage(*stylized, ow, oh));
+    f.stylized = atProcessingSize ? std::move(stylized) : std::make_shared<Image8>(resizeImage(*stylized, ow, oh));
     if (atProcessingSize) f.original = job.input;
     else if (ow == src.width && oh == src.height && e.controls.mirror == Mirror::Off)
         f.original = std::shared_ptr<const Image8>(job.item.frame, &frame.image);  // shares the source frame

@@ -1,6 +1,7 @@
 // Fused [upsample] + reflect pad + conv + bias (+ activation or instance-norm partials): conv2d.comp.
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "engine/vulkan/ops.h"
 
@@ -27,8 +28,29 @@ void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX) {
     vkCmdDispatch(cmd, x, y, 1);
 }
 
-Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer, bool fp16) {
+InputNorm inputNormFor(const TransferNetwork& net, size_t layer, bool consumerCoopMat) {
+    const char* knob = std::getenv("PASTICHE_VK_FUSE_NORM");
+    const bool always = knob && std::strcmp(knob, "1") == 0;
+    if ((knob && std::strcmp(knob, "0") == 0) || layer == 0 || layer >= net.layers.size()) return InputNorm::None;
+    if (!consumerCoopMat && !always) return InputNorm::None;
+    const TransferLayer& prev = net.layers[layer - 1];
+    if (!prev.hasNorm || prev.residual == ResidualRole::BlockEnd || prev.activation == Activation::Sigmoid ||
+        net.layers[layer].residual == ResidualRole::BlockStart)
+        return InputNorm::None;
+    return InputNorm::OnLoad;
+}
+
+uint32_t Conv2dOp::inputAct() const {
+    return inputActivation_ == Activation::Relu ? 1 : inputActivation_ == Activation::Sigmoid ? 2 : 0;
+}
+
+Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer, bool fp16, InputNorm inputNorm,
+                                  const TransferLayer* previous) {
     Conv2dOp op;
+    if (inputNorm == InputNorm::OnLoad && !previous)
+        return Status::error("layer " + layer.name + ": input norm on load needs the previous layer");
+    op.inputNorm_ = inputNorm;
+    if (previous) op.inputActivation_ = previous->activation;
     op.kernelSize_ = layer.kernel;
     op.stride_ = layer.stride;
     op.pad_ = layer.pad;
@@ -36,6 +58,11 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     op.outChannels_ = layer.outChannels;
     op.upsample_ = layer.upsampleBefore;
     op.stats_ = layer.hasNorm;
+    if (fp16 && ctx.caps().coopmat != CoopMat::None && coopMatWanted(layer)) {
+        auto added = op.addCoopVariant(ctx, layer);
+        if (!added) return added.status();
+        if (added.value()) return op;
+    }
     // Tile shape: 16 x 8 invocations; wide layers get more output channels per invocation, the
     // full-resolution ones more pixels. Output channels with norm must fill whole groups.
     op.ocb_ = layer.outChannels <= 4 ? 4 : (layer.outChannels % 16 == 0 && layer.inChannels >= 16 ? 16 : 8);
@@ -98,8 +125,9 @@ Status Conv2dOp::addVariant(const Context& ctx, const TransferLayer& layer, bool
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
     std::vector<uint32_t> spec = {lx, ly, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
                                   uint32_t(layer.outChannels), ocb_ / 4, v.icc, px,
-                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm)};
-    auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 5, spec);
+                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm),
+                                  uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct()};
+    auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
     variants_.push_back(std::move(v));
@@ -113,6 +141,11 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     const int eW = upsample_ ? inW * 2 : inW, eH = upsample_ ? inH * 2 : inH;
     s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
+    if (coop_) {
+        s.tilesX = (s.outW + int(coop_->tw) - 1) / int(coop_->tw);
+        s.tilesY = (s.outH + int(coop_->th) - 1) / int(coop_->th);
+        return s;
+    }
     s.variant = smallOutputPixels_ > 0 && s.outW * s.outH < smallOutputPixels_ ? 1 : 0;
     const TileVariant& v = variants_[size_t(s.variant)];
     const int tw = int(v.lx * v.px), th = int(v.ly);
@@ -122,6 +155,7 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
 }
 
 void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
+    if (coop_) return packCoop(layer, blob, weightsAt, biasAt);
     const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCB = int(ocb_);
     const int groups = (OC + OCB - 1) / OCB;
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
@@ -146,14 +180,20 @@ void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t
 }
 
 Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
-                        VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const {
+                        VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const {
     const auto stage = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
     tracker.read(in, stage, VK_ACCESS_SHADER_READ_BIT);
+    if (inputNorm_ == InputNorm::OnLoad) tracker.read(inScaleShift, stage, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(weights, stage, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(out, stage, VK_ACCESS_SHADER_WRITE_BIT);
     if (stats_) tracker.write(partials, stage, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
+    if (coop_) {
+        PASTICHE_RETURN_IF_ERROR(coop_->kernel.bind(cmd, set, push));
+        vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
+        return Status::ok();
+    }
     PASTICHE_RETURN_IF_ERROR(variants_[size_t(s.variant)].kernel.bind(cmd, set, push));
     const uint32_t groups = uint32_t((outChannels_ + int(ocb_) - 1) / int(ocb_));
     vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), groups);

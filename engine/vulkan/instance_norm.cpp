@@ -4,8 +4,10 @@
 
 namespace pastiche::vk {
 
-Result<InstanceNormOp> InstanceNormOp::create(const Context& ctx, const TransferLayer& layer, bool fp16) {
+Result<InstanceNormOp> InstanceNormOp::create(const Context& ctx, const TransferLayer& layer, bool fp16,
+                                              NormApply apply) {
     InstanceNormOp op;
+    op.applyMode_ = apply;
     op.channels_ = layer.outChannels;
     op.epsilon_ = layer.norm.epsilon;
     op.residual_ = layer.residual == ResidualRole::BlockEnd;
@@ -30,6 +32,7 @@ Status InstanceNormOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDe
     tracker.flush(cmd);
     PASTICHE_RETURN_IF_ERROR(finalize_.bind(cmd, finalizeSet, NormFinalizePush{numTiles, channels_, epsilon_, 0}));
     vkCmdDispatch(cmd, uint32_t(channels_), 1, 1);
+    if (applyMode_ == NormApply::OnNextLoad) return Status::ok();
 
     tracker.read(scaleShift, stage, VK_ACCESS_SHADER_READ_BIT);
     if (residual_) tracker.read(skip, stage, VK_ACCESS_SHADER_READ_BIT);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "engine/transfer_network.h"
@@ -35,30 +36,69 @@ struct Conv2dShape {
     int variant = 0;  // which tile shape (Conv2dOp keeps one for large and one for small outputs)
 };
 
+// Which shader a conv layer runs. Scalar: conv2d.comp (every device; the reference). CoopMat:
+// conv2d_coopmat.comp on tensor cores, where DeviceCaps::coopmat says the device has them.
+enum class ConvKernel { Scalar, CoopMat };
+
+// The layers that get the cooperative-matrix kernel on a device that has one:
+// PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3 (not
+// the 9x9 first and last layers), =wide only layers with >= 16 input and output channels;
+// default: k3 (fastest on an H200 at 1080p, docs/VULKAN.md; the 9x9 layers have 3 channels on
+// one side, which the 16-wide matrix tiles would pad 5x).
+bool coopMatWanted(const TransferLayer& layer);
+
+// Whether a conv applies the previous layer's instance norm (+ activation) to its input as it
+// loads it, instead of a separate norm_apply pass over the previous layer's output.
+enum class InputNorm { None, OnLoad };
+
+// OnLoad where the previous layer has a norm whose output feeds only this conv: not the end of a
+// residual block (its apply adds the skip) and not the input of a block start (the block's skip
+// must stay in memory); by default only into cooperative-matrix convs (consumerCoopMat): on the
+// H200 the scalar kernel's tile load got slower by more than the norm_apply pass it saved.
+// PASTICHE_VK_FUSE_NORM=0: never; =1: into every conv (the tests use it on lavapipe).
+InputNorm inputNormFor(const TransferNetwork& net, size_t layer, bool consumerCoopMat);
+
 class Conv2dOp {
 public:
-    // stats: write instance-norm partials instead of applying the activation.
-    static Result<Conv2dOp> create(const Context& ctx, const TransferLayer& layer, bool fp16);
+    // stats: write instance-norm partials instead of applying the activation. inputNorm OnLoad:
+    // `previous` is the layer whose norm it applies (binding 5 holds that layer's scale/shift).
+    static Result<Conv2dOp> create(const Context& ctx, const TransferLayer& layer, bool fp16,
+                                   InputNorm inputNorm = InputNorm::None, const TransferLayer* previous = nullptr);
+    ConvKernel kernelKind() const { return coop_ ? ConvKernel::CoopMat : ConvKernel::Scalar; }
     Conv2dShape shape(int inW, int inH) const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     size_t partialCount(const Conv2dShape& s) const { return size_t(s.tilesX) * s.tilesY * size_t(outChannels_); }
-    // set bindings: in, out, weights, bias, partials.
+    // set bindings: in, out, weights, bias, partials, the input's scale/shift (InputNorm::OnLoad).
     Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
-                  VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials) const;
-    VkDescriptorSetLayout setLayout() const { return variants_.front().kernel.setLayout(); }
+                  VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const;
+    InputNorm inputNorm() const { return inputNorm_; }
+    VkDescriptorSetLayout setLayout() const {
+        return coop_ ? coop_->kernel.setLayout() : variants_.front().kernel.setLayout();
+    }
 
 private:
     struct TileVariant {  // one pipeline per tile shape
         Kernel kernel;
         uint32_t lx = 16, ly = 8, px = 2, icc = 8;
     };
+    struct CoopVariant {  // conv2d_coopmat.comp: TW x TH output pixels per workgroup
+        Kernel kernel;
+        uint32_t tw = 32, th = 4, icp = 32, nt = 2;
+    };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
+    // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.
+    Result<bool> addCoopVariant(const Context& ctx, const TransferLayer& layer);
+    uint32_t inputAct() const;  // activation code of the norm applied on load
+    void packCoop(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     std::vector<TileVariant> variants_;
+    std::optional<CoopVariant> coop_;
     int smallOutputPixels_ = 0;  // outputs with fewer pixels use variants_[1]
     int kernelSize_ = 3, stride_ = 1, pad_ = 1, outChannels_ = 0, inChannels_ = 0;
     bool upsample_ = false, stats_ = false;
     uint32_t ocb_ = 8;
+    InputNorm inputNorm_ = InputNorm::None;
+    Activation inputActivation_ = Activation::None;
 };
 
 struct NormFinalizePush {  // norm_finalize.comp
@@ -73,9 +113,14 @@ struct NormApplyPush {  // norm_apply.comp
 };
 static_assert(sizeof(NormApplyPush) == 8, "NormApplyPush must match norm_apply.comp");
 
+// InPlace: norm_apply rewrites the conv output. OnNextLoad: only the scale/shift are computed;
+// the next conv applies them as it loads (InputNorm::OnLoad).
+enum class NormApply { InPlace, OnNextLoad };
+
 class InstanceNormOp {
 public:
-    static Result<InstanceNormOp> create(const Context& ctx, const TransferLayer& layer, bool fp16);
+    static Result<InstanceNormOp> create(const Context& ctx, const TransferLayer& layer, bool fp16,
+                                         NormApply apply = NormApply::InPlace);
     // finalize set: partials, gammaBeta, scaleShift. apply set: x, scaleShift, skip.
     Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet finalizeSet,
                   VkDescriptorSet applySet, int width, int height, int numTiles, VkBuffer partials,
@@ -85,6 +130,7 @@ public:
 
 private:
     Kernel finalize_, apply_;
+    NormApply applyMode_ = NormApply::InPlace;
     int channels_ = 0;
     float epsilon_ = 1e-3f;
     bool residual_ = false;

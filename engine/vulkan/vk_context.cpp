@@ -5,6 +5,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "spirv_registry.h"
+
 namespace pastiche::vk {
 namespace {
 
@@ -111,7 +113,53 @@ struct Candidate {
     VkPhysicalDevice physical;
     DeviceInfo info;
     VkPhysicalDeviceType type;
+    CoopMatSupport coopmat;
 };
+
+bool hasExtension(const std::vector<VkExtensionProperties>& list, const char* name) {
+    for (const auto& e : list)
+        if (std::strcmp(e.extensionName, name) == 0) return true;
+    return false;
+}
+
+// What the device offers for conv2d_coopmat.comp (see CoopMat).
+CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint32_t subgroupSize) {
+    CoopMatSupport out;
+    uint32_t n = 0;
+    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return out;
+    std::vector<VkExtensionProperties> exts(n);
+    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data()) != VK_SUCCESS) return out;
+    out.khrExtension = hasExtension(exts, "VK_KHR_cooperative_matrix");
+    out.nvExtension = hasExtension(exts, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    if (!out.nvExtension) return out;
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    f12.pNext = &cm;
+    VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    features.pNext = &f12;
+    vkGetPhysicalDeviceFeatures2(physical, &features);
+    VkPhysicalDeviceCooperativeMatrixPropertiesNV cmProps{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_PROPERTIES_NV};
+    VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props.pNext = &cmProps;
+    vkGetPhysicalDeviceProperties2(physical, &props);
+    out.memoryModelDeviceScope = f12.vulkanMemoryModelDeviceScope;
+    if (!cm.cooperativeMatrix || !f12.vulkanMemoryModel || !f12.shaderFloat16 ||
+        !(cmProps.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) || subgroupSize < 8 ||
+        subgroupSize > 128)
+        return out;
+    auto query = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
+        vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+    if (!query || query(physical, &n, nullptr) != VK_SUCCESS) return out;
+    std::vector<VkCooperativeMatrixPropertiesNV> shapes(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
+    if (query(physical, &n, shapes.data()) != VK_SUCCESS) return out;
+    for (const auto& p : shapes) {
+        if (p.MSize == 16 && p.NSize == 16 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+            p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
+            p.DType == VK_COMPONENT_TYPE_FLOAT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV)
+            out.kind = CoopMat::Nv16x16x16;
+    }
+    return out;
+}
 
 Result<std::vector<Candidate>> enumerate(VkInstance instance) {
     uint32_t n = 0;
@@ -143,6 +191,13 @@ Result<std::vector<Candidate>> enumerate(VkInstance instance) {
         for (uint32_t h = 0; h < mem.memoryHeapCount; ++h)
             if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) c.info.memoryBytes += mem.memoryHeaps[h].size;
         c.info.fp16 = f11.storageBuffer16BitAccess && f12.shaderFloat16;
+        VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+        VkPhysicalDeviceProperties2 sprops{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+        sprops.pNext = &subgroup;
+        vkGetPhysicalDeviceProperties2(devices[i], &sprops);
+        c.coopmat = queryCoopMat(instance, devices[i], subgroup.subgroupSize);
+        if (!c.info.fp16) c.coopmat.kind = CoopMat::None;  // the coopmat shaders store fp16 activations
+        c.info.matrixUnits = c.coopmat.describe();
         out.push_back(c);
     }
     std::stable_sort(out.begin(), out.end(),
@@ -151,6 +206,18 @@ Result<std::vector<Candidate>> enumerate(VkInstance instance) {
 }
 
 }  // namespace
+
+std::string CoopMatSupport::describe() const {
+    std::string s;
+    if (kind == CoopMat::Nv16x16x16) s = "cooperative matrix (VK_NV_cooperative_matrix, fp16 16x16x16 -> fp32)";
+    if (khrExtension) s += std::string(s.empty() ? "" : "; ") + "VK_KHR_cooperative_matrix advertised (unused)";
+    return s;
+}
+
+bool coopMatAllowed() {
+    const char* v = std::getenv("PASTICHE_VK_COOPMAT");
+    return !(v && std::strcmp(v, "0") == 0);
+}
 
 bool validationRequested() {
     const char* v = std::getenv("PASTICHE_VK_VALIDATION");
@@ -205,6 +272,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     caps.maxStorageRange = limits.maxStorageBufferRange;
     caps.storageAlignment = std::max<VkDeviceSize>(limits.minStorageBufferOffsetAlignment, 16);
     caps.timestampPeriodNs = limits.timestampPeriod;
+    caps.coopmat = coopMatAllowed() ? chosen->coopmat.kind : CoopMat::None;
     vkGetPhysicalDeviceMemoryProperties(ctx->physical_, &ctx->memory_);
 
     uint32_t nf = 0;
@@ -239,13 +307,24 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     queues[1].queueFamilyIndex = ctx->transferFamily_;
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
     f11.pNext = &f12;
     if (caps.fp16) {
         f11.storageBuffer16BitAccess = VK_TRUE;
         f12.shaderFloat16 = VK_TRUE;
     }
+    std::vector<const char*> extensions;
+    if (caps.coopmat == CoopMat::Nv16x16x16) {
+        f12.pNext = &cm;
+        cm.cooperativeMatrix = VK_TRUE;
+        f12.vulkanMemoryModel = VK_TRUE;
+        f12.vulkanMemoryModelDeviceScope = chosen->coopmat.memoryModelDeviceScope;
+        extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    }
     VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.pNext = &f11;
+    dci.enabledExtensionCount = uint32_t(extensions.size());
+    dci.ppEnabledExtensionNames = extensions.data();
     dci.queueCreateInfoCount = ctx->separateTransfer() ? 2 : 1;
     dci.pQueueCreateInfos = queues;
     PASTICHE_VK(vkCreateDevice(ctx->physical_, &dci, nullptr, &ctx->device_));
@@ -261,10 +340,9 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     pool.queueFamilyIndex = ctx->transferFamily_;
     PASTICHE_VK(vkCreateCommandPool(ctx->device_, &pool, nullptr, &handle));
     ctx->transferPool_ = CommandPoolHandle(ctx->device_, handle);
-    VkPipelineCacheCreateInfo cache{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
-    VkPipelineCache cacheHandle;
-    PASTICHE_VK(vkCreatePipelineCache(ctx->device_, &cache, nullptr, &cacheHandle));
-    ctx->pipelineCache_ = PipelineCacheHandle(ctx->device_, cacheHandle);
+    auto cache = PersistentPipelineCache::open(ctx->device_, props2.properties, spirv::contentHash());
+    if (!cache) return cache.status();
+    ctx->pipelineCache_ = std::move(cache.value());
     return ctx;
 }
 

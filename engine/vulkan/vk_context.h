@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/vulkan/vk_pipeline_cache.h"
 #include "engine/vulkan/vk_util.h"
 
 namespace pastiche::vk {
@@ -20,7 +21,22 @@ std::vector<std::string> validationMessages();
 void clearValidationMessages();
 bool validationRequested();
 
+// Which cooperative-matrix (tensor core) shaders the device runs. Chosen by capability, never by
+// vendor name: VK_NV_cooperative_matrix with a 16x16x16 fp16 x fp16 -> fp32 subgroup shape in
+// compute shaders, the Vulkan memory model and the shaders' subgroup size. (VK_KHR_cooperative_matrix
+// shaders need glslang >= 13; Debian 12 ships 12, so the KHR path is detected and reported only.)
+enum class CoopMat { None, Nv16x16x16 };
+
+struct CoopMatSupport {
+    CoopMat kind = CoopMat::None;
+    bool khrExtension = false;   // VK_KHR_cooperative_matrix advertised
+    bool nvExtension = false;    // VK_NV_cooperative_matrix advertised
+    bool memoryModelDeviceScope = false;
+    std::string describe() const;  // for DeviceInfo::matrixUnits
+};
+
 struct DeviceCaps {
+    CoopMat coopmat = CoopMat::None;   // what this context enabled (PASTICHE_VK_COOPMAT=0: None)
     bool fp16 = false;                 // storageBuffer16BitAccess + shaderFloat16
     bool subgroupArithmetic = false;   // compute stage
     uint32_t subgroupSize = 0;
@@ -52,7 +68,10 @@ public:
     bool separateTransfer() const { return transferFamily_ != computeFamily_; }
     VkCommandPool computePool() const { return computePool_; }
     VkCommandPool transferPool() const { return transferPool_; }
-    VkPipelineCache pipelineCache() const { return pipelineCache_; }
+    VkPipelineCache pipelineCache() const { return pipelineCache_.get(); }
+    // Persists the pipelines built so far (backends call it once they have built theirs).
+    Status savePipelineCache() const { return pipelineCache_.save(); }
+    const PersistentPipelineCache& persistentCache() const { return pipelineCache_; }
 
     // Records with `record` into a one-off command buffer on the compute queue and waits for it.
     template <class F>
@@ -72,7 +91,7 @@ private:
     uint32_t computeFamily_ = 0, transferFamily_ = 0;
     VkQueue computeQueue_ = VK_NULL_HANDLE, transferQueue_ = VK_NULL_HANDLE;
     CommandPoolHandle computePool_, transferPool_;
-    PipelineCacheHandle pipelineCache_;
+    PersistentPipelineCache pipelineCache_;
 };
 
 template <class F>

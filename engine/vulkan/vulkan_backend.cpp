@@ -91,7 +91,7 @@ public:
 
     BackendKind kind() const override { return BackendKind::Vulkan; }
     std::string name() const override { return "vulkan"; }
-    DeviceInfo device() const override { return ctx_->info(); }
+    DeviceInfo device() const override;
     Precision precision() const override { return fp16_ ? Precision::Fp16 : Precision::Fp32; }
     bool supports(const TransferNetwork& net) const override { return checkSupported(net).isOk(); }
     Status reshape(int width, int height) override;
@@ -110,6 +110,10 @@ private:
     Status recordPlan(Plan& p);
     Status recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out, bool withCopies);
     void readProfile(Slot& s);
+    // The scale/shift a conv applies to its input (InputNorm::OnLoad); else any valid buffer, unread.
+    VkBuffer inScaleShift(const Plan& p, size_t layer) const {
+        return layers_[layer].conv.inputNorm() == InputNorm::OnLoad ? p.scaleShift[layer - 1].get() : style_.get();
+    }
 
     TransferNetwork net_;
     std::unique_ptr<Context> ctx_;
@@ -174,13 +178,23 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     b->frameIo_ = std::move(io.value());
     std::vector<float> blob;
     size_t styleFloats = 0;
-    for (const TransferLayer& l : net.layers) {
-        auto conv = Conv2dOp::create(c, l, b->fp16_);
+    // Whether each layer will run the coopmat kernel, for the norm-on-load choice (a layer that
+    // then does not fit it runs the scalar kernel with the norm on load: slower, still right).
+    auto coopMat = [&](size_t i) {
+        return i < net.layers.size() && b->fp16_ && c.caps().coopmat != CoopMat::None && coopMatWanted(net.layers[i]);
+    };
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const TransferLayer& l = net.layers[i];
+        const InputNorm inputNorm = inputNormFor(net, i, coopMat(i));
+        auto conv = Conv2dOp::create(c, l, b->fp16_, inputNorm, i > 0 ? &net.layers[i - 1] : nullptr);
         if (!conv) return conv.status();
         LayerOps ops{std::move(conv.value()), std::nullopt};
         ops.conv.pack(l, blob, ops.weightsAt, ops.biasAt);
         if (l.hasNorm) {
-            auto norm = InstanceNormOp::create(c, l, b->fp16_);
+            const NormApply apply = inputNormFor(net, i + 1, coopMat(i + 1)) == InputNorm::OnLoad
+                                        ? NormApply::OnNextLoad
+                                        : NormApply::InPlace;
+            auto norm = InstanceNormOp::create(c, l, b->fp16_, apply);
             if (!norm) return norm.status();
             ops.norm = std::move(norm.value());
             styleFloats = (styleFloats + 63) / 64 * 64;
@@ -209,7 +223,23 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     if (!style) return style.status();
     b->style_ = std::move(style.value());
     PASTICHE_RETURN_IF_ERROR(b->setStyle(StyleVector{}));
+    // Every pipeline is built by now: persist them for the next start. A read-only or full cache
+    // directory only costs the next start its compilation, so it is no error here.
+    (void)c.savePipelineCache();
     return std::unique_ptr<TransferBackend>(std::move(b));
+}
+
+DeviceInfo VulkanBackend::device() const {
+    DeviceInfo info = ctx_->info();  // matrixUnits: what the device offers; here: what this backend uses
+    int coop = 0;
+    for (const LayerOps& l : layers_) coop += l.conv.kernelKind() == ConvKernel::CoopMat;
+    if (coop > 0)
+        info.matrixUnits = "tensor cores: " + std::to_string(coop) + " of " + std::to_string(layers_.size()) +
+                           " conv layers on " + info.matrixUnits;
+    else if (!info.matrixUnits.empty())
+        info.matrixUnits = "unused here (" + std::string(fp16_ ? "PASTICHE_VK_COOPMAT=0" : "fp32") + "); device has " +
+                           info.matrixUnits;
+    return info;
 }
 
 Status VulkanBackend::setStyle(const StyleVector& style) {
@@ -298,7 +328,7 @@ Status VulkanBackend::reshape(int width, int height) {
         if (profiling_) {
             VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
             qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-            qi.queryCount = uint32_t(layers_.size() + 3);
+            qi.queryCount = uint32_t(2 * layers_.size() + 3);  // + one after each conv
             VkQueryPool qp;
             PASTICHE_VK(vkCreateQueryPool(dev, &qi, nullptr, &qp));
             s.queries = QueryPoolHandle(dev, qp);
@@ -309,7 +339,7 @@ Status VulkanBackend::reshape(int width, int height) {
     uint32_t sets = 0, descriptors = 0;
     for (const auto& l : layers_) {
         sets += l.norm ? 3 : 1;
-        descriptors += l.norm ? 11 : 5;
+        descriptors += l.norm ? 12 : 6;
     }
     sets += 2 * kSlots;
     descriptors += 4 * kSlots;
@@ -341,7 +371,7 @@ Status VulkanBackend::reshape(int width, int height) {
         writeDescriptorSet(dev, p->convSets[l],
                            {{in}, {p->acts[l].get()}, {weights_.get(), ops.weightsAt * 4,
                             (ops.biasAt - ops.weightsAt) * 4}, {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
-                            {p->partials.get()}});
+                            {p->partials.get()}, {inScaleShift(*p, l)}});
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
             PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), p->finalizeSets[l]));
@@ -394,7 +424,7 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
     auto stamp = [&] {
         if (profiling_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, q++);
     };
-    if (profiling_) vkCmdResetQueryPool(cmd, s.queries, 0, uint32_t(layers_.size() + 3));
+    if (profiling_) vkCmdResetQueryPool(cmd, s.queries, 0, uint32_t(2 * layers_.size() + 3));
     if (withCopies) recordCopy(cmd, tracker, s.stagingIn.get(), s.rawIn.get(), frameBytesOf(p, in), false);
     stamp();
     PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, s.uploadSet, in, p.width, p.height, p.padW, p.padH,
@@ -407,7 +437,10 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
         const VkBuffer inBuf = l == 0 ? p.input.get() : p.acts[l - 1].get();
         const Conv2dShape& sh = p.shapes[l];
         PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, p.convSets[l], sh, inBuf, p.acts[l].get(),
-                                                 weights_.get(), p.partials.get()));
+                                                 weights_.get(), p.partials.get(), inScaleShift(p, l)));
+        if (profiling_)
+            vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries,
+                                uint32_t(layers_.size() + 3 + l));
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
             VkBuffer skip = p.acts[l].get();
@@ -473,9 +506,9 @@ Status VulkanBackend::waitSlot(Slot& s) {
 }
 
 void VulkanBackend::readProfile(Slot& s) {
-    const uint32_t n = uint32_t(layers_.size() + 3);
-    std::vector<uint64_t> t(n);
-    if (vkGetQueryPoolResults(ctx_->device(), s.queries, 0, n, n * 8, t.data(), 8, VK_QUERY_RESULT_64_BIT) !=
+    const uint32_t n = uint32_t(layers_.size() + 3), all = uint32_t(2 * layers_.size() + 3);
+    std::vector<uint64_t> t(all);
+    if (vkGetQueryPoolResults(ctx_->device(), s.queries, 0, all, all * 8, t.data(), 8, VK_QUERY_RESULT_64_BIT) !=
         VK_SUCCESS)
         return;
     const double toMs = ctx_->caps().timestampPeriodNs * 1e-6;
@@ -483,6 +516,12 @@ void VulkanBackend::readProfile(Slot& s) {
     profile_.push_back({"upload (rgb -> planar)", double(t[1] - t[0]) * toMs});
     for (size_t l = 0; l < layers_.size(); ++l) profile_.push_back({net_.layers[l].name, double(t[l + 2] - t[l + 1]) * toMs});
     profile_.push_back({"download (planar -> rgb)", double(t[n - 1] - t[n - 2]) * toMs});
+    // PASTICHE_VK_PROFILE_CONV=1: also each layer's conv dispatch alone (the rest of the layer's
+    // time is its instance norm: finalize + apply).
+    const char* conv = std::getenv("PASTICHE_VK_PROFILE_CONV");
+    if (conv && std::strcmp(conv, "1") == 0)
+        for (size_t l = 0; l < layers_.size(); ++l)
+            profile_.push_back({net_.layers[l].name + " [conv]", double(t[n + l] - t[l + 1]) * toMs});
 }
 
 Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, FrameFormat out) {

@@ -1,5 +1,4 @@
-// Queues, sources and the pipeline without files: latest-wins vs blocking, the test pattern,
-// still images, missing cameras.
+// Sources without files: spec parsing, the test pattern, still images, missing cameras.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -7,52 +6,12 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "app/media/bounded_queue.h"
-#include "app/media/pipeline.h"
 #include "media_test_util.h"
+#include "transcode_harness.h"
 #include "support/test_support.h"
 
 namespace pastiche {
 namespace {
-
-using media::BoundedQueue;
-using media::QueuePolicy;
-
-TEST(MediaQueue, BlockingModeNeverDrops) {
-    BoundedQueue<int> q(2, QueuePolicy::Block);
-    std::thread producer([&] {
-        for (int i = 0; i < 500; ++i) ASSERT_TRUE(q.push(i));
-        q.close();
-    });
-    std::vector<int> got;
-    while (auto v = q.pop()) {
-        got.push_back(*v);
-        if (got.size() % 100 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    producer.join();
-    ASSERT_EQ(got.size(), 500u);
-    for (int i = 0; i < 500; ++i) EXPECT_EQ(got[size_t(i)], i);
-    EXPECT_EQ(q.dropped(), 0);
-}
-
-TEST(MediaQueue, LatestWinsKeepsNewestAndCountsDrops) {
-    BoundedQueue<int> q(1, QueuePolicy::LatestWins);
-    for (int i = 0; i < 10; ++i) EXPECT_TRUE(q.push(i));
-    EXPECT_EQ(q.dropped(), 9);
-    EXPECT_EQ(q.size(), 1u);
-    auto v = q.pop();
-    ASSERT_TRUE(v.has_value());
-    EXPECT_EQ(*v, 9);
-}
-
-TEST(MediaQueue, CloseWakesBlockedConsumerAndRejectsPush) {
-    BoundedQueue<int> q(1);
-    std::thread consumer([&] { EXPECT_FALSE(q.pop().has_value()); });
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    q.close();
-    consumer.join();
-    EXPECT_FALSE(q.push(1));
-}
 
 TEST(MediaSourceSpec, ParsesAllForms) {
     auto cam = SourceSpec::parse("camera:2");
@@ -155,74 +114,30 @@ Status invert(const Frame& in, Frame& out) {
     return {};
 }
 
-TEST(MediaPipeline, FileModeDeliversEveryFrameInOrder) {
+TEST(MediaTestPattern, DeliversEveryFrameInOrder) {
     SourceSpec spec;
     spec.width = 64;
     spec.height = 48;
     auto src = openSource(spec);
     std::vector<int64_t> indices;
-    media::PipelineOptions o;
-    o.mode = media::PipelineMode::File;
-    o.maxFrames = 120;
-    o.queueDepth = 2;
-    o.onFrame = [&](const Frame& f) {
-        indices.push_back(f.index);
-        std::this_thread::sleep_for(std::chrono::microseconds(300));  // a slow sink
-    };
-    auto slowStylize = [](const Frame& in, Frame& out) {
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-        return invert(in, out);
-    };
-    auto r = media::runPipeline(*src.value(), slowStylize, o);
+    auto r = test::transcode(*src.value(), invert, nullptr, 120, [&](const Frame& f) { indices.push_back(f.index); });
     ASSERT_TRUE(r.status) << r.status.message();
     EXPECT_EQ(r.stats.framesIn, 120);
     EXPECT_EQ(r.stats.framesOut, 120);
-    EXPECT_EQ(r.stats.dropped, 0);
     ASSERT_EQ(indices.size(), 120u);
     for (size_t i = 0; i < indices.size(); ++i) EXPECT_EQ(indices[i], int64_t(i));
 }
 
-TEST(MediaPipeline, LiveModeKeepsNewestAndCountsDrops) {
-    SourceSpec spec;
-    spec.width = 64;
-    spec.height = 48;
-    spec.fps = 200;  // paced at 200 fps; stylize takes 20 ms -> most frames are superseded
-    auto src = openSource(spec);
-    std::vector<int64_t> indices;
-    media::PipelineOptions o;
-    o.mode = media::PipelineMode::Live;
-    o.maxFrames = 60;
-    o.onFrame = [&](const Frame& f) { indices.push_back(f.index); };
-    auto slow = [](const Frame& in, Frame& out) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        return invert(in, out);
-    };
-    auto r = media::runPipeline(*src.value(), slow, o);
-    ASSERT_TRUE(r.status) << r.status.message();
-    EXPECT_EQ(r.stats.framesIn, 60);
-    EXPECT_GT(r.stats.dropped, 20);
-    EXPECT_EQ(r.stats.framesOut + r.stats.dropped, r.stats.framesIn);
-    for (size_t i = 1; i < indices.size(); ++i) EXPECT_GT(indices[i], indices[i - 1]);
-    EXPECT_GT(r.stats.stylizeMsAvg, 15.0);
-    EXPECT_GT(r.stats.captureFps, 50.0);  // paced near 200 fps, far above the 50 fps stylize rate
-    // Latest wins: a frame waits for at most one stylize in progress, so latency stays near
-    // 20-40 ms instead of growing with the backlog (the sleep bounds it from below).
-    EXPECT_GE(r.stats.latencyMsAvg, 19.0);
-    EXPECT_LT(r.stats.latencyMsAvg, 200.0);
-}
-
-TEST(MediaPipeline, StylizeErrorStopsWithContext) {
+TEST(MediaHarness, FrameErrorStopsWithContext) {
     SourceSpec spec;
     spec.width = 32;
     spec.height = 32;
     auto src = openSource(spec);
-    media::PipelineOptions o;
-    o.maxFrames = 1000;
     auto failing = [](const Frame& in, Frame& out) {
         if (in.index == 5) return Status::error("boom");
         return invert(in, out);
     };
-    auto r = media::runPipeline(*src.value(), failing, o);
+    auto r = test::transcode(*src.value(), failing, nullptr, 1000);
     ASSERT_FALSE(r.status);
     EXPECT_NE(r.status.message().find("frame 5"), std::string::npos) << r.status.message();
     EXPECT_NE(r.status.message().find("boom"), std::string::npos);

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "app/media/pipeline.h"
+#include "transcode_harness.h"
 #include "media_test_util.h"
 #include "support/test_support.h"
 
@@ -55,7 +55,7 @@ protected:
     static std::string path(const std::string& name) { return (dir_ / name).string(); }
 
     // Stylizes `input` into `output` with the invert stage, audio carried from the input.
-    static media::PipelineResult stylizeFile(const std::string& input, const std::string& output,
+    static test::TranscodeResult stylizeFile(const std::string& input, const std::string& output,
                                              int64_t* framesWritten = nullptr, const std::string& preset = "ultrafast") {
         SourceSpec spec;
         spec.kind = SourceKind::VideoFile;
@@ -74,9 +74,7 @@ protected:
         auto sink = openVideoSink(so);
         EXPECT_TRUE(sink) << sink.status().message();
         if (!sink) return {{}, sink.status()};
-        media::PipelineOptions po;
-        po.sink = sink.value().get();
-        auto r = media::runPipeline(*source.value(), invert, po);
+        auto r = test::transcode(*source.value(), invert, sink.value().get());
         if (framesWritten) *framesWritten = sink.value()->framesWritten();
         return r;
     }
@@ -260,9 +258,6 @@ void expectDiskFullLeavesPlayableFile(VideoSinkOptions so) {
     so.fps = 10;
     auto sink = openVideoSink(so);
     ASSERT_TRUE(sink) << sink.status().message();
-    media::PipelineOptions po;
-    po.sink = sink.value().get();
-    po.maxFrames = 900;
     auto noisy = [](const Frame& in, Frame& out) {  // noise defeats compression
         out.image = in.image;
         uint32_t s = uint32_t(in.index) * 2654435761u + 1;
@@ -272,7 +267,7 @@ void expectDiskFullLeavesPlayableFile(VideoSinkOptions so) {
         }
         return Status::ok();
     };
-    auto r = media::runPipeline(*source.value(), noisy, po);
+    auto r = test::transcode(*source.value(), noisy, sink.value().get(), 900);
     ASSERT_FALSE(r.status) << "expected the disk to fill up";
     EXPECT_NE(r.status.message().find("No space left"), std::string::npos) << r.status.message();
     EXPECT_NE(r.status.message().find("playable"), std::string::npos) << r.status.message();

@@ -71,8 +71,9 @@ TEST_F(VulkanTest, ListsDevices) {
     for (const auto& d : devices.value()) {
         EXPECT_FALSE(d.name.empty());
         EXPECT_FALSE(d.type.empty());
-        std::printf("device %d: %s (%s, %s, %llu MiB, fp16 %d)\n", d.index, d.name.c_str(), d.type.c_str(),
-                    d.driver.c_str(), static_cast<unsigned long long>(d.memoryBytes >> 20), int(d.fp16));
+        std::printf("device %d: %s (%s, %s, %llu MiB, fp16 %d, matrix units: %s)\n", d.index, d.name.c_str(),
+                    d.type.c_str(), d.driver.c_str(), static_cast<unsigned long long>(d.memoryBytes >> 20), int(d.fp16),
+                    d.matrixUnits.empty() ? "none" : d.matrixUnits.c_str());
     }
 }
 
@@ -281,6 +282,23 @@ TEST_F(VulkanTest, BadArgumentsReturnErrors) {
     bad.layers[3].weights.pop_back();
     o.deviceIndex = -1;
     EXPECT_FALSE(createVulkanBackend(bad, o).isOk());
+}
+
+// Instance norm applied as the next conv loads its input (default) vs a separate norm_apply pass.
+TEST_F(VulkanTest, NormOnLoadMatchesSeparatePass) {
+    PASTICHE_REQUIRE_VULKAN();
+    const TransferNetwork net = magentaShapedNetwork(9);
+    setenv("PASTICHE_VK_FUSE_NORM", "0", 1);
+    auto separate = makeVulkan(net, Precision::Fp32);
+    setenv("PASTICHE_VK_FUSE_NORM", "1", 1);  // into every conv, the scalar ones too
+    auto fused = makeVulkan(net, Precision::Fp32);
+    unsetenv("PASTICHE_VK_FUSE_NORM");
+    ASSERT_TRUE(separate && fused);
+    const ImageF in = testFrame(53, 41, 4);
+    const ImageF a = runFloat(*separate, in, randomStyle(6));
+    const ImageF b = runFloat(*fused, in, randomStyle(6));
+    EXPECT_LE(maxAbsDiff(a.pixels, b.pixels), 1e-5);
+    EXPECT_GT(maxAbsDiff(a.pixels, std::vector<float>(a.pixels.size(), 0.f)), 0.01);  // not all zero
 }
 
 TEST_F(VulkanTest, Fp32EnvironmentSwitch) {

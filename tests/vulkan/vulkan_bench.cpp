@@ -72,7 +72,9 @@ TEST(VulkanBench, Throughput) {
     while (std::getline(list, item, ',')) {
         int w = 0, h = 0;
         ASSERT_EQ(std::sscanf(item.c_str(), "%dx%d", &w, &h), 2) << item;
+        const char* only = std::getenv("PASTICHE_VK_BENCH_PRECISION");  // fp16 or fp32: just that one
         for (Precision precision : {Precision::Fp16, Precision::Fp32}) {
+            if (only && std::string(only) != (precision == Precision::Fp16 ? "fp16" : "fp32")) continue;
             auto vk = makeVulkan(net, precision);
             if (!vk) continue;
             ASSERT_TRUE(vk->reshape(w, h).isOk());
@@ -106,16 +108,44 @@ TEST(VulkanBench, Throughput) {
                 std::snprintf(buf, sizeof buf, "%s{\"layer\":\"%s\",\"ms\":%.4f}", layers.empty() ? "" : ",", t.layer.c_str(),
                               t.milliseconds);
                 layers += buf;
-                gpuTotal += t.milliseconds;
+                if (t.layer.find(" [conv]") == std::string::npos) gpuTotal += t.milliseconds;  // not twice
             }
-            std::printf("{\"backend\":\"vulkan\",\"device\":\"%s\",\"precision\":\"%s\",\"width\":%d,\"height\":%d,"
+            const char* coopmat = std::getenv("PASTICHE_VK_COOPMAT");
+            std::printf("{\"backend\":\"vulkan\",\"device\":\"%s\",\"coopmat_mode\":\"%s\",\"matrix_units\":\"%s\","
+                        "\"precision\":\"%s\",\"width\":%d,\"height\":%d,"
                         "\"frames\":%d,\"frames_in_flight\":%d,\"sync_ms_per_frame\":%.4f,\"ms_per_frame\":%.4f,"
                         "\"fps\":%.1f,\"gpu_ms_profiled\":%.4f,\"model\":\"%s\",\"profile\":[%s]}\n",
-                        vk->device().name.c_str(), vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames,
+                        vk->device().name.c_str(), coopmat ? coopmat : "default", vk->device().matrixUnits.c_str(),
+                        vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames,
                         slots, syncMs, pipeMs, 1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
             std::fflush(stdout);
         }
     }
+}
+
+// Bar 3 of issue 14: backend creation with an empty pipeline cache, then again with the cache the
+// first one wrote. Skipped unless PASTICHE_VK_BENCH_STARTUP=DIR (a fresh directory, used as
+// XDG_CACHE_HOME). On NVIDIA set __GL_SHADER_DISK_CACHE=0 too, or the driver's own shader cache
+// makes every start after the very first one warm.
+TEST(VulkanBench, Startup) {
+    const char* dir = std::getenv("PASTICHE_VK_BENCH_STARTUP");
+    if (!dir) GTEST_SKIP() << "set PASTICHE_VK_BENCH_STARTUP=DIR to time backend creation with a fresh pipeline cache";
+    PASTICHE_REQUIRE_VULKAN();
+    setenv("XDG_CACHE_HOME", dir, 1);
+    std::string which;
+    const TransferNetwork net = benchNetwork(&which);
+    double ms[3];
+    std::string units;
+    for (double& m : ms) {
+        const auto t0 = Clock::now();
+        auto vk = makeVulkan(net, Precision::Auto);
+        m = msSince(t0);
+        ASSERT_TRUE(vk);
+        units = vk->device().matrixUnits;
+    }
+    std::printf("{\"backend\":\"vulkan\",\"startup_ms_empty_cache\":%.1f,\"startup_ms_cached\":[%.1f,%.1f],"
+                "\"speedup\":%.2f,\"matrix_units\":\"%s\",\"model\":\"%s\"}\n",
+                ms[0], ms[1], ms[2], ms[0] / std::min(ms[1], ms[2]), units.c_str(), which.c_str());
 }
 
 }  // namespace

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Issue 14 H200 run: Vulkan tests (validation on), bench per PASTICHE_VK_COOPMAT mode, startup
+# (pipeline cache), PyTorch peer. Runs from the repo root of the checkout the device tool sends, with
+# this script and its files in .devdata/vk/ (git-ignored) and the loader debs in .gl/, both carried:
+#   .devdata/vk/: this script as run.sh, test_vulkan (see below), style_transfer_f16_384.tflite,
+#     the goldens content384.bin vec_tflite.bin out384_tflite.bin, bench/torch_peer_cuda.py,
+#     vulkan-validationlayers_*.deb (apt-get download vulkan-validationlayers)
+#   test_vulkan without OpenCV (the GPU machine has none; test_stylizer_fallback.cpp needs app_core):
+#     cd build && c++ -O3 tests/CMakeFiles/test_vulkan.dir/{vulkan/test_vulkan_backend,vulkan/test_vulkan_coopmat,\
+#       vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
+#       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
+#       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \
+#       /usr/lib/x86_64-linux-gnu/libdnnl.so -pthread
+# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|b
+set -o pipefail
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
+export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
+[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+cd .devdata/vk
+export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg
+MODE=${1:-a}
+summ() { grep -E "^\{" | python3 -c '
+import json,sys
+for l in sys.stdin:
+    d=json.loads(l)
+    if "startup_ms_empty_cache" in d: print("startup", l.strip()); continue
+    print(d["coopmat_mode"], d["precision"], "%dx%d"%(d["width"],d["height"]), "pipelined %.3f ms (%.0f fps), sync %.3f, gpu %.3f"%(d["ms_per_frame"],d["fps"],d["sync_ms_per_frame"],d["gpu_ms_profiled"]))
+    print("   ", " ".join("%.3f"%p["ms"] for p in d["profile"]))'; }
+if [ "$MODE" = verify ]; then  # the committed defaults: coopmat k3, norm on load into coopmat convs
+  chmod +x test_vulkan
+  PASTICHE_VK_VALIDATION=1 timeout 60 ./test_vulkan --gtest_filter='VulkanCoopMat*:VulkanTest.WholeNetwork*:VulkanTest.NormOnLoad*:VulkanTest.EveryOpFp16*' 2>&1 | tee $OUT/tests.log | grep -E "OK \]|FAILED|Failure|whole|Expected|Which|validation|PASSED|cache" | cut -c1-200
+  PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=384x384,1920x1080,3840x2160 PASTICHE_VK_BENCH_FRAMES=400 \
+    timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee $OUT/bench.log | summ
+fi
+if [ "$MODE" = final ]; then
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  # One process per suite: the NVIDIA ICD failed vkCreateInstance after ~100 instances in one process.
+  for f in 'VulkanTest.*' 'VulkanCoopMat*' 'StylizerFallback.*'; do
+    PASTICHE_VK_VALIDATION=1 timeout 100 ./test_vulkan --gtest_filter="$f" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|device |Expected|Which|validation|Skipped|PASSED|cache" | cut -c1-230
+  done
+  for m in 0 wide k3 all; do
+    PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_COOPMAT=$m PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=384x384,1920x1080,3840x2160 PASTICHE_VK_BENCH_FRAMES=400 \
+      timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee -a $OUT/bench.log | summ
+  done
+  PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_FUSE_NORM=0 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=300 \
+      timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee -a $OUT/bench.log | summ | sed "s/^/nofuse /"
+  PASTICHE_VK_CM_TW=16 PASTICHE_VK_CM_TH=8 PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_COOPMAT=all PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=300 \
+      timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee -a $OUT/bench.log | summ | sed "s/^/tile16x8 /"
+  PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp32 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=300 \
+      timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee -a $OUT/bench.log | summ
+  for c in 0 1; do
+    rm -rf /tmp/su; __GL_SHADER_DISK_CACHE=$c PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STARTUP=/tmp/su timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Startup 2>&1 | tee -a $OUT/bench.log | summ | sed "s/^/nv_disk_cache=$c /"
+  done
+  PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net . --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
+fi
+if [ "$MODE" = a ]; then
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanCoopMat*:VulkanTest.ListsDevices:VulkanTest.WholeNetwork*:VulkanTest.EveryOp*' 2>&1 | tee $OUT/tests_cm.log | grep -E "OK \]|FAILED|Failure|dB|device|Expected|Which|validation|Skipped|skip" | head -70
+  for m in 0 wide all; do
+    PASTICHE_VK_COOPMAT=$m PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=384x384,1920x1080,3840x2160 PASTICHE_VK_BENCH_FRAMES=400 \
+      timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee -a $OUT/bench.log | summ
+  done
+  for t in 64x2 16x8 32x8 64x4; do
+    PASTICHE_VK_CM_TW=${t%x*} PASTICHE_VK_CM_TH=${t#*x} PASTICHE_VK_COOPMAT=wide PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=300 \
+      timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee -a $OUT/sweep.log | summ | sed "s/^/tile $t /"
+  done
+  for c in 0 1; do
+    rm -rf /tmp/su; __GL_SHADER_DISK_CACHE=$c PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STARTUP=/tmp/su timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Startup 2>&1 | summ | sed "s/^/nv_disk_cache=$c /"
+  done
+  PASTICHE_VK_VALIDATION=1 timeout 150 ./test_vulkan --gtest_filter=-VulkanBench.* 2>&1 | tee $OUT/tests_all.log | tail -5
+fi
+if [ "$MODE" = b ]; then
+  PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-400} python3 torch_peer_cuda.py net . --frames 200 --sizes ${SIZES:-384x384,1920x1080,3840x2160} $PEER_ARGS 2>&1 | tee $OUT/peer.log | cut -c1-300
+fi

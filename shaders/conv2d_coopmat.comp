@@ -1,0 +1,163 @@
+#version 450
+// Tensor-core variant of conv2d.comp (same bindings, push constants and outputs): an implicit-GEMM
+// convolution on cooperative matrices, fp16 operands, fp32 accumulation. M = output pixels (runs
+// of 16 along a row), N = output channels (padded to 16), K = ky x (kx, input channel).
+// Built for fp16 activations only (shaders/CMakeLists.txt skips the fp32 variant of *_coopmat).
+//
+// A workgroup computes TH rows x TW columns of output pixels for all output channels:
+// 1. The input tile ((TH-1)*S+K rows x (TW-1)*S+K(+1) columns, [upsample] + reflect pad as index
+//    math) goes into shared memory pixel-major: every pixel holds ICP channels (IC zero-padded to
+//    8, 16 or 32) at a pixel stride PS. With ICP = 8, PS = 8 and one 16-wide K chunk spans two
+//    adjacent kx taps; wider pixels get 8 elements of padding so that the 16 rows of a matrix load
+//    fall into different shared-memory banks.
+// 2. For each ky and each 16-wide K chunk, every subgroup loads its A matrices (16 pixels x 16 K)
+//    straight from the tile (row stride S*PS) and B (16 K x 16 channels) from the packed weights
+//    ([ky][KSPAN][OCP] fp16, zero rows for padded channels and taps), and multiply-accumulates.
+// 3. The accumulators go to shared memory ([oc][pixel], fp32); then bias, and either the
+//    activation or per-tile instance-norm statistics (n, mean, M2: two passes over shared memory),
+//    and the fp16 stores to the planar output.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_NV_cooperative_matrix : require
+#extension GL_EXT_control_flow_attributes : require
+#include "common.glsl"
+
+layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
+layout(constant_id = 1) const uint TW = 32;     // output tile width, a multiple of 16
+layout(constant_id = 2) const uint TH = 4;      // output tile rows
+layout(constant_id = 3) const uint K = 3;
+layout(constant_id = 4) const uint S = 1;
+layout(constant_id = 5) const uint PAD = 1;
+layout(constant_id = 6) const uint IC = 32;
+layout(constant_id = 7) const uint OC = 32;
+layout(constant_id = 8) const uint ICP = 32;    // channels per pixel in the tile: 8, 16 or 32
+layout(constant_id = 9) const uint NT = 2;      // 16-channel output tiles (OCP = 16 * NT)
+layout(constant_id = 10) const bool UPSAMPLE = false;
+layout(constant_id = 11) const uint ACT = 0;    // 0 none, 1 relu, 2 sigmoid; only without STATS
+layout(constant_id = 12) const bool STATS = false;
+layout(constant_id = 13) const uint NSG = 4;    // subgroups per workgroup (local_size_x / subgroup size)
+layout(constant_id = 14) const bool IN_NORM = false;  // as in conv2d.comp: the previous layer's
+layout(constant_id = 15) const uint IN_ACT = 0;       // instance norm (+ activation) applied on load
+
+const uint OCP = NT * 16u;
+const uint PS = ICP == 8u ? 8u : ICP + 8u;
+const uint KSPAN = (K * ICP + 15u) / 16u * 16u;  // K elements per ky, padded to whole chunks
+const uint KCHUNKS = KSPAN / 16u;
+const uint EXTRA = (KSPAN - K * ICP + ICP - 1u) / ICP;  // tap columns read past the last kx
+const uint TIW = (TW - 1u) * S + K + EXTRA;
+const uint TIH = (TH - 1u) * S + K;
+const uint TP = TW * TH;
+const uint MTILES = TP / 16u;
+const uint MPS = MTILES / NSG;  // 16-pixel tiles per subgroup
+const uint NTHREADS = gl_WorkGroupSize.x;
+const uint LOAD_ITERS = (ICP * TIH * TIW + NTHREADS - 1u) / NTHREADS;
+const uint STORE_ITERS = (OC * TP + NTHREADS - 1u) / NTHREADS;
+
+layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
+layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
+layout(std430, binding = 2) readonly buffer WBuf { float16_t weights[]; };  // [KY][KSPAN][OCP]
+layout(std430, binding = 3) readonly buffer BBuf { float bias[]; };         // [OCP]
+layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; };     // [OC][numTiles]
+layout(std430, binding = 5) readonly buffer NBuf { vec2 inScaleShift[]; };  // [IC], with IN_NORM
+
+layout(push_constant) uniform Push {
+    int inW, inH, outW, outH;
+    int tilesX, numTiles;
+} pc;
+
+shared float16_t tileIn[TIH * TIW * PS];
+shared float outTile[OCP * TP];
+
+void main() {
+    const uint lid = gl_LocalInvocationID.x;
+    const int ox0 = int(gl_WorkGroupID.x * TW), oy0 = int(gl_WorkGroupID.y * TH);
+    const int eW = UPSAMPLE ? pc.inW * 2 : pc.inW;
+    const int eH = UPSAMPLE ? pc.inH * 2 : pc.inH;
+    const int ix0 = ox0 * int(S) - int(PAD), iy0 = oy0 * int(S) - int(PAD);
+    const uint inPlane = uint(pc.inW * pc.inH);
+
+    // x fastest, so that neighbouring invocations read neighbouring input pixels. A fixed trip
+    // count, unrolled, so that every invocation has all its loads in flight at once.
+    [[unroll]] for (uint it = 0; it < LOAD_ITERS; ++it) {
+        const uint i = it * NTHREADS + lid;
+        if (LOAD_ITERS * NTHREADS != ICP * TIH * TIW && i >= ICP * TIH * TIW) break;
+        const uint c = i / (TIH * TIW), r = i % (TIH * TIW);
+        const uint ty = r / TIW, tx = r % TIW;
+        float16_t v = float16_t(0.0);
+        if (c < IC) {
+            int y = reflectIndex(iy0 + int(ty), eH);
+            int x = reflectIndex(ix0 + int(tx), eW);
+            if (UPSAMPLE) { x >>= 1; y >>= 1; }
+            if (IN_NORM) {
+                const vec2 ss = inScaleShift[c];
+                v = float16_t(activate(float(inData[c * inPlane + uint(y * pc.inW + x)]) * ss.x + ss.y, IN_ACT));
+            } else {
+                v = inData[c * inPlane + uint(y * pc.inW + x)];
+            }
+        }
+        tileIn[(ty * TIW + tx) * PS + c] = v;
+    }
+    barrier();
+
+    const uint sg = gl_SubgroupID;
+    fcoopmatNV<32, gl_ScopeSubgroup, 16, 16> acc[MPS][NT];
+    [[unroll]] for (uint j = 0; j < MPS; ++j)
+        [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
+
+    [[unroll]] for (uint ky = 0; ky < K; ++ky) {
+        [[unroll]] for (uint kc = 0; kc < KCHUNKS; ++kc) {
+            const uint kx = kc * 16u / ICP, icOff = kc * 16u % ICP;
+            fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> b[NT];
+            [[unroll]] for (uint n = 0; n < NT; ++n)
+                coopMatLoadNV(b[n], weights, (ky * KSPAN + kc * 16u) * OCP + n * 16u, OCP, false);
+            [[unroll]] for (uint j = 0; j < MPS; ++j) {
+                const uint mt = sg * MPS + j;
+                const uint ty = mt / (TW / 16u), tx = (mt % (TW / 16u)) * 16u;
+                fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
+                coopMatLoadNV(a, tileIn, ((ty * S + ky) * TIW + tx * S + kx) * PS + icOff, S * PS, false);
+                [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = coopMatMulAddNV(a, b[n], acc[j][n]);
+            }
+        }
+    }
+
+    [[unroll]] for (uint j = 0; j < MPS; ++j)
+        [[unroll]] for (uint n = 0; n < NT; ++n)
+            coopMatStoreNV(acc[j][n], outTile, n * 16u * TP + (sg * MPS + j) * 16u, TP, true);
+    barrier();
+
+    const uint outPlane = uint(pc.outW * pc.outH);
+    [[unroll]] for (uint it = 0; it < STORE_ITERS; ++it) {
+        const uint i = it * NTHREADS + lid;
+        if (STORE_ITERS * NTHREADS != OC * TP && i >= OC * TP) break;
+        const uint oc = i / TP, p = i % TP;
+        const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
+        const float v = outTile[i] + bias[oc];
+        if (STATS) outTile[i] = v;
+        if (ox < pc.outW && oy < pc.outH)
+            outData[oc * outPlane + uint(oy * pc.outW + ox)] = float16_t(STATS ? v : activate(v, ACT));
+    }
+
+    if (STATS) {
+        // Per tile and channel: mean, then the sum of squared deviations (no cancellation).
+        barrier();
+        const int nx = min(int(TW), pc.outW - ox0), ny = min(int(TH), pc.outH - oy0);
+        const float n = float(nx * ny);
+        const uint tile = gl_WorkGroupID.y * uint(pc.tilesX) + gl_WorkGroupID.x;
+        for (uint oc = sg; oc < OC; oc += NSG) {
+            float s = 0.0;
+            for (uint p = gl_SubgroupInvocationID; p < TP; p += gl_SubgroupSize)
+                if (int(p % TW) < nx && int(p / TW) < ny) s += outTile[oc * TP + p];
+            const float mean = subgroupAdd(s) / n;
+            float m2 = 0.0;
+            for (uint p = gl_SubgroupInvocationID; p < TP; p += gl_SubgroupSize) {
+                if (int(p % TW) < nx && int(p / TW) < ny) {
+                    const float d = outTile[oc * TP + p] - mean;
+                    m2 += d * d;
+                }
+            }
+            m2 = subgroupAdd(m2);
+            if (subgroupElect()) partials[oc * uint(pc.numTiles) + tile] = vec4(n, mean, m2, 0.0);
+        }
+    }
+}

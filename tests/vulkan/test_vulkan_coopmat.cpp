@@ -1,0 +1,192 @@
+// The cooperative-matrix (tensor core) conv kernel against the CPU reference, and the persistent
+// pipeline cache. The coopmat tests need a device that has cooperative matrices (an NVIDIA GPU);
+// elsewhere (lavapipe in CI) they skip with a message. The validation layer is on; every test ends
+// by asserting it reported nothing.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/tflite_reader.h"
+#include "support/test_support.h"
+#include "vulkan_test_util.h"
+
+namespace pastiche::test {
+namespace {
+
+class VulkanCoopMatTest : public ::testing::Test {
+protected:
+    void SetUp() override { takeValidationMessages(); }
+    void TearDown() override {
+        unsetenv("PASTICHE_VK_COOPMAT");
+        auto messages = takeValidationMessages();
+        EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
+    }
+};
+
+// Creates the backend with PASTICHE_VK_COOPMAT=mode (fp16).
+std::unique_ptr<TransferBackend> makeCoop(const TransferNetwork& net, const char* mode, bool profile = false) {
+    setenv("PASTICHE_VK_COOPMAT", mode, 1);
+    auto vk = makeVulkan(net, Precision::Fp16, profile);
+    unsetenv("PASTICHE_VK_COOPMAT");
+    return vk;
+}
+
+bool usesTensorCores(const TransferBackend& b) { return b.device().matrixUnits.rfind("tensor cores:", 0) == 0; }
+
+#define PASTICHE_REQUIRE_COOPMAT()                                                                        \
+    do {                                                                                                  \
+        PASTICHE_REQUIRE_VULKAN();                                                                        \
+        auto _probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);                               \
+        ASSERT_TRUE(_probe);                                                                              \
+        if (!_probe->device().fp16 || _probe->device().matrixUnits.find("cooperative matrix") == std::string::npos) \
+            GTEST_SKIP() << _probe->device().name << " has no usable cooperative matrices (fp16 16x16x16 -> fp32); " \
+                         << "the scalar kernels run instead";                                             \
+    } while (0)
+
+struct CoopCase {
+    const char* name;
+    std::vector<TransferLayer> layers;
+};
+
+// Every layer shape of the transfer network (9x9 3->8 and 8->3, stride 2, 2x upsample, the
+// 32-channel residual pair), plus odd channel counts that exercise the padding of input channels
+// (3, 12, 20) and of output channels (3, 24).
+std::vector<CoopCase> coopCases() {
+    using A = Activation;
+    using R = ResidualRole;
+    std::vector<CoopCase> cases;
+    cases.push_back({"magenta_shape", magentaShapedNetwork(21).layers});
+    cases.push_back({"conv3x3_3to3_none", {randomLayer("c", 3, 1, 3, 3, false, false, A::None, R::None, 22)}});
+    cases.push_back({"conv9x9_3to3_sigmoid", {randomLayer("c", 9, 1, 3, 3, false, false, A::Sigmoid, R::None, 23)}});
+    cases.push_back({"odd_channels",
+                     {randomLayer("a", 3, 1, 3, 12, false, true, A::Relu, R::None, 24),
+                      randomLayer("b", 3, 2, 12, 20, false, true, A::Relu, R::None, 25),
+                      randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 26),
+                      randomLayer("d", 5, 1, 24, 3, false, false, A::Sigmoid, R::None, 27)}});
+    cases.push_back({"residual_block",
+                     {randomLayer("a", 3, 1, 3, 32, false, true, A::Relu, R::None, 28),
+                      randomLayer("b", 3, 1, 32, 32, false, true, A::Relu, R::BlockStart, 29),
+                      randomLayer("c", 3, 1, 32, 32, false, true, A::None, R::BlockEnd, 30),
+                      randomLayer("d", 3, 1, 32, 3, false, false, A::None, R::None, 31)}});
+    return cases;
+}
+
+TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
+    PASTICHE_REQUIRE_COOPMAT();
+    const StyleVector style = randomStyle(13);
+    for (const CoopCase& c : coopCases()) {
+        TransferNetwork net;
+        net.sourcePath = c.name;
+        net.layers = c.layers;
+        auto vk = makeCoop(net, "all");
+        auto cpu = makeCpu(net);
+        ASSERT_TRUE(vk && cpu);
+        EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
+        // Partial tiles in x and y, one-tile frames, and frames of many tiles.
+        for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}}) {
+            const ImageF in = testFrame(w, h, unsigned(w + h));
+            const ImageF want = runFloat(*cpu, in, style);
+            const ImageF got = runFloat(*vk, in, style);
+            bool finite = true;
+            for (float v : got.pixels) finite = finite && std::isfinite(v);
+            EXPECT_TRUE(finite) << c.name << " at " << w << "x" << h;
+            const double p = psnr(want.pixels, got.pixels);
+            EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
+            std::printf("coopmat %-22s %4dx%-4d PSNR %.1f dB\n", c.name, w, h, p);
+        }
+    }
+}
+
+TEST_F(VulkanCoopMatTest, ScalarSwitchTurnsTensorCoresOff) {
+    PASTICHE_REQUIRE_COOPMAT();
+    auto scalar = makeCoop(magentaShapedNetwork(2), "0");
+    auto wide = makeCoop(magentaShapedNetwork(2), "k3");
+    ASSERT_TRUE(scalar && wide);
+    EXPECT_FALSE(usesTensorCores(*scalar)) << scalar->device().matrixUnits;
+    EXPECT_TRUE(usesTensorCores(*wide)) << wide->device().matrixUnits;
+    std::printf("%s\n%s\n", scalar->device().matrixUnits.c_str(), wide->device().matrixUnits.c_str());
+}
+
+// The real network on tensor cores (default layer choice and every layer) against the CPU
+// backend, at an odd size and at 1080p.
+TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
+    PASTICHE_REQUIRE_COOPMAT();
+    const std::string path = realModelPath();
+    TransferNetwork net = magentaShapedNetwork(42);
+    if (!path.empty()) {
+        auto loaded = loadTransferNetwork(path);
+        ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+        net = std::move(loaded.value());
+    }
+    auto cpu = makeCpu(net);
+    ASSERT_TRUE(cpu);
+    const StyleVector style = randomStyle(3);
+    for (const char* mode : {"k3", "wide", "all"}) {
+        auto vk = makeCoop(net, mode);
+        ASSERT_TRUE(vk);
+        ASSERT_TRUE(usesTensorCores(*vk));
+        for (auto [w, h] : {std::pair{641, 361}, std::pair{1920, 1080}}) {
+            const ImageF in = testFrame(w, h, 7);
+            const ImageF want = runFloat(*cpu, in, style);
+            const ImageF got = runFloat(*vk, in, style);
+            const double p = psnr(want.pixels, got.pixels);
+            EXPECT_GE(p, 40.0) << mode << " at " << w << "x" << h;
+            std::printf("whole network, PASTICHE_VK_COOPMAT=%s, %dx%d: PSNR %.1f dB vs CPU (%s; %s)\n", mode, w, h, p,
+                        path.empty() ? "synthetic" : path.c_str(), vk->device().matrixUnits.c_str());
+        }
+    }
+}
+
+// Runs on every device: the first backend writes the pipeline cache file, the second loads it
+// (and produces the same output). Times are printed, not asserted (docs/VULKAN.md has figures).
+TEST_F(VulkanCoopMatTest, PipelineCachePersists) {
+    PASTICHE_REQUIRE_VULKAN();
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("pastiche-cache-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const char* old = std::getenv("XDG_CACHE_HOME");
+    const std::string saved = old ? old : "";
+    setenv("XDG_CACHE_HOME", dir.c_str(), 1);
+    const TransferNetwork net = magentaShapedNetwork(4);
+    using Clock = std::chrono::steady_clock;
+    auto t0 = Clock::now();
+    auto first = makeVulkan(net, Precision::Auto);
+    const double firstMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    ASSERT_TRUE(first);
+    std::vector<std::filesystem::path> files;
+    // (Mesa keeps its own shader cache beside ours, under $XDG_CACHE_HOME/mesa_shader_cache.)
+    for (const auto& e : std::filesystem::directory_iterator(dir / "pastiche")) files.push_back(e.path());
+    ASSERT_EQ(files.size(), 1u) << "expected one cache file under " << dir / "pastiche";
+    EXPECT_NE(files[0].filename().string().find("vk-pipelines-"), std::string::npos);
+    const auto size = std::filesystem::file_size(files[0]);
+    EXPECT_GE(size, 32u);  // at least the VkPipelineCacheHeaderVersionOne
+    const auto written = std::filesystem::last_write_time(files[0]);
+    t0 = Clock::now();
+    auto second = makeVulkan(net, Precision::Auto);
+    const double secondMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(std::filesystem::last_write_time(files[0]), written) << "second start had nothing new to cache";
+    const ImageF in = testFrame(41, 33, 2);
+    const ImageF a = runFloat(*first, in, randomStyle(5));
+    const ImageF b = runFloat(*second, in, randomStyle(5));
+    EXPECT_EQ(maxAbsDiff(a.pixels, b.pixels), 0.0);
+    std::printf("pipeline cache %s: %llu bytes; backend creation %.1f ms first, %.1f ms second (%.1fx)\n",
+                files[0].c_str(), static_cast<unsigned long long>(size), firstMs, secondMs, firstMs / secondMs);
+    // A corrupt file is ignored (and replaced), never an error.
+    { std::ofstream(files[0], std::ios::binary | std::ios::trunc) << "not a pipeline cache"; }
+    auto third = makeVulkan(net, Precision::Auto);
+    EXPECT_TRUE(third);
+    EXPECT_GE(std::filesystem::file_size(files[0]), 32u);
+    if (old) setenv("XDG_CACHE_HOME", saved.c_str(), 1);
+    else unsetenv("XDG_CACHE_HOME");
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace pastiche::test
