@@ -39,7 +39,7 @@ if [[ " $stages " == *" B "* ]]; then
   share_testdata "$root/build-tsan"
   timed "B build: Clang -Werror ThreadSanitizer" env CC=clang CXX=clang++ bash scripts/build.sh "$root/build-tsan" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASTICHE_SANITIZE=thread -DPASTICHE_WERROR=ON
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp}
   timed "B tests: media, session, controllers under TSan" bash -c \
     "cd '$root/build-tsan' && ctest --output-on-failure --timeout 1800 -j$jobs -L '^(media|session|controllers)$' -LE 'tflite|bench'"
   timed "B lint: clang-format, clang-tidy" bash scripts/lint.sh "$root/build-tsan"
