@@ -34,6 +34,20 @@ struct LayerTiming {
     double milliseconds = 0;
 };
 
+// The trunk feature map of the current reshape() size: HWC floats, rows tightly packed.
+struct TrunkShape {
+    int width = 0, height = 0, channels = 0;
+    size_t floats() const { return size_t(width) * height * channels; }
+};
+
+// Inputs and output of one trunk-blended run; every pointer holds TrunkShape floats (weight: one
+// per trunk pixel). previous == nullptr (first frame, after a cut) runs unblended.
+struct TrunkBlend {
+    const float* previous = nullptr;  // the previous blended trunk, warped onto this frame
+    const float* weight = nullptr;    // per trunk pixel, in [0, 1]
+    float* blendedOut = nullptr;      // receives this frame's blended trunk (may be null)
+};
+
 class TransferBackend {
 public:
     virtual ~TransferBackend() = default;
@@ -61,6 +75,17 @@ public:
     virtual int framesInFlight() const { return 1; }
     virtual Status submit(const ConstImageView& input, int slot);
     virtual Status collect(int slot, const ImageView& output);
+
+    // Temporal stability (app/core/temporal_stabilizer.h): run() with the trunk (the last residual
+    // block's output, 1/4 of the padded frame, trunkShape().channels channels) blended towards the
+    // previous frame's trunk warped onto this one, before the decoder re-renders detail from it:
+    //     F = F + weight * (previous - F)   per trunk pixel, then F is copied to blendedOut.
+    // Backends without it answer false / an error; the caller then runs run() unblended.
+    virtual bool supportsTrunkBlending() const { return false; }
+    virtual TrunkShape trunkShape() const { return {}; }  // valid after reshape()
+    virtual Status runBlendingTrunk(const ConstImageView&, const ImageView&, const TrunkBlend&) {
+        return Status::error(name() + " backend: trunk blending is not supported");
+    }
 
     // Per-layer timings of the last run, when profiling was enabled at creation.
     virtual std::vector<LayerTiming> lastProfile() const { return {}; }

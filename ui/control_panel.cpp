@@ -24,12 +24,29 @@ QString formatTime(qint64 micros) {
     const qint64 s = micros / 1000000;
     return QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
 }
-QSlider* percentSlider(QWidget* parent, const char* name) {
+// A 0-100 % slider with its value shown beside it; reachable with Tab, arrows and Page keys.
+QSlider* percentSlider(QWidget* parent, const char* name, QLabel*& value) {
     auto* s = new QSlider(Qt::Horizontal, parent);
     s->setRange(0, 100);
+    s->setSingleStep(5);
+    s->setPageStep(25);
     s->setObjectName(name);
-    s->setFocusPolicy(Qt::NoFocus);
+    s->setFocusPolicy(Qt::StrongFocus);
+    value = new QLabel(parent);
+    value->setObjectName(QString(name).replace("Slider", "Value"));
+    value->setMinimumWidth(value->fontMetrics().horizontalAdvance("100 %") + 4);
+    value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    QObject::connect(s, &QSlider::valueChanged, value, [value](int v) { value->setText(QString("%1 %").arg(v)); });
+    value->setText("0 %");
     return s;
+}
+QWidget* withValue(QWidget* parent, QSlider* slider, QLabel* value) {
+    auto* row = new QWidget(parent);
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(slider, 1);
+    layout->addWidget(value);
+    return row;
 }
 }  // namespace
 
@@ -38,17 +55,22 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
 
     auto* styleBox = new QGroupBox(tr("Style"), this);
     auto* styleForm = new QFormLayout(styleBox);
-    strength_ = percentSlider(styleBox, "strengthSlider");
+    strength_ = percentSlider(styleBox, "strengthSlider", strengthValue_);
     strength_->setValue(100);
-    styleForm->addRow(tr("Strength"), strength_);
+    strength_->setToolTip(tr("How strongly the style paints over the picture: 0 % is the original picture"));
+    styleForm->addRow(tr("Strength"), withValue(styleBox, strength_, strengthValue_));
     blendStyle_ = new QComboBox(styleBox);
     blendStyle_->setObjectName("blendStyleCombo");
     blendStyle_->addItem(tr("None"));
+    blendStyle_->setToolTip(tr("Mix the chosen style with a second one"));
+    blendStyle_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    blendStyle_->setMinimumContentsLength(12);
     styleForm->addRow(tr("Blend with"), blendStyle_);
-    blendAmount_ = percentSlider(styleBox, "blendSlider");
+    blendAmount_ = percentSlider(styleBox, "blendSlider", blendValue_);
     blendAmount_->setValue(50);
     blendAmount_->setEnabled(false);
-    styleForm->addRow(tr("Blend"), blendAmount_);
+    blendAmount_->setToolTip(tr("0 %: the chosen style only; 100 %: the second style only"));
+    styleForm->addRow(tr("Blend"), withValue(styleBox, blendAmount_, blendValue_));
     layout->addWidget(styleBox);
 
     auto* procBox = new QGroupBox(tr("Processing"), this);
@@ -58,19 +80,44 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     for (int side : {256, 384, 512, 720}) resolution_->addItem(QString("%1p").arg(side), side);
     resolution_->addItem(tr("Native"), 0);
     resolution_->setCurrentIndex(1);
+    resolution_->setToolTip(tr("The size the network paints at (shorter side): smaller is faster, larger is finer"));
     procForm->addRow(tr("Resolution"), resolution_);
     backend_ = new QComboBox(procBox);
     backend_->setObjectName("backendCombo");
+    backend_->setToolTip(tr("Where the network runs: a Vulkan GPU or the CPU (B cycles through them)"));
+    backend_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    backend_->setMinimumContentsLength(14);
     procForm->addRow(tr("Backend"), backend_);
     mirror_ = new QCheckBox(tr("Mirror camera"), procBox);
     mirror_->setObjectName("mirrorCheck");
     mirror_->setEnabled(false);
+    mirror_->setToolTip(tr("Flip the camera picture like a mirror (cameras only)"));
     procForm->addRow(mirror_);
+    stability_ = percentSlider(procBox, "stabilitySlider", stabilityValue_);
+    stability_->setValue(80);
+    stability_->setToolTip(tr("Temporal stability: how much each frame keeps of the last one where the picture did "
+                              "not change, so textures hold still instead of flickering (0 % = every frame painted "
+                              "anew; costs some speed)"));
+    procForm->addRow(tr("Stability"), withValue(procBox, stability_, stabilityValue_));
+    preserveColors_ = new QCheckBox(tr("Keep original colours"), procBox);
+    preserveColors_->setObjectName("preserveColorsCheck");
+    preserveColors_->setToolTip(tr("Paint the style's strokes and light but keep the picture's own colours"));
+    procForm->addRow(preserveColors_);
+    virtualCamera_ = new QCheckBox(tr("Virtual camera"), procBox);
+    virtualCamera_->setObjectName("virtualCameraCheck");
+    virtualCamera_->setToolTip(tr("Offer the stylized video as a camera named \"Pastiche\" to video calls and "
+                                  "browsers (PipeWire)"));
+    virtualCameraStatus_ = new QLabel(procBox);
+    virtualCameraStatus_->setObjectName("virtualCameraStatus");
+    virtualCameraStatus_->setWordWrap(true);
+    procForm->addRow(virtualCamera_);
+    procForm->addRow(virtualCameraStatus_);
     compare_ = new QComboBox(procBox);
     compare_->setObjectName("compareCombo");
     compare_->addItem(tr("Stylized"), int(CompareMode::StylizedOnly));
     compare_->addItem(tr("Split before/after"), int(CompareMode::Split));
     compare_->addItem(tr("Side by side"), int(CompareMode::SideBySide));
+    compare_->setToolTip(tr("Show the stylized picture alone, or before and after (drag the divider in split view)"));
     procForm->addRow(tr("View"), compare_);
     layout->addWidget(procBox);
 
@@ -88,10 +135,12 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     fullResolutionStill_->setEnabled(false);
     still_->setMenu(stillMenu);
     still_->setFocusPolicy(Qt::NoFocus);
+    still_->setToolTip(tr("Save the picture as a PNG (Space); the arrow offers the full source resolution"));
     record_ = new QPushButton(tr("Record (R)"), captureBox);
     record_->setObjectName("recordButton");
     record_->setCheckable(true);
     record_->setFocusPolicy(Qt::NoFocus);
+    record_->setToolTip(tr("Record the stylized picture to an MP4 file (R starts and stops)"));
     captureRow->addWidget(still_);
     captureRow->addWidget(record_);
     layout->addWidget(captureBox);
@@ -102,10 +151,14 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     pause_->setObjectName("pauseButton");
     pause_->setCheckable(true);
     pause_->setFocusPolicy(Qt::NoFocus);
+    pause_->setToolTip(tr("Pause or play the video file (P)"));
     seek_ = new QSlider(Qt::Horizontal, playBox);
     seek_->setObjectName("seekSlider");
-    seek_->setFocusPolicy(Qt::NoFocus);
+    seek_->setFocusPolicy(Qt::StrongFocus);
+    seek_->setToolTip(tr("Position in the video file: drag, click, or use the arrow keys"));
     time_ = new QLabel(QStringLiteral("–"), playBox);
+    time_->setObjectName("timeLabel");
+    time_->setToolTip(tr("Position / length of the video file"));
     playRow->addWidget(pause_);
     playRow->addWidget(seek_, 1);
     playRow->addWidget(time_);
@@ -115,6 +168,9 @@ ControlPanel::ControlPanel(QWidget* parent) : QWidget(parent) {
     layout->addStretch(1);
 
     connect(strength_, &QSlider::valueChanged, this, [this](int v) { emit strengthChanged(v / 100.0); });
+    connect(stability_, &QSlider::valueChanged, this, [this](int v) { emit stabilityChanged(v / 100.0); });
+    connect(preserveColors_, &QCheckBox::toggled, this, &ControlPanel::preserveColorsChanged);
+    connect(virtualCamera_, &QCheckBox::toggled, this, &ControlPanel::virtualCameraToggled);
     connect(blendStyle_, &QComboBox::currentIndexChanged, this, [this](int i) {
         blendAmount_->setEnabled(i > 0);
         emit blendStyleChanged(i - 1);
@@ -149,7 +205,10 @@ void ControlPanel::setBackendChoices(const QList<BackendChoice>& choices) {
     const QString current = backend();
     QSignalBlocker block(backend_);
     backend_->clear();
-    for (const auto& c : choices) backend_->addItem(c.label, c.spec);
+    for (const auto& c : choices) {
+        backend_->addItem(c.label, c.spec);
+        backend_->setItemData(backend_->count() - 1, c.details.isEmpty() ? c.label : c.details, Qt::ToolTipRole);
+    }
     setBackend(current.isEmpty() ? QStringLiteral("auto") : current);
 }
 
@@ -162,6 +221,15 @@ void ControlPanel::setBackend(const QString& spec) {
         i = backend_->count() - 1;
     }
     backend_->setCurrentIndex(i);
+}
+
+void ControlPanel::setActiveBackend(const QString& description) {
+    const int i = backend_->findData("auto");
+    if (i < 0) return;
+    const QString kind = description.section(' ', 0, 0);  // "cpu", "vulkan"
+    const QString picked = kind == "cpu" ? tr("CPU") : kind == "vulkan" ? tr("Vulkan") : kind;
+    backend_->setItemText(i, picked.isEmpty() ? tr("Auto") : tr("Auto (%1)").arg(picked));
+    backend_->setItemData(i, tr("Pastiche picks: now %1").arg(description), Qt::ToolTipRole);
 }
 
 QString ControlPanel::backend() const { return backend_->currentData().toString(); }
@@ -186,6 +254,25 @@ void ControlPanel::setProcessingShortSide(int pixels) {
 int ControlPanel::processingShortSide() const { return resolution_->currentData().toInt(); }
 
 void ControlPanel::setMirror(MirrorMode mode) { mirror_->setChecked(mode == MirrorMode::On); }
+
+void ControlPanel::setStability(double stability) {
+    QSignalBlocker block(stability_);
+    stability_->setValue(int(stability * 100 + 0.5));
+    stabilityValue_->setText(QString("%1 %").arg(stability_->value()));
+}
+double ControlPanel::stability() const { return stability_->value() / 100.0; }
+
+void ControlPanel::setPreserveColors(bool on) {
+    QSignalBlocker block(preserveColors_);
+    preserveColors_->setChecked(on);
+}
+bool ControlPanel::preserveColors() const { return preserveColors_->isChecked(); }
+
+void ControlPanel::setVirtualCameraStatus(const QString& status, bool on) {
+    QSignalBlocker block(virtualCamera_);
+    virtualCamera_->setChecked(on);
+    virtualCameraStatus_->setText(status);
+}
 
 void ControlPanel::setCompareMode(CompareMode mode) {
     compare_->setCurrentIndex(std::max(0, compare_->findData(int(mode))));

@@ -17,8 +17,9 @@ class QToolButton;
 namespace pastiche::ui {
 
 struct BackendChoice {
-    QString label;  // "CPU", "Vulkan: llvmpipe (LLVM 15...)"
-    QString spec;   // "cpu", "vulkan:0"
+    QString label;    // "CPU", "Vulkan: llvmpipe" (short: the combo box is narrow)
+    QString spec;     // "cpu", "vulkan:0"
+    QString details;  // the full device name and type, shown as the entry's tooltip
 };
 
 class ControlPanel : public QWidget {
@@ -28,6 +29,8 @@ public:
 
     void setBackendChoices(const QList<BackendChoice>& choices);
     void setBackend(const QString& spec);  // selects without emitting
+    // The backend the session runs now ("cpu (2 threads)"): "Auto" says what it picked.
+    void setActiveBackend(const QString& description);
     QString backend() const;
     void cycleBackend();                   // emits backendChosen
     void setStrength(double strength);
@@ -35,6 +38,11 @@ public:
     void setProcessingShortSide(int pixels);
     int processingShortSide() const;
     void setMirror(controllers::MirrorMode mode);
+    void setStability(double stability);       // 0..1, without emitting
+    double stability() const;
+    void setPreserveColors(bool on);           // without emitting
+    bool preserveColors() const;
+    void setVirtualCameraStatus(const QString& status, bool on);
     void setCompareMode(controllers::CompareMode mode);
     void setBlendStyles(const QStringList& names);  // the gallery's names, in order
     void setBlendStyle(int index);
@@ -53,6 +61,9 @@ signals:
     void processingSizeChanged(int shortSide);  // 0 = native
     void backendChosen(const QString& spec);
     void mirrorChanged(controllers::MirrorMode mode);
+    void stabilityChanged(double stability);
+    void preserveColorsChanged(bool on);
+    void virtualCameraToggled(bool on);
     void compareModeChanged(controllers::CompareMode mode);
     void stillRequested(controllers::StillResolution resolution);
     void recordRequested(controllers::RecordingState state);
@@ -61,11 +72,18 @@ signals:
 
 private:
     QSlider* strength_;
+    QLabel* strengthValue_;
     QComboBox* blendStyle_;
     QSlider* blendAmount_;
+    QLabel* blendValue_;
     QComboBox* resolution_;
     QComboBox* backend_;
     QCheckBox* mirror_;
+    QSlider* stability_;
+    QLabel* stabilityValue_;
+    QCheckBox* preserveColors_;
+    QCheckBox* virtualCamera_;
+    QLabel* virtualCameraStatus_;
     QComboBox* compare_;
     QToolButton* still_;
     QAction* fullResolutionStill_;

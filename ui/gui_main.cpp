@@ -6,11 +6,14 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QIcon>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
 
 #include "app/core/model_store.h"
+#include "app/media/frame_source.h"
+#include "ui/display_check.h"
 #include "ui/main_window.h"
 #include "ui/model_fetch_dialog.h"
 #include "ui/video_view.h"
@@ -32,6 +35,11 @@ void addGuiCommand(CLI::App& app, GuiOptions& options, bool& chosen) {
 
 int runGui(int argc, char** argv, const GuiOptions& options) {
     // Our options are parsed already; Qt must not read them too (it takes --style as a widget style).
+    // Without a display Qt would abort (rc 134) with a message about platform plugins.
+    if (const QString why = missingDisplayMessage(); !why.isEmpty()) {
+        std::fprintf(stderr, "pastiche: error: %s\n", why.toStdString().c_str());
+        return 1;
+    }
     int qtArgc = 1;
     char* qtArgv[] = {argc > 0 ? argv[0] : const_cast<char*>("pastiche"), nullptr};
     QApplication app(qtArgc, qtArgv);
@@ -46,17 +54,23 @@ int runGui(int argc, char** argv, const GuiOptions& options) {
     windowOptions.style = options.style.empty() ? QString() : QFileInfo(QString::fromStdString(options.style)).absoluteFilePath();
     windowOptions.backend = QString::fromStdString(options.backend);
 
+    // The first run looks for a camera to show; later runs reopen the remembered source.
+    if (windowOptions.source.isEmpty() && !QSettings().contains("source/spec"))
+        windowOptions.cameras = listCameras().empty() ? CameraPresence::Absent : CameraPresence::Present;
+
     const bool unattended = !options.screenshot.empty() || options.quitAfterMs > 0;
     QString missing;
-    if (!modelsPresent(windowOptions.modelsDir, &missing)) {
-        if (unattended)
-            std::fprintf(stderr, "pastiche: warning: %s\n", missing.toStdString().c_str());
-        else
-            offerModelFetch(windowOptions.modelsDir);  // the window opens either way and says what is missing
-    }
+    const bool haveModels = modelsPresent(windowOptions.modelsDir, &missing);
+    if (!haveModels && unattended) std::fprintf(stderr, "pastiche: warning: %s\n", missing.toStdString().c_str());
 
     MainWindow window(windowOptions);
     window.show();
+    // Without models the window opens first (its gallery says what is missing and offers the
+    // fetch), then asks once.
+    if (!haveModels && !unattended)
+        QTimer::singleShot(0, &window, [&window, dir = windowOptions.modelsDir] {
+            if (askToFetchModels(dir, &window)) window.fetchModels();
+        });
 
     int exitCode = 0;
     if (!options.screenshot.empty()) {

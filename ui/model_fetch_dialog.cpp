@@ -3,6 +3,7 @@
 #include <QFutureWatcher>
 #include <QMessageBox>
 #include <QProgressDialog>
+#include <QPushButton>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "app/core/model_store.h"
@@ -20,19 +21,26 @@ bool modelsPresent(const QString& modelsDir, QString* missing) {
     return true;
 }
 
-bool offerModelFetch(const QString& modelsDir, QWidget* parent) {
-    QString missing;
-    if (modelsPresent(modelsDir, &missing)) return true;
+bool askToFetchModels(const QString& modelsDir, QWidget* parent) {
     const QString local = QString::fromStdString(findLocalSource());
-    const auto answer = QMessageBox::question(
-        parent, QObject::tr("Pastiche needs its models"),
-        QObject::tr("The style-transfer models are not installed yet (%1).\n\nFetch them now into %2?%3")
-            .arg(missing, modelsDir,
-                 local.isEmpty() ? QObject::tr("\nThey will be downloaded (about 4 MB plus the bundled style images).")
-                                 : QObject::tr("\nThey will be copied from %1.").arg(local)));
-    if (answer != QMessageBox::Yes) return false;
+    QMessageBox box(QMessageBox::Question, QObject::tr("Welcome to Pastiche"),
+                    QObject::tr("Pastiche paints your camera or videos in the style of a picture. For that it needs "
+                                "its style models and a set of styles to start with (about 4 MB), which are not "
+                                "installed yet."),
+                    QMessageBox::NoButton, parent);
+    box.setInformativeText(local.isEmpty() ? QObject::tr("They will be downloaded and checked, into %1.").arg(modelsDir)
+                                           : QObject::tr("They will be copied from %1 into %2.").arg(local, modelsDir));
+    QPushButton* fetch = box.addButton(QObject::tr("Fetch now"), QMessageBox::AcceptRole);
+    box.addButton(QObject::tr("Not now"), QMessageBox::RejectRole);
+    box.setDefaultButton(fetch);
+    box.exec();
+    return box.clickedButton() == fetch;
+}
 
-    QProgressDialog progress(QObject::tr("Fetching models…"), QString(), 0, 1000, parent);
+QString fetchModelsWithProgress(const QString& modelsDir, QWidget* parent) {
+    const QString local = QString::fromStdString(findLocalSource());
+    QProgressDialog progress(QObject::tr("Fetching the models…"), QString(), 0, 1000, parent);
+    progress.setObjectName("modelFetchProgress");
     progress.setWindowTitle(QObject::tr("Pastiche"));
     progress.setWindowModality(Qt::ApplicationModal);
     progress.setMinimumDuration(0);
@@ -61,15 +69,13 @@ bool offerModelFetch(const QString& modelsDir, QWidget* parent) {
             }, Qt::QueuedConnection);
         });
     }));
-    progress.exec();
+    if (!watcher.isFinished()) progress.exec();
     watcher.waitForFinished();
     const Status status = watcher.result();
-    if (!status) {
-        QMessageBox::warning(parent, QObject::tr("Pastiche"),
-                             QObject::tr("Fetching the models failed:\n%1").arg(QString::fromStdString(status.message())));
-        return false;
-    }
-    return modelsPresent(modelsDir);
+    if (!status) return QObject::tr("Fetching the models failed: %1").arg(QString::fromStdString(status.message()));
+    QString missing;
+    if (!modelsPresent(modelsDir, &missing)) return QObject::tr("The models are still incomplete: %1").arg(missing);
+    return {};
 }
 
 }  // namespace pastiche::ui

@@ -23,17 +23,35 @@ void VideoView::setFrame(const controllers::DisplayFrame& frame) {
     ++framesShown_;
     const qint64 now = clock_.elapsed();
     presentTimes_.push_back(now);
-    while (!presentTimes_.empty() && presentTimes_.front() < now - 1000) presentTimes_.pop_front();
+    // The rate over the last ten frames, or the last two seconds when faster: a slow backend
+    // (a frame every few seconds) still gets a true figure, not 0.0.
+    while (presentTimes_.size() > 2 && (presentTimes_.size() > 10 || presentTimes_.front() < now - 2000))
+        presentTimes_.pop_front();
     update();
     emit framePresented();
 }
 
 double VideoView::displayFps() const {
     if (presentTimes_.size() < 2) return 0;
-    const qint64 now = clock_.elapsed();
-    if (now - presentTimes_.back() > 1000) return 0;
     const double span = double(presentTimes_.back() - presentTimes_.front()) / 1000.0;
     return span > 0 ? double(presentTimes_.size() - 1) / span : 0;
+}
+
+void VideoView::clearFrame() {
+    frame_ = {};
+    presentTimes_.clear();
+    update();
+}
+
+void VideoView::setOverlayMode(OverlayMode mode) {
+    overlayMode_ = mode;
+    update();
+}
+
+void VideoView::setSourceMotion(SourceMotion motion) {
+    motion_ = motion;
+    presentTimes_.clear();
+    update();
 }
 
 void VideoView::setCompareMode(CompareMode mode) {
@@ -61,13 +79,31 @@ void VideoView::setPlaceholder(const QString& text) {
 QStringList VideoView::overlayLines() const {
     const auto& s = frame_.stats;
     QStringList lines;
-    lines << tr("display %1 fps   stylize %2 ms   capture %3 fps")
-                 .arg(displayFps(), 0, 'f', 1)
-                 .arg(s.stylizeMs, 0, 'f', 1)
-                 .arg(s.captureFps, 0, 'f', 1);
-    lines << tr("%1   %2x%3   dropped %4").arg(s.backend).arg(s.processWidth).arg(s.processHeight).arg(s.droppedFrames);
-    if (!s.stylized) lines << tr("not stylized (style loading or stylizer unavailable)");
+    // Short lines, so that the box fits a narrow window.
+    if (motion_ == SourceMotion::Still) {
+        lines << tr("still image: stylized in %1 ms").arg(s.stylizeMs, 0, 'f', 0);
+    } else {
+        lines << tr("display %1 fps   capture %2 fps").arg(displayFps(), 0, 'f', 1).arg(s.captureFps, 0, 'f', 1);
+        lines << tr("stylize %1 ms   dropped %2").arg(s.stylizeMs, 0, 'f', 1).arg(s.droppedFrames);
+    }
+    lines << tr("%1 at %2x%3").arg(s.backend).arg(s.processWidth).arg(s.processHeight);
+    if (!s.stylized) lines << tr("not stylized yet (style loading)");
     return lines;
+}
+
+QFont VideoView::overlayFont() const {
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    mono.setPointSizeF(std::max(9.0, mono.pointSizeF()));
+    return mono;
+}
+
+QRect VideoView::overlayRect() const {
+    if (overlayMode_ == OverlayMode::Hidden || !frame_.valid()) return {};
+    const QFontMetrics fm(overlayFont());
+    int w = 0;
+    for (const QString& line : overlayLines()) w = std::max(w, fm.horizontalAdvance(line));
+    w = std::min(w + 24, width() - 20);  // lines longer than the view are elided
+    return QRect(10, 10, w, fm.lineSpacing() * int(overlayLines().size()) + 10);
 }
 
 QRect VideoView::fitRect(const QSize& image, const QRect& area) const {
@@ -135,21 +171,19 @@ void VideoView::paintEvent(QPaintEvent*) {
 }
 
 void VideoView::paintOverlay(QPainter& painter) {
-    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    mono.setPointSizeF(std::max(9.0, mono.pointSizeF()));
+    const QRect box = overlayRect();
+    if (box.isEmpty()) return;
+    const QFont mono = overlayFont();
     painter.setFont(mono);
-    const QStringList lines = overlayLines();
     const QFontMetrics fm(mono);
-    int w = 0;
-    for (const QString& line : lines) w = std::max(w, fm.horizontalAdvance(line));
-    const QRect box(10, 10, w + 16, fm.lineSpacing() * int(lines.size()) + 10);
     painter.setPen(Qt::NoPen);
     painter.setBrush(QColor(0, 0, 0, 170));
     painter.drawRoundedRect(box, 6, 6);
     painter.setPen(QColor(120, 255, 140));
     int y = box.top() + 5 + fm.ascent();
-    for (const QString& line : lines) {
-        painter.drawText(box.left() + 8, y, line);
+    for (const QString& line : overlayLines()) {
+        // The box has 8 px of slack beyond the longest line: elide only what really does not fit.
+        painter.drawText(box.left() + 8, y, fm.elidedText(line, Qt::ElideRight, box.width() - 12));
         y += fm.lineSpacing();
     }
 }
@@ -185,6 +219,10 @@ void VideoView::setSplitFromX(int x) {
 
 void VideoView::mousePressEvent(QMouseEvent* event) {
     if (compareMode_ == CompareMode::Split) setSplitFromX(int(event->position().x()));
+}
+
+void VideoView::mouseDoubleClickEvent(QMouseEvent* event) {
+    if (event->button() == Qt::LeftButton) emit fullScreenToggleRequested();
 }
 
 void VideoView::mouseMoveEvent(QMouseEvent* event) {

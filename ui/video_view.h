@@ -12,6 +12,11 @@
 
 namespace pastiche::ui {
 
+enum class OverlayMode { Shown, Hidden };
+// Still sources (an image) deliver one frame and re-stylize it on each change: rates mean
+// nothing for them, so the overlay shows the last stylization time instead.
+enum class SourceMotion { Moving, Still };
+
 class VideoView : public QWidget {
     Q_OBJECT
 public:
@@ -22,23 +27,31 @@ public:
     controllers::CompareMode compareMode() const { return compareMode_; }
     void setRecordingState(controllers::RecordingState state);
     void setPlaceholder(const QString& text);  // shown until the first frame
+    void clearFrame();                          // back to the placeholder (the source failed)
+    void setOverlayMode(OverlayMode mode);
+    OverlayMode overlayMode() const { return overlayMode_; }
+    void setSourceMotion(SourceMotion motion);
+    QRect overlayRect() const;  // where the statistics box is drawn (empty when hidden)
 
     quint64 framesShown() const { return framesShown_; }
-    double displayFps() const;
+    double displayFps() const;  // over the last frames shown; 0 when fewer than two
     QStringList overlayLines() const;
     const controllers::DisplayFrame& currentFrame() const { return frame_; }
 
 signals:
     void framePresented();
+    void fullScreenToggleRequested();  // double-click
 
 protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
 
 private:
     QRect fitRect(const QSize& image, const QRect& area) const;
     void paintOverlay(QPainter& painter);
+    QFont overlayFont() const;
     void paintRecording(QPainter& painter);
     void setSplitFromX(int x);
 
@@ -48,9 +61,11 @@ private:
     QElapsedTimer recordingClock_;
     QTimer recordingTick_;
     QString placeholder_;
+    OverlayMode overlayMode_ = OverlayMode::Shown;
+    SourceMotion motion_ = SourceMotion::Moving;
     double split_ = 0.5;
     quint64 framesShown_ = 0;
-    std::deque<qint64> presentTimes_;  // ms, last second, for the display fps
+    std::deque<qint64> presentTimes_;  // ms, the last frames shown, for the display fps
     QElapsedTimer clock_;
 };
 

@@ -38,6 +38,10 @@ struct VideoStylizeRequest {
     int crf = 20;
     std::string preset = "veryfast";
     std::string modelsDir;
+    std::string outputSize = "native";
+    double stability = -1;   // -1: the default for video
+    bool preserveColors = false;
+    std::string pixFmt = "yuv420p";
 };
 int runVideoStylize(const VideoStylizeRequest& request);
 bool isVideoPath(const std::string& path);  // by content probe, falling back to extension

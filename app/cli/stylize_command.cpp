@@ -6,8 +6,11 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/common.h"
+#include "app/core/color_preserve.h"
+#include "app/core/guided_upsample.h"
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
+#include "app/core/resample.h"
 #include "app/core/style_source.h"
 
 namespace pastiche::cli {
@@ -35,11 +38,17 @@ struct StylizeArgs {
     double strength = 1.0;
     int crf = 20;
     std::string preset = "veryfast";
+    std::string outputSize = "native";  // images: native = the input's size
+    bool preserveColors = false;
+    double stability = -1;  // video: -1 = the default
+    std::string pixFmt = "yuv420p";
 };
 
 int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     auto sizeSpec = SizeSpec::parse(a.size);
     if (!sizeSpec) return printError(sizeSpec.status().message());
+    auto outputSpec = SizeSpec::parse(a.outputSize);
+    if (!outputSpec) return printError("--output-size: " + outputSpec.status().message());
     auto backendSpec = BackendSpec::parse(a.backend);
     if (!backendSpec) return printError(backendSpec.status().message());
     auto image = readImage(a.input);
@@ -48,12 +57,6 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     StyleVectorSource styles(modelsDir);
     auto style = styles.fromArguments(a.style, a.styleVector);
     if (!style) return printError(style.status().message());
-    StyleVector vec = style.value();
-    if (a.strength < 1.0) {
-        auto content = styles.fromImage(image.value());
-        if (!content) return printError(content.status().message());
-        vec = blendStyleVectors(vec, content.value(), float(a.strength));
-    }
     auto net = loadTransferModel(g.modelsDir, a.model);
     if (!net) return printError(net.status().message());
     StylizerOptions options;
@@ -62,14 +65,33 @@ int runImageStylize(const GlobalOptions& g, const StylizeArgs& a) {
     if (!stylizer) return printError(stylizer.status().message());
     int w = 0, h = 0;
     sizeSpec.value().apply(image.value().width, image.value().height, w, h);
-    Image8 in = resizeImage(image.value(), w, h);
-    Image8 out(w, h);
-    Status st = stylizer.value()->setStyle(vec);
-    if (st) st = stylizer.value()->stylize(in.view(), out.view());
+    int outW = 0, outH = 0;
+    outputSpec.value().apply(image.value().width, image.value().height, outW, outH);
+    Image8 in = resampleImage(image.value(), w, h);
+    Image8 processed(w, h);
+    // The one style mix (strength 0 = the original picture), the content's own vector taken from
+    // the processed input as the session engine does for video frames.
+    StyleMix mix;
+    mix.style = style.value();
+    mix.strength = a.strength;
+    std::optional<StyleVector> content;
+    if (needsContentVector(mix)) {
+        auto own = styles.fromImage(in);
+        if (!own) return printError(own.status().message());
+        content = own.value();
+    }
+    Status st = stylizer.value()->setMix(mix, content);
+    if (st) st = stylizer.value()->stylize(in.view(), processed.view());
     if (!st) return printError(st.message());
+    // Processing size -> output size, edge-aware (guided by the full-resolution input).
+    Image8 out;
+    st = upsampleGuided(processed, image.value(), outW, outH, out);
+    if (!st) return printError(st.message());
+    if (a.preserveColors) preserveColors(resampleImage(image.value(), outW, outH), out);
     st = writeImage(a.output, out);
     if (!st) return printError(st.message());
-    std::fprintf(stderr, "wrote %s (%dx%d, %s)\n", a.output.c_str(), w, h, stylizer.value()->description().c_str());
+    std::fprintf(stderr, "wrote %s (%dx%d, processed at %dx%d, %s)\n", a.output.c_str(), outW, outH, w, h,
+                 stylizer.value()->description().c_str());
     return 0;
 }
 
@@ -81,6 +103,7 @@ int runStylize(const GlobalOptions& g, const StylizeArgs& a) {
         r.input = a.input; r.output = a.output; r.styleImage = a.style; r.styleVectorFile = a.styleVector;
         r.model = a.model; r.strength = a.strength; r.size = a.size; r.backend = a.backend;
         r.crf = a.crf; r.preset = a.preset; r.modelsDir = g.modelsDir;
+        r.outputSize = a.outputSize; r.stability = a.stability; r.preserveColors = a.preserveColors; r.pixFmt = a.pixFmt;
         return runVideoStylize(r);
     }
 #endif
@@ -109,7 +132,12 @@ void addStylizeCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run)
     c->add_option("--strength", a.strength, "Style strength in [0,1] (default 1)");
     c->add_option("--size", a.size, "Processing size: native | N (shorter side) | WxH (default native)");
     c->add_option("--backend", a.backend, "auto | cpu | vulkan | vulkan:N (default auto)");
-    c->add_option("--crf", a.crf, "Video: x264 quality (default 20)");
+    c->add_option("--output-size", a.outputSize,
+                  "Output size: native (the input's) | N (shorter side) | WxH (default native); upscaling is edge-aware");
+    c->add_flag("--preserve-colors", a.preserveColors, "Keep the input's colours (stylized luminance, input chroma)");
+    c->add_option("--stability", a.stability, "Video: temporal stability 0..1 (0 = per frame; default 0.8)");
+    c->add_option("--pix-fmt", a.pixFmt, "Video: yuv420p (default, plays everywhere) | yuv444p (full colour detail)");
+    c->add_option("--crf", a.crf, "Video: x264 quality (default 20; 0 = lossless)");
     c->add_option("--preset", a.preset, "Video: x264 preset (default veryfast)");
     c->callback([&global, &run] {
         run = [&global] {

@@ -23,6 +23,7 @@
 #include "app/core/image_io.h"
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
+#include "app/session/app_session.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/file_job.h"
 #include "app/session/recorder.h"
@@ -157,6 +158,10 @@ int runVideoStylize(const VideoStylizeRequest& r) {
     o.backend = r.backend;
     o.crf = r.crf;
     o.preset = r.preset;
+    o.outputSize = r.outputSize;
+    o.stability = r.stability;
+    o.preserveColors = r.preserveColors;
+    o.pixFmt = r.pixFmt;
     installInterruptHandler();
     ProgressBar bar;
     std::mutex progressMutex;
@@ -199,6 +204,8 @@ struct LiveArgs {
     std::string style, styleVector, record, backend = "auto", model = "fast", size = "native";
     std::string outputSize = "native";
     double strength = 1.0;
+    double stability = session::kDefaultVideoStability;
+    bool preserveColors = false;
     std::string captureSize;
     double fps = 0;
     int64_t frames = -1;
@@ -273,6 +280,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     if (!std::isfinite(a.seconds) || (a.seconds != -1 && (a.seconds <= 0 || a.seconds > 1e7)))
         return printError("--seconds must be a positive number");
     if (!(a.strength >= 0.0 && a.strength <= 1.0)) return printError("--strength must be in [0, 1]");
+    if (!(a.stability >= 0.0 && a.stability <= 1.0)) return printError("--stability must be in [0, 1]");
     spec.fps = a.fps;
     if (spec.kind == SourceKind::StillImage && spec.fps <= 0) spec.fps = 30;  // repeat the picture
     auto processing = SizeSpec::parse(a.size);
@@ -291,15 +299,12 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     }
     auto vectors = std::make_shared<StyleVectorSource>(resolveModelsDir(g.modelsDir));
 
-    session::SessionOptions so;
-    so.mode = session::SessionMode::Live;
-    so.modelsDir = g.modelsDir;
+    session::SessionOptions so = session::appSessionOptions(session::SessionMode::Live, g.modelsDir, vectors);
     so.model = a.model;
-    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.strength = a.strength;
+    so.initial.stability = a.stability;
+    so.initial.preserveColors = a.preserveColors;
     so.initial.processingSize = processing.value();
     so.initial.outputSize = outputSize.value();
     so.initial.backend = backend.value();
@@ -435,6 +440,8 @@ void addLiveCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
     c->add_option("--size", a.size, "Processing size: native | N (shorter side) | WxH (default native)");
     c->add_option("--output-size", a.outputSize, "Output (recording) size: native (the source's) | N | WxH");
     c->add_option("--strength", a.strength, "Style strength 0..1 (0 = the original picture, default 1)");
+    c->add_option("--stability", a.stability, "Temporal stability 0..1 (0 = per frame; default 0.8)");
+    c->add_flag("--preserve-colors", a.preserveColors, "Keep the input's colours (stylized luminance, input chroma)");
     c->add_option("--capture-size", a.captureSize, "Camera / test pattern size WxH");
     c->add_option("--fps", a.fps, "Camera / test pattern / still image rate");
     c->add_option("--crf", a.crf, "Recording: x264 quality (default 20)");

@@ -4,8 +4,10 @@
 
 #include "app/core/style_source.h"
 #include "app/core/image_io.h"
+#include "app/session/app_session.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
+#include "app/vcam/virtual_camera.h"
 
 namespace pastiche::controllers {
 
@@ -53,12 +55,7 @@ private:
 SessionController::SessionController(std::string modelsDir, std::shared_ptr<StyleVectorSource> vectors, QObject* parent)
     : QObject(parent) {
     connect(this, &SessionController::recordingStopped, this, [this] { recording_ = RecordingState::Idle; });
-    session::SessionOptions o;
-    o.mode = session::SessionMode::Live;
-    o.modelsDir = std::move(modelsDir);
-    o.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    o.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    o.openSource = [](const SourceSpec& s) { return pastiche::openSource(s); };
+    session::SessionOptions o = session::appSessionOptions(session::SessionMode::Live, modelsDir, std::move(vectors));
     o.initial.processingSize.mode = SizeSpec::Mode::ShortSide;
     o.initial.processingSize.shortSide = 384;
     session::SessionCallbacks c;
@@ -89,6 +86,7 @@ SessionController::SessionController(std::string modelsDir, std::shared_ptr<Styl
 }
 
 SessionController::~SessionController() {
+    if (virtualCamera_) (void)session_->removeConsumer(virtualCamera_);
     session_.reset();  // finishes a recording in progress
 }
 
@@ -146,6 +144,33 @@ void SessionController::setMirror(MirrorMode mode) {
     session_->changeControls([&](session::Controls& c) {
         c.mirror = mode == MirrorMode::On ? session::Mirror::On : session::Mirror::Off;
     });
+}
+
+void SessionController::setStability(double stability) {
+    session_->changeControls([&](session::Controls& c) { c.stability = std::clamp(stability, 0.0, 1.0); });
+}
+void SessionController::setPreserveColors(bool on) {
+    session_->changeControls([&](session::Controls& c) { c.preserveColors = on; });
+}
+
+QString SessionController::setVirtualCamera(bool on) {
+    if (!on) {
+        if (virtualCamera_) {
+            std::shared_ptr<vcam::VirtualCamera> camera = std::move(virtualCamera_);
+            (void)session_->removeConsumer(camera);  // the node disappears
+        }
+        return {};
+    }
+    if (virtualCamera_) return {};
+    auto opened = vcam::openVirtualCamera(vcam::VirtualCameraOptions{}, [this](const std::string& m) { emit notice(q(m)); });
+    if (!opened) return q(opened.status().message());
+    virtualCamera_ = std::shared_ptr<vcam::VirtualCamera>(std::move(opened).value());
+    session_->addConsumer(virtualCamera_);
+    return {};
+}
+
+QString SessionController::virtualCameraStatus() const {
+    return virtualCamera_ ? q(virtualCamera_->describe()) : QString();
 }
 
 void SessionController::setBackend(const QString& spec) {

@@ -22,6 +22,9 @@ class StyleVectorSource;
 namespace session {
 class Session;
 }
+namespace vcam {
+class VirtualCamera;
+}
 }  // namespace pastiche
 
 namespace pastiche::controllers {
@@ -49,6 +52,12 @@ public:
     void setBackend(const QString& spec);  // auto | cpu | vulkan | vulkan:N
     QString backendSpec() const;
     void setMirror(MirrorMode mode);
+    void setStability(double stability);   // 0 = per frame, 1 = strongest
+    void setPreserveColors(bool on);
+    // The stylized video as a PipeWire camera ("Pastiche"): an error message when it cannot start.
+    QString setVirtualCamera(bool on);
+    bool virtualCameraOn() const { return virtualCamera_ != nullptr; }
+    QString virtualCameraStatus() const;   // "PipeWire node 'Pastiche' 1280x720@30 YUY2, 1 consumer"
 
     void captureStill(const QString& path, StillResolution resolution);
     void startRecording(const QString& path);
@@ -86,6 +95,7 @@ private:
     bool frameWaiting_ = false;
 
     std::shared_ptr<PreviewConsumer> preview_;
+    std::shared_ptr<vcam::VirtualCamera> virtualCamera_;
     std::unique_ptr<session::Session> session_;
 };
 

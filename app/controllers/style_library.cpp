@@ -1,9 +1,12 @@
 #include "app/controllers/style_library.h"
 
+#include <QCryptographicHash>
+#include <QFile>
 #include <QFileInfo>
 #include <QImageReader>
 #include <QSettings>
 
+#include "app/controllers/image_check.h"
 #include "app/core/style_source.h"
 
 namespace pastiche::controllers {
@@ -23,6 +26,14 @@ QImage loadThumbnail(const QString& path) {
     const QRect square((image.width() - kThumbnailSize) / 2, (image.height() - kThumbnailSize) / 2, kThumbnailSize,
                        kThumbnailSize);
     return image.copy(square);
+}
+
+QByteArray hashFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    hash.addData(&file);
+    return hash.result();
 }
 
 QString displayName(const QString& path) {
@@ -54,7 +65,7 @@ void StyleLibrary::addBundled(const QStringList& paths) {
 
 void StyleLibrary::restoreUserStyles(const QSettings& settings) {
     for (const QString& path : settings.value(kUserStylesKey).toStringList())
-        if (QFileInfo::exists(path) && indexOf(path) < 0) append(path, StyleOrigin::User);
+        if (indexOf(path) < 0) addStyle(path);  // refuses files that went missing or bad since
 }
 
 void StyleLibrary::saveUserStyles(QSettings& settings) const {
@@ -64,11 +75,53 @@ void StyleLibrary::saveUserStyles(QSettings& settings) const {
     settings.setValue(kUserStylesKey, paths);
 }
 
-int StyleLibrary::addUserStyle(const QString& path) {
+StyleAddResult StyleLibrary::addStyle(const QString& path) {
+    StyleAddResult result;
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    if (int existing = indexOf(absolute); existing >= 0) return existing;
-    if (QImageReader(absolute).size().isEmpty() && QImageReader(absolute).read().isNull()) return -1;
-    return append(absolute, StyleOrigin::User);
+    if (int existing = indexOf(absolute); existing >= 0) {
+        result.index = existing;
+        result.duplicate = true;
+        return result;
+    }
+    result.error = checkImageFile(absolute);
+    if (!result.error.isEmpty()) return result;
+    const QByteArray hash = hashFile(absolute);
+    if (int same = indexOfHash(hash); same >= 0) {
+        result.index = same;
+        result.duplicate = true;
+        return result;
+    }
+    result.index = append(absolute, StyleOrigin::User, hash);
+    return result;
+}
+
+bool StyleLibrary::removeUserStyle(int index) {
+    if (index < 0 || index >= count() || entries_[size_t(index)].origin != StyleOrigin::User) return false;
+    entries_.erase(entries_.begin() + index);
+    emit styleRemoved(index);
+    return true;
+}
+
+int StyleLibrary::indexOfId(quint64 id) const {
+    for (size_t i = 0; i < entries_.size(); ++i)
+        if (entries_[i].id == id) return int(i);
+    return -1;
+}
+
+int StyleLibrary::indexOfHash(const QByteArray& hash) {
+    if (hash.isEmpty()) return -1;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+        StyleEntry& e = entries_[i];
+        if (e.contentHash.isEmpty()) e.contentHash = hashFile(e.path);  // small files, hashed once
+        if (e.contentHash == hash) return int(i);
+    }
+    return -1;
+}
+
+int StyleLibrary::indexOfName(const QString& name) const {
+    for (size_t i = 0; i < entries_.size(); ++i)
+        if (entries_[i].name.compare(name, Qt::CaseInsensitive) == 0) return int(i);
+    return -1;
 }
 
 int StyleLibrary::indexOf(const QString& path) const {
@@ -78,17 +131,21 @@ int StyleLibrary::indexOf(const QString& path) const {
     return -1;
 }
 
-int StyleLibrary::append(const QString& path, StyleOrigin origin) {
+int StyleLibrary::append(const QString& path, StyleOrigin origin, QByteArray hash) {
     StyleEntry entry;
+    entry.id = nextId_++;
+    entry.contentHash = std::move(hash);
     entry.path = QFileInfo(path).absoluteFilePath();
     entry.name = displayName(path);
     entry.origin = origin;
     entries_.push_back(entry);
     const int index = count() - 1;
     emit styleAdded(index);
-    thumbnailPool_.start([this, index, path = entry.path] {
+    thumbnailPool_.start([this, id = entry.id, path = entry.path] {
         QImage thumbnail = loadThumbnail(path);
-        QMetaObject::invokeMethod(this, [this, index, thumbnail] {
+        QMetaObject::invokeMethod(this, [this, id, thumbnail] {
+            const int index = indexOfId(id);
+            if (index < 0) return;  // removed meanwhile
             entries_[size_t(index)].thumbnail = thumbnail;
             emit thumbnailReady(index);
         }, Qt::QueuedConnection);
@@ -105,11 +162,13 @@ void StyleLibrary::requestVector(int index) {
     }
     if (entry.vectorPending) return;
     entry.vectorPending = true;
-    vectorPool_.start([this, index, path = entry.path.toStdString(), vectors = vectors_] {
+    vectorPool_.start([this, id = entry.id, path = entry.path.toStdString(), vectors = vectors_] {
         auto vector = vectors->fromImageFile(path);
-        QMetaObject::invokeMethod(this, [this, index, ok = vector.isOk(),
+        QMetaObject::invokeMethod(this, [this, id, ok = vector.isOk(),
                                          value = vector.isOk() ? vector.value() : StyleVector{},
                                          message = QString::fromStdString(vector.status().message())] {
+            const int index = indexOfId(id);
+            if (index < 0) return;
             StyleEntry& e = entries_[size_t(index)];
             e.vectorPending = false;
             if (ok) {

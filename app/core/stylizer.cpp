@@ -46,7 +46,7 @@ int pickRealGpu(std::string& why) {
     if (!devices) { why = devices.status().message(); return -1; }
     for (const auto& d : devices.value())
         if (d.type == "discrete" || d.type == "integrated") return d.index;
-    why = devices.value().empty() ? "no Vulkan device" : "no hardware Vulkan device (only " + devices.value().front().name + ")";
+    why = devices.value().empty() ? "no Vulkan device" : "only the software device " + devices.value().front().name;
     return -1;
 }
 
@@ -95,9 +95,9 @@ Status Stylizer::switchBackend(const BackendSpec& spec) {
         if (backend_ && backend_->kind() == BackendKind::Cpu && spec.choice != BackendSpec::Choice::Auto)
             return Status::error("Vulkan backend unavailable: " + why + " (staying on CPU)");
         backend = makeBackend(*network_, options_, BackendKind::Cpu, -1);
-        if (backend && notice_) notice_("Vulkan unavailable (" + why + "); using the CPU backend");
+        if (backend && notice_) notice_("Vulkan unavailable: " + why + "; using the CPU backend");
     } else if (backend && spec.choice == BackendSpec::Choice::Auto && kind == BackendKind::Cpu && notice_ && !why.empty()) {
-        notice_("no GPU for Vulkan (" + why + "); using the CPU backend");
+        notice_("no GPU for Vulkan, " + why + "; using the CPU backend");
     }
     if (!backend) return backend.status();
     std::unique_ptr<TransferBackend> next = std::move(backend).value();
@@ -232,6 +232,24 @@ Status Stylizer::run(const ConstImageView& input, const ImageView& output) {
         PASTICHE_RETURN_IF_ERROR(fallBackToCpu("Vulkan error: " + st.message()));
         st = backend_->run(input, output);
     }
+    return st;
+}
+
+Result<TrunkShape> Stylizer::trunkShapeFor(int width, int height) {
+    if (inFlight_ > 0) return Status::error("stylizer: frames still in flight");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(width, height));
+    if (!backend_->supportsTrunkBlending()) return Status::error(backend_->name() + " backend: no trunk blending");
+    return backend_->trunkShape();
+}
+
+Status Stylizer::stylizeBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend) {
+    if (!haveStyle_) return Status::error("no style set");
+    if (input.width != output.width || input.height != output.height)
+        return Status::error("stylize: input and output sizes differ");
+    if (inFlight_ > 0) return Status::error("stylize: frames still in flight");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
+    Status st = backend_->runBlendingTrunk(input, output, blend);
+    if (st) fadeToOriginal(input, output);
     return st;
 }
 

@@ -65,6 +65,13 @@ public:
     Status collect(int slot, const ConstImageView& input, const ImageView& output);
     int inFlight() const { return inFlight_; }
 
+    // Temporal stability (app/core/temporal_stabilizer.h): whether the current backend can blend
+    // its trunk, the trunk shape for frames of width x height (reshapes to that size), and
+    // stylize() with the trunk blended (TransferBackend::runBlendingTrunk; with the pixel fade).
+    bool supportsTrunkBlending() const { return backend_->supportsTrunkBlending(); }
+    Result<TrunkShape> trunkShapeFor(int width, int height);
+    Status stylizeBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend);
+
     // Switches backend between frames; on failure keeps the current one and returns the error.
     Status switchBackend(const BackendSpec& spec);
 

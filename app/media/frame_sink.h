@@ -25,6 +25,10 @@ struct VideoSinkOptions {
     // x264 tune; "zerolatency" for live recordings: no lookahead or frame-thread delay, so a frame
     // reaches the file (and survives a crash) at once.
     std::string tune;
+    // yuv420p (plays everywhere) or yuv444p (full colour resolution: stylized texture keeps its
+    // colour edges; fewer players and hardware decoders handle it). With crf 0 the encode is
+    // lossless.
+    std::string pixFmt = "yuv420p";
     std::string audioFrom;     // a media file whose audio stream is carried over; empty = none
     int64_t audioFromMicros = 0;  // the source time of audioFrom that becomes the output's time 0
     // Tests: behave like a disk that fills up after this many bytes (ENOSPC); -1 = off.

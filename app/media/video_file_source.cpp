@@ -65,6 +65,10 @@ public:
     Status seek(int64_t ptsMicros) override {
         Status st = rewind(ptsMicros);
         if (!st) return st;
+        // The target is a point of the clip: after a loop, timestamps start again from it (with
+        // the loop's offset kept, every frame looked later than the target and the seek landed
+        // on the keyframe before it, 0:00 for most clips).
+        loopOffsetMicros_ = 0;
         failed_ = false;  // a damaged tail need not stop the GUI from playing the rest again
         error_ = Status::ok();
         dataError_.clear();

@@ -94,7 +94,10 @@ public:
         AVCodecContext* enc = encoder_.get();
         enc->width = encW_;
         enc->height = encH_;
-        enc->pix_fmt = AV_PIX_FMT_YUV420P;
+        if (options_.pixFmt != "yuv420p" && options_.pixFmt != "yuv444p")
+            return Status::error("pixel format '" + options_.pixFmt + "': use yuv420p or yuv444p");
+        pixFmt_ = options_.pixFmt == "yuv444p" ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P;
+        enc->pix_fmt = pixFmt_;
         double fps = options_.fps > 0 ? options_.fps : 30.0;
         enc->framerate = av_d2q(fps, 1 << 20);
         timeBase_ = options_.timing == FrameTiming::Constant ? av_inv_q(enc->framerate) : kVideoTimeBase;
@@ -153,12 +156,12 @@ public:
         if (audio_) audio_->outputReady();
 
         yuv_ = av::makeFrame();
-        yuv_->format = AV_PIX_FMT_YUV420P;
+        yuv_->format = pixFmt_;
         yuv_->width = encW_;
         yuv_->height = encH_;
         rc = av_frame_get_buffer(yuv_.get(), 0);
         if (rc < 0) return Status::error(describe("out of memory for a video frame", rc));
-        sws_.reset(sws_getContext(encW_, encH_, AV_PIX_FMT_RGB24, encW_, encH_, AV_PIX_FMT_YUV420P, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
+        sws_.reset(sws_getContext(encW_, encH_, AV_PIX_FMT_RGB24, encW_, encH_, pixFmt_, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP,
                                   nullptr, nullptr, nullptr));
         if (!sws_) return Status::error("cannot create the RGB to YUV converter");
         packet_ = av::makePacket();
@@ -286,6 +289,7 @@ private:
     std::vector<uint8_t> padded_;
     int encW_ = 0, encH_ = 0;
     AVRational timeBase_ = kVideoTimeBase;
+    AVPixelFormat pixFmt_ = AV_PIX_FMT_YUV420P;
     int64_t lastPts_ = 0, prevPts_ = 0, lastDuration_ = 0;
     int64_t framesSent_ = 0, packetsWritten_ = 0;
     bool headerWritten_ = false, finished_ = false;

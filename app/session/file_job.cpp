@@ -6,7 +6,7 @@
 
 #include "app/core/model_store.h"
 #include "app/core/style_source.h"
-#include "app/core/image_io.h"
+#include "app/session/app_session.h"
 #include "app/session/recorder.h"
 #include "app/session/session.h"
 
@@ -31,6 +31,11 @@ FileJobResult failed(Status st) {
 FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const FileJobProgress&)>& progress,
                          const std::atomic<bool>* cancel, const NoticeCallback& notice) {
     if (!(o.strength >= 0.0 && o.strength <= 1.0)) return failed(Status::error("--strength must be in [0, 1]"));
+    if (!(o.stability <= 1.0) || (o.stability < 0 && o.stability != -1))
+        return failed(Status::error("--stability must be in [0, 1]"));
+    if (o.pixFmt != "yuv420p" && o.pixFmt != "yuv444p")
+        return failed(Status::error("--pix-fmt " + o.pixFmt + ": use yuv420p or yuv444p"));
+    if (o.crf < 0 || o.crf > 51) return failed(Status::error("--crf must be 0..51"));
     const std::string ext = lowerExtension(o.output);
     if (ext != "mp4" && ext != "m4v" && ext != "mov")
         return failed(Status::error("a video input needs a video output: " + o.output + " should end in .mp4"));
@@ -57,20 +62,15 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     auto style = vectors->fromArguments(o.styleImage, o.styleVectorFile);
     if (!style) return failed(style.status());
 
-    SessionOptions so;
-    so.mode = SessionMode::File;
-    so.modelsDir = o.modelsDir;
+    SessionOptions so = appSessionOptions(SessionMode::File, o.modelsDir, vectors);
     so.model = o.model;
-    so.contentVector = [vectors](const Image8& image) { return vectors->fromImage(image); };
-    so.writeImage = [](const std::string& path, const Image8& image) { return writeImage(path, image); };
-    so.openSource = [](const SourceSpec& s) { return openSource(s); };
     so.warmUpBackendSwitch = false;
     so.initial.mix.style = style.value();
     so.initial.mix.strength = o.strength;
     so.initial.processingSize = processing.value();
     so.initial.outputSize = outputSize.value();
     so.initial.backend = backend.value();
-    so.initial.stability = o.stability < 0 ? 0 : o.stability;
+    so.initial.stability = o.stability < 0 ? kDefaultVideoStability : o.stability;
     so.initial.preserveColors = o.preserveColors;
     SessionCallbacks callbacks;
     callbacks.notice = notice;
@@ -84,6 +84,7 @@ FileJobResult runFileJob(const FileJobOptions& o, const std::function<void(const
     ro.timing = RecordTiming::SourceTimestamps;
     ro.crf = o.crf;
     ro.preset = o.preset;
+    ro.pixFmt = o.pixFmt;
     session.startRecording(ro);
     session.openSource(spec);
 

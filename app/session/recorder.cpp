@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "app/core/image_io.h"
+#include "app/core/resample.h"
 
 namespace pastiche::session {
 
@@ -104,6 +104,7 @@ Status Recorder::ensureSink(const SessionFrame& first, int64_t sourcePts) {
     o.timing = options_.timing == RecordTiming::ConstantRate ? FrameTiming::Constant : FrameTiming::Variable;
     o.crf = options_.crf;
     o.preset = options_.preset;
+    o.pixFmt = options_.pixFmt;
     if (options_.timing == RecordTiming::ConstantRate) o.tune = "zerolatency";
     auto opened = openVideoSink(o);
     if (!opened) return opened.status();
@@ -116,7 +117,7 @@ Status Recorder::ensureSink(const SessionFrame& first, int64_t sourcePts) {
 Status Recorder::writeSlot(const SessionFrame& frame, int64_t slot) {
     Frame f;
     const Image8& image = *frame.stylized;
-    f.image = (image.width == width_ && image.height == height_) ? image : resizeImage(image, width_, height_);
+    f.image = (image.width == width_ && image.height == height_) ? image : resampleImage(image, width_, height_);
     f.ptsMicros = options_.timing == RecordTiming::ConstantRate ? int64_t(std::llround(double(slot) * 1e6 / fps_))
                                                                 : frame.ptsMicros;
     f.index = slot;

@@ -38,6 +38,7 @@ struct RecorderOptions {
     RecordTiming timing = RecordTiming::ConstantRate;
     int crf = 20;
     std::string preset = "veryfast";
+    std::string pixFmt = "yuv420p";
     bool carryAudio = true;          // the source file's audio, when it has any
     RecordFrames frames = RecordFrames::All;
     std::function<void(const std::string& path, int64_t frames, const Status&)> stopped;  // once, at close

@@ -146,6 +146,12 @@ Status Session::removeConsumer(const std::shared_ptr<FrameConsumer>& consumer) {
 void Session::captureStill(const std::string& path, StillSize size) {
     {
         std::lock_guard lock(mutex_);
+        // No new frame is coming (a picture shown once, a paused video): the one on screen is it.
+        if (size == StillSize::Output && lastFinished_ && lastFinished_->isStylized && source_ &&
+            (source_->ended() || source_->paused())) {
+            stills_.save(lastFinished_->stylized, path);
+            return;
+        }
         stillRequests_.emplace_back(path, size);
     }
     channel_.interrupt();

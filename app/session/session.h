@@ -83,6 +83,9 @@ private:
     void prepareAndSubmit(const SourceItem& item);
     void collectOldest();
     void finishFrame(const InFlight& job, std::shared_ptr<const Image8> stylized, bool ok);
+    std::shared_ptr<const Image8> finishOutput(const InFlight& job, std::shared_ptr<const Image8> stylized, int ow,
+                                               int oh);
+    void stylizeStable(InFlight& job);
     std::shared_ptr<Image8> acquireOutput(int width, int height);
     void fanOut(const SessionFrame& frame);
     void handleFullSourceStills(const SourceItem& item);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/core/temporal_stabilizer.h"
 #include "app/session/session.h"
 
 namespace pastiche::session {
@@ -32,6 +33,9 @@ struct Session::Engine {
     bool appliedWithContent = false;
     std::string lastError;
     int nextSlot = 0;
+    // Temporal stability (stability > 0): synchronous, with the history of this source segment.
+    std::unique_ptr<TemporalStabilizer> stabilizer;
+    uint64_t historyEpoch = ~uint64_t(0), historySegment = ~uint64_t(0);
     // Stylized frames are recycled once every consumer let go of them: no allocation per frame.
     std::vector<std::shared_ptr<Image8>> outputPool;
 

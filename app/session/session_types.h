@@ -18,6 +18,10 @@ enum class SessionMode {
     File,  // every frame in order, as fast as the stylizer goes (stylize of a video, export)
 };
 enum class Mirror { Off, On };
+
+// Temporal stability for video when the user says nothing (docs/QUALITY.md: the warp error on
+// pans and static shots falls to a third or less, sharpness kept).
+constexpr double kDefaultVideoStability = 0.8;
 enum class StillSize { Output, FullSource };
 
 // Everything the user can change while the video runs; posted whole or in part and applied

@@ -195,7 +195,8 @@ void SourceStage::run() {
         }
         if (callbacks_.position && now - lastPositionReport > std::chrono::milliseconds(250)) {
             lastPositionReport = now;
-            callbacks_.position(pts);
+            // Looping files keep their timestamps increasing; the position is a point of the clip.
+            callbacks_.position(info.durationMicros > 0 && pts >= info.durationMicros ? pts % info.durationMicros : pts);
         }
     }
     channel_.close();

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 
+#include "app/core/color_preserve.h"
+#include "app/core/guided_upsample.h"
 #include "app/core/model_loader.h"
+#include "app/core/resample.h"
 #include "app/session/session.h"
 #include "app/session/session_engine.h"
 
@@ -110,7 +113,7 @@ void Session::startBackendSwitch(const BackendSpec& spec) {
     if (lastItem_) {
         int w = 0, h = 0;
         e.controls.processingSize.apply(lastItem_->frame->image.width, lastItem_->frame->image.height, w, h);
-        warmup = resizeImage(lastItem_->frame->image, w, h);
+        warmup = resampleImage(lastItem_->frame->image, w, h);
     }
     auto network = e.network;
     const int threads = options_.threads;
@@ -194,6 +197,7 @@ void Session::updateMix(const SourceItem& item, const Image8& input) {
     }
     e.appliedMix = mix;
     e.appliedWithContent = withContent;
+    if (e.stabilizer) e.stabilizer->reset();  // a new style is not the old one's future
 }
 
 void Session::prepareAndSubmit(const SourceItem& item) {
@@ -206,7 +210,7 @@ void Session::prepareAndSubmit(const SourceItem& item) {
     if (w == src.width && h == src.height && e.controls.mirror == Mirror::Off) {
         input = std::shared_ptr<const Image8>(item.frame, &src);  // the source's own frame, no copy
     } else {
-        auto scaled = std::make_shared<Image8>(w == src.width && h == src.height ? src : resizeImage(src, w, h));
+        auto scaled = std::make_shared<Image8>(w == src.width && h == src.height ? src : resampleImage(src, w, h));
         if (e.controls.mirror == Mirror::On) mirrorInPlace(*scaled);
         input = std::move(scaled);
     }
@@ -221,6 +225,10 @@ void Session::prepareAndSubmit(const SourceItem& item) {
     if (e.stylizer) updateMix(item, *input);
     if (!e.stylizer || !e.appliedMix || !e.controls.mix.style) {  // no style yet: the original passes
         finishFrame(job, input, false);
+        return;
+    }
+    if (e.controls.stability > 0) {
+        stylizeStable(job);
         return;
     }
     if (!inFlight_.empty() && (inFlight_.front().input->width != w || inFlight_.front().input->height != h)) drain();
@@ -243,6 +251,30 @@ void Session::collectOldest() {
     inFlight_.pop_front();
     auto out = acquireOutput(job.input->width, job.input->height);
     Status st = e.stylizer->collect(job.slot, job.input->view(), out->view());
+    if (!st) {
+        reportError(st.withContext("stylizing frame " + std::to_string(job.item.frame->index)));
+        finishFrame(job, job.input, false);
+        return;
+    }
+    finishFrame(job, std::move(out), true);
+}
+
+// With temporal stability each frame needs the one before it finished: no frames in flight.
+void Session::stylizeStable(InFlight& job) {
+    Engine& e = *engine_;
+    drain();
+    if (!e.stabilizer) e.stabilizer = std::make_unique<TemporalStabilizer>();
+    StabilityOptions so = e.stabilizer->options();
+    so.strength = std::clamp(e.controls.stability, 0.0, 1.0);
+    e.stabilizer->setOptions(so);
+    if (job.item.epoch != e.historyEpoch || job.item.segment != e.historySegment) {
+        e.stabilizer->reset();  // a new source or a seek: the frames before are not this one's past
+        e.historyEpoch = job.item.epoch;
+        e.historySegment = job.item.segment;
+    }
+    auto out = acquireOutput(job.input->width, job.input->height);
+    job.submitted = Clock::now();
+    Status st = e.stabilizer->stylize(*e.stylizer, *job.input, *out);
     if (!st) {
         reportError(st.withContext("stylizing frame " + std::to_string(job.item.frame->index)));
         finishFrame(job, job.input, false);
@@ -287,11 +319,12 @@ void Session::finishFrame(const InFlight& job, std::shared_ptr<const Image8> sty
     f.isStylized = ok;
     f.stylizeMs = ok ? std::chrono::duration<double, std::milli>(Clock::now() - job.submitted).count() : 0;
     const bool atProcessingSize = ow == job.input->width && oh == job.input->height;
-    f.stylized = atProcessingSize ? std::move(stylized) : std::make_shared<Image8>(resizeImage(*stylized, ow, oh));
+    f.stylized = ok ? finishOutput(job, std::move(stylized), ow, oh)
+                    : (atProcessingSize ? std::move(stylized) : std::make_shared<Image8>(resampleImage(*stylized, ow, oh)));
     if (atProcessingSize) f.original = job.input;
     else if (ow == src.width && oh == src.height && e.controls.mirror == Mirror::Off)
         f.original = std::shared_ptr<const Image8>(job.item.frame, &frame.image);  // shares the source frame
-    else f.original = std::make_shared<Image8>(resizeImage(*job.input, ow, oh));
+    else f.original = std::make_shared<Image8>(resampleImage(*job.input, ow, oh));
 
     const double latencyMs = frame.captureNanos > 0 ? (steadyNowNanos() - frame.captureNanos) * 1e-6 : 0;
     std::vector<std::pair<std::string, StillSize>> stills;
@@ -325,6 +358,36 @@ void Session::finishFrame(const InFlight& job, std::shared_ptr<const Image8> sty
     }
     for (const auto& [path, size] : stills) stills_.save(f.stylized, path);
     fanOut(f);
+}
+
+// Processing size -> output size, edge-aware (guided by the full-resolution input), then the
+// input's colours if asked: the one output step for video frames and stills alike.
+std::shared_ptr<const Image8> Session::finishOutput(const InFlight& job, std::shared_ptr<const Image8> stylized,
+                                                    int ow, int oh) {
+    const Engine& e = *engine_;
+    const Image8& src = job.item.frame->image;
+    const bool resize = ow != stylized->width || oh != stylized->height;
+    if (!resize && !e.controls.preserveColors) return stylized;
+    std::shared_ptr<const Image8> guideHolder;
+    const Image8* guide = &src;
+    if (e.controls.mirror == Mirror::On) {  // the guide must show what was stylized
+        auto mirrored = std::make_shared<Image8>(src);
+        mirrorInPlace(*mirrored);
+        guideHolder = mirrored;
+        guide = mirrored.get();
+    }
+    auto out = std::make_shared<Image8>();
+    if (resize) {
+        Status st = upsampleGuided(*stylized, *guide, ow, oh, *out);
+        if (!st) *out = resampleImage(*stylized, ow, oh);
+    } else {
+        *out = *stylized;
+    }
+    if (e.controls.preserveColors) {
+        if (guide->width == ow && guide->height == oh) preserveColors(*guide, *out);
+        else preserveColors(resampleImage(*guide, ow, oh), *out);
+    }
+    return out;
 }
 
 void Session::fanOut(const SessionFrame& frame) {

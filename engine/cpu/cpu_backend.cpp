@@ -19,6 +19,10 @@
 // first layer's reflect padding (one pass from the frame into the first padded buffer).
 //
 // Lifecycle: create packs weights once; reshape() sizes every buffer; run() allocates nothing.
+//
+// Trunk blending (runBlendingTrunk, for temporal stability): the last residual block's epilogue
+// blends each normalised row with the caller's warped previous trunk before it is spread into the
+// decoder's input, so it costs one extra pass over a 1/4-resolution row and nothing else.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -84,6 +88,8 @@ public:
         }
         gamma_.resize(layers_.size());
         beta_.resize(layers_.size());
+        for (size_t i = 0; i < layers_.size(); ++i)
+            if (layers_[i].residual == ResidualRole::BlockEnd) trunkLayer_ = int(i);
         StyleVector zero{};
         setStyle(zero);
     }
@@ -104,8 +110,12 @@ public:
     Status reshape(int width, int height) override;
     Status setStyle(const StyleVector& style) override;
     Status run(const ConstImageView& input, const ImageView& output) override;
+    bool supportsTrunkBlending() const override { return trunkLayer_ >= 0; }
+    TrunkShape trunkShape() const override;
+    Status runBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend) override;
 
 private:
+    void blendTrunkRow(int y, float* row) const;
     void loadInput(const ConstImageView& input);
     void convLayer(size_t l);
     void finishNorm(size_t l);
@@ -128,6 +138,8 @@ private:
     std::vector<float> scratch_;               // Winograd: per thread
     size_t scratchPerThread_ = 0;
     std::vector<LayerTiming> timings_;
+    int trunkLayer_ = -1;                // the last residual block's end layer
+    const TrunkBlend* blend_ = nullptr;  // set during runBlendingTrunk only
 };
 
 Status CpuBackend::checkNetwork(const TransferNetwork& net) {
@@ -367,10 +379,12 @@ void CpuBackend::epilogue(size_t l, const ImageView* output) {
         skipRow = size_t(s.padW) * C;
         skipBase = buffers_[size_t(s.buffer)].data() + size_t(skipPad) * skipRow + size_t(skipPad) * C;
     }
+    const bool blendHere = blend_ && int(l) == trunkLayer_;
     auto normInto = [&](int y, float* dst) {
         const float* src = raw_.data() + size_t(y) * p.outW * C;
         const float* skip = skipBase ? skipBase + size_t(y) * skipRow : nullptr;
         kernels_.normRow(src, skip, scale, shift, dst, p.outW, C, L.activation);
+        if (blendHere) blendTrunkRow(y, dst);
     };
 
     if (output) {  // last layer: crop into the frame
@@ -457,6 +471,40 @@ Status CpuBackend::run(const ConstImageView& input, const ImageView& output) {
         }
     }
     return Status::ok();
+}
+
+TrunkShape CpuBackend::trunkShape() const {
+    if (width_ == 0 || trunkLayer_ < 0) return {};
+    const LayerPlan& p = plan_[size_t(trunkLayer_)];
+    return {p.outW, p.outH, layers_[size_t(trunkLayer_)].outC};
+}
+
+void CpuBackend::blendTrunkRow(int y, float* row) const {
+    const TrunkShape t = trunkShape();
+    const size_t C = size_t(t.channels);
+    const size_t rowFloats = size_t(t.width) * C;
+    if (blend_->previous && blend_->weight) {
+        const float* prev = blend_->previous + size_t(y) * rowFloats;
+        const float* wrow = blend_->weight + size_t(y) * t.width;
+        for (int x = 0; x < t.width; ++x) {
+            const float w = wrow[x];
+            if (w <= 0.f) continue;
+            float* f = row + size_t(x) * C;
+            const float* q = prev + size_t(x) * C;
+            for (size_t c = 0; c < C; ++c) f[c] += w * (q[c] - f[c]);
+        }
+    }
+    if (blend_->blendedOut) std::memcpy(blend_->blendedOut + size_t(y) * rowFloats, row, sizeof(float) * rowFloats);
+}
+
+Status CpuBackend::runBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend) {
+    if (trunkLayer_ < 0) return Status::error("cpu backend: the network has no residual trunk to blend");
+    if (size_t(trunkLayer_) + 1 >= layers_.size())
+        return Status::error("cpu backend: the trunk is the last layer; nothing re-renders from it");
+    blend_ = &blend;
+    Status st = run(input, output);
+    blend_ = nullptr;
+    return st;
 }
 
 }  // namespace

@@ -174,14 +174,16 @@ TEST(Cli, OddSizesKeepTheInputSize) {
     const std::string dir = makeTempDir("sizes");
     for (const std::string size : {"320x200", "641x361"}) {
         auto r = runPastiche("stylize " + quoted(goldenPath("content384.png")) + " -o " + quoted(dir + "/o.png") +
-                             " --style-vector " + quoted(dir + "/v.txt") + " --size " + size + " --backend cpu " + modelsFlag());
+                             " --style-vector " + quoted(dir + "/v.txt") + " --size " + size + " --output-size " + size + " --backend cpu " +
+                             modelsFlag());
         if (!fs::exists(dir + "/v.txt")) {
             std::ofstream v(dir + "/v.txt");
             auto ref = readRawFloats(goldenPath("vec_ours.bin"));
             for (float f : ref) v << f << "\n";
             v.close();
             r = runPastiche("stylize " + quoted(goldenPath("content384.png")) + " -o " + quoted(dir + "/o.png") +
-                            " --style-vector " + quoted(dir + "/v.txt") + " --size " + size + " --backend cpu " + modelsFlag());
+                            " --style-vector " + quoted(dir + "/v.txt") + " --size " + size + " --output-size " + size + " --backend cpu " +
+                            modelsFlag());
         }
         ASSERT_EQ(r.exitCode, 0) << r.err;
         auto img = readImage(dir + "/o.png");

@@ -390,3 +390,28 @@ TEST_F(MediaVideo, ForwardSeekDuringPlaybackLandsOnTarget) {
 
 }  // namespace
 }  // namespace pastiche
+
+namespace pastiche {
+namespace {
+
+// The app plays files in a loop; a seek after the first loop lands on its target too (it used to
+// land on 0:00: the loop's timestamp offset made every frame look past the target).
+TEST_F(MediaVideo, SeekAfterALoopLandsOnTarget) {
+    SourceSpec spec;
+    spec.kind = SourceKind::VideoFile;
+    spec.path = path("cfr.mp4");
+    spec.loop = true;
+    auto s = openSource(spec);
+    ASSERT_TRUE(s);
+    const int64_t frames = s.value()->info().frameCount;
+    ASSERT_GT(frames, 80);
+    Frame f;
+    for (int64_t i = 0; i < frames + 5; ++i) ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    EXPECT_GT(f.ptsMicros, s.value()->info().durationMicros);  // looped: timestamps go on
+    ASSERT_TRUE(s.value()->seek(2400000));
+    ASSERT_EQ(s.value()->read(f), ReadStatus::Frame);
+    EXPECT_NEAR(double(f.ptsMicros), 2402400.0, 40000);
+}
+
+}  // namespace
+}  // namespace pastiche

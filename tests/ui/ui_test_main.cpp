@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
     int failed = 0;
     for (const auto& test : tests) {
         if (!only.isEmpty() && !only.contains(QLatin1String(test.name))) continue;
+        // Pending* classes test work not merged yet, Screenshot* ones want Xvfb: only when named.
+        if (only.isEmpty() && (QByteArray(test.name).startsWith("Pending") || QByteArray(test.name).startsWith("Screenshot")))
+            continue;
         auto object = test.create();
         failed += QTest::qExec(object.get(), argc, argv) != 0 ? 1 : 0;
     }

@@ -1,0 +1,191 @@
+#include "app/core/temporal_stabilizer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "app/core/global_motion.h"
+#include "app/core/grid_lock.h"
+#include "app/core/scene_cut.h"
+#include "app/core/trunk_motion.h"
+
+namespace pastiche {
+namespace {
+
+// Below this share of trusted pixels the flow has lost the scene (a whip pan, a flash): start over.
+constexpr double kMinKeptFraction = 0.2;
+// Frame-to-frame translations below this (pixels) are estimation noise on a still camera.
+constexpr double kStillShift = 0.02;
+// Flow spread (std deviation, frame pixels) above which the motion is no global translation, and
+// below which it is one again.
+constexpr double kSpreadOff = 0.42, kSpreadOn = 0.32;
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+cv::Mat wrap(const Image8& im) { return cv::Mat(im.height, im.width, CV_8UC3, const_cast<uint8_t*>(im.pixels.data())); }
+
+}  // namespace
+
+struct TemporalStabilizer::State {
+    GridLock grid;
+    SceneCutDetector cuts;
+    TrunkMotion motion;
+    cv::Size frameSize;
+    bool havePrevious = false;
+    bool globalMotion = true;  // grid lock on (see kSpreadOff)
+    cv::Mat prevGray;       // CV_32F, frame size: global motion
+    cv::Mat prevCanvasHalf; // CV_8U, half canvas: trunk flow
+    TrunkShape trunk;
+    bool haveTrunk = false;
+    std::vector<float> history, warped, weight, blended;
+    Image8 canvasIn, canvasOut;
+
+    void forget() {
+        grid.reset();
+        cuts.reset();
+        havePrevious = false;
+        haveTrunk = false;
+        globalMotion = true;
+    }
+};
+
+TemporalStabilizer::TemporalStabilizer(StabilityOptions options)
+    : options_(options), state_(std::make_unique<State>()) {}
+TemporalStabilizer::~TemporalStabilizer() = default;
+TemporalStabilizer::TemporalStabilizer(TemporalStabilizer&&) noexcept = default;
+TemporalStabilizer& TemporalStabilizer::operator=(TemporalStabilizer&&) noexcept = default;
+
+void TemporalStabilizer::reset() { state_->forget(); }
+
+void TemporalStabilizer::setOptions(StabilityOptions options) { options_ = options; }
+
+Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Image8& output) {
+    if (input.empty()) return Status::error("stabilizer: empty frame");
+    if (output.width != input.width || output.height != input.height) output = Image8(input.width, input.height);
+    report_ = {};
+    State& s = *state_;
+    if (options_.strength <= 0) {
+        s.forget();
+        return stylizer.stylize(input.view(), output.view());
+    }
+
+    auto t0 = std::chrono::steady_clock::now();
+    const cv::Mat frame = wrap(input);
+    if (frame.size() != s.frameSize) {
+        s.forget();
+        s.frameSize = frame.size();
+    }
+    cv::Mat gray8, gray;
+    cv::cvtColor(frame, gray8, cv::COLOR_RGB2GRAY);
+    gray8.convertTo(gray, CV_32F);
+    if (s.cuts.isCut(gray8)) {
+        const cv::Size keep = s.frameSize;
+        s.forget();
+        s.frameSize = keep;
+        s.cuts.isCut(gray8);  // the new shot's first frame becomes the reference
+        report_.sceneCut = true;
+    }
+
+    // 1. Grid lock.
+    const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
+    const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
+    if (s.havePrevious && gridLock && s.globalMotion) {
+        cv::Point2d d = estimateTranslation(s.prevGray, gray).shift;
+        // A still camera: estimation noise must not random-walk the canvas into resampling.
+        if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
+        s.grid.addMotion(d);
+    }
+    const cv::Point2d g = s.grid.offset();
+    report_.offsetX = g.x, report_.offsetY = g.y;
+    const cv::Size canvas = GridLock::canvasSize(frame.size());
+    if (s.canvasIn.width != canvas.width || s.canvasIn.height != canvas.height) {
+        s.canvasIn = Image8(canvas.width, canvas.height);
+        s.canvasOut = Image8(canvas.width, canvas.height);
+    }
+    cv::Mat canvasIn = wrap(s.canvasIn);
+    s.grid.toCanvas(frame, canvasIn);
+
+    report_.msGridLock = msSince(t0);
+
+    // 2. Trunk blending where the backend has it.
+    t0 = std::chrono::steady_clock::now();
+    Status st;
+    cv::Mat canvasHalf;
+    if (trunkBlend && stylizer.supportsTrunkBlending()) {
+        auto shape = stylizer.trunkShapeFor(canvas.width, canvas.height);
+        if (!shape) return shape.status().withContext("stabilizer");
+        const TrunkShape t = shape.value();
+        if (t.width * 4 != canvas.width || t.height * 4 != canvas.height)
+            return Status::error("stabilizer: trunk " + std::to_string(t.width) + "x" + std::to_string(t.height) +
+                                 " is not a quarter of the canvas");
+        if (t.width != s.trunk.width || t.height != s.trunk.height || t.channels != s.trunk.channels) {
+            s.trunk = t;
+            s.haveTrunk = false;
+            s.history.assign(t.floats(), 0.f);
+            s.warped.assign(t.floats(), 0.f);
+            s.blended.assign(t.floats(), 0.f);
+            s.weight.assign(size_t(t.width) * t.height, 0.f);
+        }
+        cv::Mat canvasGray;
+        cv::cvtColor(canvasIn, canvasGray, cv::COLOR_RGB2GRAY);
+        cv::resize(canvasGray, canvasHalf, cv::Size(canvas.width / 2, canvas.height / 2), 0, 0, cv::INTER_AREA);
+        TrunkBlend blend;
+        blend.blendedOut = s.blended.data();
+        if (s.haveTrunk && s.havePrevious) {
+            TrunkMotionField field;
+            try {
+                field = s.motion.estimate(s.prevCanvasHalf, canvasHalf, options_.gateLevels);
+            } catch (const cv::Exception&) {
+                field = {};  // flow failed (a frame too small for DIS): this frame runs without history
+            }
+            report_.keptFraction = field.keptFraction;
+            report_.flowSpread = field.spread;
+            // Grid lock only pays under a global translation (a zoom or local motion would just
+            // be resampled twice): on while the scene's flow is uniform, with hysteresis.
+            if (s.globalMotion && field.spread > kSpreadOff) {
+                s.globalMotion = false;
+                s.grid.reset();
+            } else if (!s.globalMotion && field.spread < kSpreadOn) {
+                s.globalMotion = true;
+            }
+            if (field.keptFraction >= kMinKeptFraction) {
+                const float alpha = float(std::clamp(options_.strength, 0.0, 1.0) * StabilityOptions::kMaxTrunkWeight);
+                for (int y = 0; y < t.height; ++y) {
+                    const float* c = field.confidence.ptr<float>(y);
+                    for (int x = 0; x < t.width; ++x) s.weight[size_t(y) * t.width + x] = alpha * c[x];
+                }
+                warpFeatures(s.history.data(), field.flow, t.channels, s.warped.data());
+                blend.previous = s.warped.data();
+                blend.weight = s.weight.data();
+                report_.trunkBlended = true;
+            }
+        }
+        report_.msTrunkMotion = msSince(t0);
+        t0 = std::chrono::steady_clock::now();
+        st = stylizer.stylizeBlendingTrunk(s.canvasIn.view(), s.canvasOut.view(), blend);
+        if (st) {
+            s.history.swap(s.blended);
+            s.haveTrunk = true;
+        }
+    } else {
+        st = stylizer.stylize(s.canvasIn.view(), s.canvasOut.view());
+        s.haveTrunk = false;
+    }
+    report_.msNetwork = msSince(t0);
+    if (!st) return st.withContext("stabilizer");
+
+    t0 = std::chrono::steady_clock::now();
+    cv::Mat out = wrap(output);
+    s.grid.fromCanvas(wrap(s.canvasOut), frame.size(), out);
+    report_.msGridLock += msSince(t0);
+    s.prevGray = gray;
+    s.prevCanvasHalf = canvasHalf;
+    s.havePrevious = true;
+    return Status::ok();
+}
+
+}  // namespace pastiche
