@@ -1,4 +1,4 @@
-# CPack: a Debian package with the binary (shaders embedded), desktop entry and icons.
+# CPack: a Debian package with the binary (shaders embedded), desktop entry, icons and man page.
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "pastiche")
 set(CPACK_PACKAGE_VENDOR "Pastiche")
@@ -7,8 +7,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Live neural style transfer for webcams an
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "graphics")
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
-# Runtime libraries by Debian package name (Debian 12).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS
-  "libc6, libstdc++6, libqt6widgets6, libqt6gui6, libqt6core6, libvulkan1, mesa-vulkan-drivers | vulkan-icd, libopencv-core406, libopencv-imgproc406, libopencv-imgcodecs406, libopencv-videoio406, libavformat59, libavcodec59, libavutil57, libswscale6, libswresample4, libdnnl2, curl")
+# The shared libraries the binary links (its NEEDED entries) become dependencies through
+# dpkg-shlibdeps; what it needs without linking is listed by hand: a Vulkan driver (the loader
+# libvulkan1 finds ICDs at run time) and curl (`models fetch` downloads with it).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "mesa-vulkan-drivers | vulkan-icd, curl")
 include(CPack)

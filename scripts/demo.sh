@@ -7,6 +7,8 @@ cd "$root"
 bash scripts/install-deps.sh
 bash scripts/build.sh "$root/build"
 bin="$root/build/app/pastiche"
+# ../shared, when present, is the local model source (the installed program never looks there itself).
+[ -d "$root/../shared/models" ] && export PASTICHE_MODEL_SOURCE=${PASTICHE_MODEL_SOURCE:-$root/../shared}
 "$bin" models fetch
 style="${PASTICHE_STYLE:-$("$bin" models list | awk '$1=="style:udnie"{print $5}')}"
 mkdir -p "$root/out"

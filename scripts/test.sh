@@ -1,24 +1,64 @@
 #!/usr/bin/env bash
-# Sets everything up and runs all tests: installs Debian packages, builds (Release, then an
-# ASan+UBSan build), makes the TFLite goldens, runs CTest in both builds.
+# Sets everything up and runs all of CI on this machine (fresh Debian 12 or a developer's):
+#   A  GCC, Release, -Werror: every test (ctest -j), then the .deb built, installed, used, removed
+#   B  Clang, -Werror, ThreadSanitizer: the threaded code's tests (media, session, controllers),
+#      then clang-format (changed lines) and clang-tidy (whole tree) on this build's commands
+#   C  GCC, ASan + UBSan + --coverage: every test, GUI included; gcovr coverage of engine/ and app/
+# One build folder per configuration, ccache when installed, independent tests in parallel.
+# Env: CI_STAGES="A B C" (default all), CTEST_PARALLEL (default nproc).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/install-deps.sh
 export PASTICHE_REQUIRE_GOLDENS=1
 export PASTICHE_FUZZ_ITERATIONS=${PASTICHE_FUZZ_ITERATIONS:-3000}
+jobs=${CTEST_PARALLEL:-$(nproc)}
+stages=${CI_STAGES:-A B C}
+summary=()
+t_all=$(date +%s)
+failed=0
+timed() {  # timed NAME COMMAND...: runs it, records its wall time and result; later stages still run
+  local name=$1; shift
+  local t0 result=ok; t0=$(date +%s)
+  echo "== $name"
+  "$@" || { result=FAILED; failed=1; }
+  summary+=("$(printf '%-58s %5ds  %s' "$name" $(( $(date +%s) - t0 )) "$result")")
+  echo "== ${summary[-1]}"
+}
+# Test data (models, inputs, TFLite references) is made once, by the first build's fixtures;
+# the other builds point at it.
+share_testdata() { mkdir -p "$1"; rm -rf "$1/testdata"; ln -sfn "$root/build/testdata" "$1/testdata"; }
 
-echo "== Release build and tests"
-bash scripts/build.sh "$root/build"
-(cd "$root/build" && ctest --output-on-failure --timeout 1200 -j1)
+if [[ " $stages " == *" A "* ]]; then
+  timed "A build: GCC Release -Werror" env CC=gcc CXX=g++ bash scripts/build.sh "$root/build" -DPASTICHE_WERROR=ON
+  timed "A tests: all (ctest -j$jobs)" bash -c "cd '$root/build' && ctest --output-on-failure --timeout 1200 -j$jobs"
+  timed "A package: .deb build, install, use, remove" bash scripts/test_package.sh "$root/build"
+fi
 
-echo "== Debian package: build, install, use, remove"
-bash scripts/test_package.sh "$root/build"
+if [[ " $stages " == *" B "* ]]; then
+  share_testdata "$root/build-tsan"
+  timed "B build: Clang -Werror ThreadSanitizer" env CC=clang CXX=clang++ bash scripts/build.sh "$root/build-tsan" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASTICHE_SANITIZE=thread -DPASTICHE_WERROR=ON
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/scripts/tsan.supp}
+  timed "B tests: media, session, controllers under TSan" bash -c \
+    "cd '$root/build-tsan' && ctest --output-on-failure --timeout 1800 -j$jobs -L '^(media|session|controllers)$' -LE 'tflite|bench'"
+  timed "B lint: clang-format, clang-tidy" bash scripts/lint.sh "$root/build-tsan"
+fi
 
-echo "== ASan + UBSan build and tests (engine, CLI, media)"
-bash scripts/build.sh "$root/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASTICHE_SANITIZE=ON -DPASTICHE_WITH_GUI=OFF
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# Goldens are shared: point the ASan build's test data at the Release build's.
-rm -rf "$root/build-asan/testdata" && ln -s "$root/build/testdata" "$root/build-asan/testdata"
-(cd "$root/build-asan" && ctest --output-on-failure --timeout 1800 -j1 -L 'engine|cli|media')
+if [[ " $stages " == *" C "* ]]; then
+  share_testdata "$root/build-asan"
+  timed "C build: GCC ASan+UBSan --coverage" env CC=gcc CXX=g++ bash scripts/build.sh "$root/build-asan" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASTICHE_SANITIZE=address -DPASTICHE_COVERAGE=ON -DPASTICHE_WERROR=ON
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/lsan.supp:print_suppressions=0}
+  find "$root/build-asan" -name '*.gcda' -delete
+  timed "C tests: all, GUI included, under ASan+UBSan" bash -c "cd '$root/build-asan' && ctest --output-on-failure --timeout 1800 -j$jobs"
+  timed "C coverage: gcovr engine/ app/" bash -c "gcovr -r '$root' --object-directory '$root/build-asan' -j $jobs \
+    --filter '$root/engine/' --filter '$root/app/' --print-summary -o '$root/build-asan/coverage.txt' | tail -3"
+fi
+
+echo "== CI summary"
+printf '%s\n' "${summary[@]}"
+printf '%-58s %5ds  %s\n' "total" $(( $(date +%s) - t_all )) "$([ $failed = 0 ] && echo ok || echo FAILED)"
+exit $failed

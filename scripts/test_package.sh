@@ -4,7 +4,7 @@
 # Usage: scripts/test_package.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$root/build}
+build=$(realpath "${1:-$root/build}")
 pass=0; fail=0
 check() { local name=$1; shift; if "$@"; then pass=$((pass+1)); echo "ok   $name"; else fail=$((fail+1)); echo "FAIL $name"; fi; }
 
@@ -16,6 +16,10 @@ check "deb holds binary, desktop entry, icons and man page" bash -c "grep -q bin
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq "$deb" >/dev/null
 check "installed binary runs --version" bash -c "/usr/bin/pastiche --version | grep -q pastiche"
+echo "NEEDED: $(readelf -d /usr/bin/pastiche | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+check "binary links no library it does not use (ldd -u)" bash -c "[ -z \"\$(ldd -u -r /usr/bin/pastiche 2>&1)\" ]"
+check "binary holds no build or source tree path" bash -c "! strings -n 4 /usr/bin/pastiche | grep -qF -e '$root' -e '$build'"
+check "library dependencies computed by dpkg-shlibdeps" bash -c "dpkg-deb -f '$deb' Depends | grep -q 'libc6 (>='"
 home=$(mktemp -d)
 export HOME=$home XDG_DATA_HOME=$home/data XDG_CACHE_HOME=$home/cache
 unset PASTICHE_MODELS

@@ -75,7 +75,8 @@ int runVerify(const GlobalOptions& g) {
 void addModelsCommand(CLI::App& app, GlobalOptions& global, CommandRunner& run) {
     auto* models = app.add_subcommand("models", "Fetch, list and verify the models and bundled styles");
     models->require_subcommand(1);
-    auto* fetch = models->add_subcommand("fetch", "Copy (from ../shared or PASTICHE_MODEL_SOURCE) or download the models, verifying sha256");
+    auto* fetch = models->add_subcommand(
+        "fetch", "Copy (from --from or PASTICHE_MODEL_SOURCE) or download the models, verifying sha256");
     static std::string from;  // CLI11 binds options to storage that outlives parsing
     fetch->add_option("--from", from, "Local folder to copy from instead of downloading");
     fetch->callback([&global, &run] { run = [&global] { return runFetch(global, from); }; });

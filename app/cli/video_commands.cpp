@@ -417,12 +417,8 @@ int runCameras() {
     for (const auto& c : cameras) {
         std::printf("%d  %s  %s\n", c.index, c.device.c_str(), c.name.c_str());
         std::string sizes;
-        for (auto [w, h] : c.resolutions) {  // appended piecewise: GCC 12 warns (-Wrestrict) on "x" + string
-            sizes += ' ';
-            sizes += std::to_string(w);
-            sizes += 'x';
-            sizes += std::to_string(h);
-        }
+        for (auto [w, h] : c.resolutions)
+            sizes.append(" ").append(std::to_string(w)).append("x").append(std::to_string(h));
         std::printf("   sizes:%s\n", sizes.empty() ? " (not reported)" : sizes.c_str());
     }
     return 0;

@@ -5,7 +5,6 @@
 #include <QFileInfo>
 #include <QImageReader>
 #include <QSettings>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include "app/controllers/image_check.h"
 #include "app/core/style_source.h"
@@ -142,7 +141,7 @@ int StyleLibrary::append(const QString& path, StyleOrigin origin, QByteArray has
     entries_.push_back(entry);
     const int index = count() - 1;
     emit styleAdded(index);
-    QtConcurrent::run(&thumbnailPool_, [this, id = entry.id, path = entry.path] {
+    thumbnailPool_.start([this, id = entry.id, path = entry.path] {
         QImage thumbnail = loadThumbnail(path);
         QMetaObject::invokeMethod(this, [this, id, thumbnail] {
             const int index = indexOfId(id);
@@ -163,7 +162,7 @@ void StyleLibrary::requestVector(int index) {
     }
     if (entry.vectorPending) return;
     entry.vectorPending = true;
-    QtConcurrent::run(&vectorPool_, [this, id = entry.id, path = entry.path.toStdString(), vectors = vectors_] {
+    vectorPool_.start([this, id = entry.id, path = entry.path.toStdString(), vectors = vectors_] {
         auto vector = vectors->fromImageFile(path);
         QMetaObject::invokeMethod(this, [this, id, ok = vector.isOk(),
                                          value = vector.isOk() ? vector.value() : StyleVector{},

@@ -115,13 +115,9 @@ std::vector<std::string> bundledStyleImages(const std::string& modelsDir) {
 }
 
 std::string findLocalSource() {
-    std::string env = envOr("PASTICHE_MODEL_SOURCE", "");
-    if (!env.empty()) return env;
-    for (const std::string& candidate : {std::string(PASTICHE_SOURCE_TREE) + "/../shared", std::string("../shared")}) {
-        std::error_code ec;
-        if (fs::exists(candidate + "/models/magenta", ec)) return fs::weakly_canonical(candidate, ec).string();
-    }
-    return {};
+    // Only an explicit source: an installed program must not look beside its build tree or the
+    // directory it was started from. Development scripts and tests set PASTICHE_MODEL_SOURCE.
+    return envOr("PASTICHE_MODEL_SOURCE", "");
 }
 
 static std::string localCandidate(const std::string& source, const ManifestEntry& e) {

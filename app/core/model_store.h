@@ -36,7 +36,7 @@ Result<std::string> modelPath(const std::string& modelsDir, const std::string& i
 std::vector<std::string> bundledStyleImages(const std::string& modelsDir);  // fetched style images
 
 // A local copy to fetch from: $PASTICHE_MODEL_SOURCE (a shared/ root or a folder holding the
-// files), else ../shared beside the source tree or beside the working directory. Empty if none.
+// files). Empty if unset: then the official URLs are downloaded.
 std::string findLocalSource();
 
 struct FetchEvent {

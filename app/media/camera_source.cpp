@@ -93,6 +93,7 @@ public:
     }
 
 private:
+    // NOLINTNEXTLINE(performance-unnecessary-value-param): the grab thread owns a share of the state
     static void grabLoop(std::shared_ptr<GrabState> s) {
         while (true) {
             {
@@ -147,9 +148,14 @@ Result<std::unique_ptr<FrameSource>> openCameraSource(const SourceSpec& spec) {
         return Status::error(name + ": no such device; no camera connected? `pastiche cameras` lists them");
     auto capture = std::make_shared<cv::VideoCapture>();
     std::vector<int> params;
-    if (spec.width > 0) params.insert(params.end(), {cv::CAP_PROP_FRAME_WIDTH, spec.width});
-    if (spec.height > 0) params.insert(params.end(), {cv::CAP_PROP_FRAME_HEIGHT, spec.height});
-    if (spec.fps > 0) params.insert(params.end(), {cv::CAP_PROP_FPS, int(std::lround(spec.fps))});
+    // Pairs pushed one by one: GCC 12 warns falsely (-Wstringop-overflow) on insert of a list here.
+    auto request = [&params](int property, int value) {
+        params.push_back(property);
+        params.push_back(value);
+    };
+    if (spec.width > 0) request(cv::CAP_PROP_FRAME_WIDTH, spec.width);
+    if (spec.height > 0) request(cv::CAP_PROP_FRAME_HEIGHT, spec.height);
+    if (spec.fps > 0) request(cv::CAP_PROP_FPS, int(std::lround(spec.fps)));
     try {
         if (!capture->open(spec.cameraIndex, cv::CAP_V4L2, params) || !capture->isOpened())
             return Status::error(name + ": cannot open it through V4L2 (busy, or not a capture device?)");

@@ -141,6 +141,7 @@ void Session::pollBackendSwitch(const Controls& c) {
     Engine& e = *engine_;
     if (!e.switching.valid() || e.switching.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
     auto switched = e.switching.get();
+    const bool switchedOk = switched.isOk();  // `switched` is moved from below
     {
         std::lock_guard lock(mutex_);
         stats_.switchingTo.clear();
@@ -166,7 +167,7 @@ void Session::pollBackendSwitch(const Controls& c) {
         if (callbacks_.backendSwitchFailed) callbacks_.backendSwitchFailed(e.activeSpec.toString(), switched.status());
     }
     // Meanwhile the user may have picked yet another backend.
-    if (c.backend.toString() != e.activeSpec.toString() && switched) startBackendSwitch(c.backend);
+    if (c.backend.toString() != e.activeSpec.toString() && switchedOk) startBackendSwitch(c.backend);
 }
 
 // The content's own style vector (strength < 1) is computed once per source, from its first

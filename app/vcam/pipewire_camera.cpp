@@ -109,12 +109,17 @@ public:
     std::string describe() const override {
         std::lock_guard lock(stateMutex_);
         std::string text = "PipeWire node '" + options_.nodeName + "' ";
-        text += width_ > 0 ? std::to_string(width_) + "x" + std::to_string(height_) : std::string("(frame size)");
-        text += "@" + rateText(options_.fps);
-        if (negotiated_) text += " " + formatName(formatter_.layout().format);
+        // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
+        if (width_ > 0) {
+            text.append(std::to_string(width_)).append("x").append(std::to_string(height_));
+        } else {
+            text.append("(frame size)");
+        }
+        text.append("@").append(rateText(options_.fps));
+        if (negotiated_) text.append(" ").append(formatName(formatter_.layout().format));
         const int n = consumersLocked();
-        text += ", " + std::to_string(n) + (n == 1 ? " consumer" : " consumers");
-        if (!daemonError_.empty()) text += " (" + daemonError_ + ")";
+        text.append(", ").append(std::to_string(n)).append(n == 1 ? " consumer" : " consumers");
+        if (!daemonError_.empty()) text.append(" (").append(daemonError_).append(")");
         return text;
     }
 

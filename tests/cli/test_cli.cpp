@@ -117,8 +117,8 @@ TEST(Cli, BadStyleVectorFileFailsCleanly) {
 }
 
 // Bar 2 (through the CLI): our style vector is close to TFLite's for the same 256x256 image.
-TEST(Cli, StyleVectorMatchesTflite) {
-    if (!goldensAvailable()) GTEST_SKIP() << "goldens not made";
+TEST(CliTflite, StyleVectorMatchesTflite) {
+    if (!tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made";
     auto r = runPastiche("style-vector " + quoted(goldenPath("style256.png")) + " " + modelsFlag(),
                          "XDG_CACHE_HOME=" + quoted(makeTempDir("cache")));
     ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -133,8 +133,8 @@ TEST(Cli, StyleVectorMatchesTflite) {
 
 // Bar 3: end to end, PNG in and out, --size native at 384x384, against the TFLite pipeline
 // (predictor then transfer) on the same pixels.
-TEST(Cli, EndToEndMatchesTflitePipeline) {
-    if (!goldensAvailable()) GTEST_SKIP() << "goldens not made";
+TEST(CliTflite, EndToEndMatchesTflitePipeline) {
+    if (!tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made";
     const std::string dir = makeTempDir("e2e");
     auto r = runPastiche("stylize " + quoted(goldenPath("content384.png")) + " -o " + quoted(dir + "/out.png") +
                          " --style " + quoted(goldenPath("style256.png")) + " --size native --backend cpu " + modelsFlag(),
@@ -178,7 +178,7 @@ TEST(Cli, OddSizesKeepTheInputSize) {
                              modelsFlag());
         if (!fs::exists(dir + "/v.txt")) {
             std::ofstream v(dir + "/v.txt");
-            auto ref = readRawFloats(goldenPath("vec_tflite.bin"));
+            auto ref = readRawFloats(goldenPath("vec_ours.bin"));
             for (float f : ref) v << f << "\n";
             v.close();
             r = runPastiche("stylize " + quoted(goldenPath("content384.png")) + " -o " + quoted(dir + "/o.png") +

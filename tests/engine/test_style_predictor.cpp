@@ -66,15 +66,15 @@ void compareWithTflite(const std::string& input, const std::string& expected, qu
     EXPECT_LE(differing, maxDiffering);
 }
 
-TEST(StylePredictor, MatchesTfliteVector) {
-    if (!test::goldensAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
+TEST(StylePredictorTflite, MatchesTfliteVector) {
+    if (!test::tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
     // The reference runs TFLite with XNNPACK; our default follows XNNPACK's fp32 requantization.
     // Measured: identical bytes. The bar is one output quantization step.
     compareWithTflite("style256.bin", "vec_tflite.bin", quant::Requant::Xnnpack, kOutputStep, 100);
 }
 
-TEST(StylePredictor, MatchesTfliteVectorSecondStyle) {
-    if (!test::goldensAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
+TEST(StylePredictorTflite, MatchesTfliteVectorSecondStyle) {
+    if (!test::tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
     if (!std::filesystem::exists(test::goldenPath("vec_b_tflite.bin"))) GTEST_SKIP() << "no second style golden";
     compareWithTflite("style256_b.bin", "vec_b_tflite.bin", quant::Requant::Xnnpack, kOutputStep, 100);
 }
@@ -90,8 +90,8 @@ TEST(StylePredictor, PublicEntryPointIsTheMatchingSemantics) {
     EXPECT_EQ(a.value(), b.value());
 }
 
-TEST(StylePredictor, TfliteKernelSemanticsWithinOneStep) {
-    if (!test::goldensAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
+TEST(StylePredictorTflite, TfliteKernelSemanticsWithinOneStep) {
+    if (!test::tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
     // TFLite's own int8 kernels (fixed-point requantization) round differently in places; they
     // stay within one step of the delegate's vector.
     compareWithTflite("style256.bin", "vec_tflite.bin", quant::Requant::Tflite, kOutputStep, 100);

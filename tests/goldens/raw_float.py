@@ -1,10 +1,18 @@
-"""Converts raw rgb24 bytes to float32 RGB/255 (the reference tool's input format)."""
+"""Writes float32 raw files (the reference tool's input format).
+
+  raw_float.py rgb SRC DST    raw rgb24 bytes -> RGB/255
+  raw_float.py text SRC DST   whitespace-separated numbers (a `pastiche style-vector` file)
+"""
 import array
 import sys
 
-src, dst = sys.argv[1], sys.argv[2]
-data = open(src, "rb").read()
-out = array.array("f", (b / 255.0 for b in data))
+mode, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
+if mode == "rgb":
+    out = array.array("f", (b / 255.0 for b in open(src, "rb").read()))
+elif mode == "text":
+    out = array.array("f", (float(t) for t in open(src).read().split()))
+else:
+    sys.exit("raw_float.py: mode must be rgb or text")
 if sys.byteorder != "little":
     out.byteswap()
 with open(dst, "wb") as f:

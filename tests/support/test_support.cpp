@@ -19,14 +19,22 @@ std::string testDataDir() { return PASTICHE_TEST_DATA_DIR; }
 std::string modelsDir() { return testDataDir() + "/models"; }
 std::string goldenPath(const std::string& name) { return testDataDir() + "/goldens/" + name; }
 
-bool goldensAvailable() {
-    if (std::filesystem::exists(goldenPath("complete"))) return true;
+namespace {
+bool stampPresent(const std::string& stamp, const char* what) {
+    if (std::filesystem::exists(goldenPath(stamp))) return true;
     const char* req = std::getenv("PASTICHE_REQUIRE_GOLDENS");
-    if (req && std::string(req) == "1") {
-        ADD_FAILURE() << "goldens missing under " << testDataDir()
-                      << " (run the make_goldens CTest fixture; needs Node.js and ../shared)";
-    }
+    if (req && std::string(req) == "1") ADD_FAILURE() << what << " missing under " << testDataDir();
     return false;
+}
+}  // namespace
+
+bool goldensAvailable() {
+    return stampPresent("complete", "test inputs (the make_testdata CTest fixture; needs ../shared)");
+}
+
+bool tfliteReferencesAvailable() {
+    return stampPresent("tflite-complete",
+                        "TFLite references (the make_goldens CTest fixture; needs Node.js, npm and ../shared)");
 }
 
 std::vector<float> readRawFloats(const std::string& path) {

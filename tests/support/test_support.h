@@ -14,9 +14,13 @@ std::string testDataDir();  // <build>/testdata: fetched models and TFLite golde
 std::string modelsDir();    // <build>/testdata/models
 std::string goldenPath(const std::string& name);  // <build>/testdata/goldens/<name>
 
-// True when goldens exist. When they do not: fails the test if PASTICHE_REQUIRE_GOLDENS=1 (CI),
-// else returns false and the caller should GTEST_SKIP().
+// True when the test inputs exist (models, test images, vec_ours.bin: the make_testdata fixture).
+// When they do not: fails the test if PASTICHE_REQUIRE_GOLDENS=1 (CI), else returns false and the
+// caller should GTEST_SKIP().
 bool goldensAvailable();
+// The same for TensorFlow Lite's reference outputs (*_tflite.bin: the make_goldens fixture), which
+// only the suites named *Tflite read.
+bool tfliteReferencesAvailable();
 
 std::vector<float> readRawFloats(const std::string& path);  // throws std::runtime_error
 StyleVector readStyleVector(const std::string& rawFloatPath);

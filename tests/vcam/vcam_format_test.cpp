@@ -45,7 +45,9 @@ TEST_P(VcamConvert, DecodesBackToTheFrame) {
     Image8 decoded = test::decodeFrame(bytes, layout);
     double p = test::psnr8(decoded, test::afterChromaSubsampling(frame, format));
     EXPECT_GE(p, 35.0) << vcam::formatName(format);
-    if (format == OutputFormat::Rgbx || format == OutputFormat::Bgrx) EXPECT_EQ(decoded.pixels, frame.pixels);
+    if (format == OutputFormat::Rgbx || format == OutputFormat::Bgrx) {
+        EXPECT_EQ(decoded.pixels, frame.pixels);
+    }
     // A test that can fail: a different picture is far away.
     EXPECT_LT(test::psnr8(decoded, test::syntheticFrame(320, 240, 1)), 20.0);
 }

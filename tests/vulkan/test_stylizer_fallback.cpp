@@ -26,7 +26,7 @@ protected:
         auto net = loadTransferNetwork(modelsDir() + "/style_transfer_f16_384.tflite");
         ASSERT_TRUE(net) << net.status().message();
         network_ = std::make_shared<TransferNetwork>(std::move(net).value());
-        style_ = readStyleVector(goldenPath("vec_tflite.bin"));
+        style_ = readStyleVector(goldenPath("vec_ours.bin"));
         input_ = Image8(67, 45);
         for (size_t i = 0; i < input_.pixels.size(); ++i) input_.pixels[i] = uint8_t((i * 37) % 251);
         StylizerOptions cpu;

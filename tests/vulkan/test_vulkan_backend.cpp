@@ -336,7 +336,7 @@ TEST_F(VulkanTest, SingleTapConvsMatchExactly) {
                 ASSERT_TRUE(vk && cpu);
                 const ImageF in = testFrame(37, 29, 3);
                 const ImageF out = runFloat(*vk, in, randomStyle(1));
-                if (shift == 0) EXPECT_EQ(maxAbsDiff(in.pixels, out.pixels), 0.0);
+                if (shift == 0) { EXPECT_EQ(maxAbsDiff(in.pixels, out.pixels), 0.0); }
                 const ImageF ref = runFloat(*cpu, in, randomStyle(1));
                 EXPECT_EQ(maxAbsDiff(ref.pixels, out.pixels), 0.0)
                     << "K " << K << " shift " << shift << (vertical ? " y" : " x") << describeMismatch(ref, out);

@@ -91,8 +91,10 @@ TEST(VulkanBench, Throughput) {
             const double syncMs = msSince(t0) / syncFrames;
             t0 = Clock::now();
             for (int i = 0; i < frames + slots; ++i) {
-                if (i >= slots) ASSERT_TRUE(vk->collect((i - slots) % slots, outs[size_t((i - slots) % slots)].view()).isOk());
-                if (i < frames) ASSERT_TRUE(vk->submit(in.view(), i % slots).isOk());
+                if (i >= slots) {
+                    ASSERT_TRUE(vk->collect((i - slots) % slots, outs[size_t((i - slots) % slots)].view()).isOk());
+                }
+                if (i < frames) { ASSERT_TRUE(vk->submit(in.view(), i % slots).isOk()); }
             }
             const double pipeMs = msSince(t0) / frames;
             auto prof = makeVulkan(net, precision, true);
