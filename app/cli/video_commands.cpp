@@ -282,7 +282,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         spec.width = w;
         spec.height = h;
     }
-    if (a.fps != 0) PASTICHE_RETURN_CODE_IF_ERROR(checkFps(a.fps));
+    // A slow source (0.1 fps: a slide show) is fine for live; --fps 0 = the source's own rate.
+    if (a.fps != 0) PASTICHE_RETURN_CODE_IF_ERROR(checkRange("--fps", a.fps, 0.1, 240));
     if (a.seconds != -1) PASTICHE_RETURN_CODE_IF_ERROR(checkSeconds(a.seconds));
     PASTICHE_RETURN_CODE_IF_ERROR(checkStrength(a.strength));
     PASTICHE_RETURN_CODE_IF_ERROR(checkRange("--stability", a.stability, 0, 1));

@@ -86,6 +86,7 @@ private:
     std::shared_ptr<const Image8> finishOutput(const InFlight& job, std::shared_ptr<const Image8> stylized, int ow,
                                                int oh);
     void stylizeStable(InFlight& job);
+    bool sourceIsStillImage() const;
     std::shared_ptr<Image8> acquireOutput(int width, int height);
     void fanOut(const SessionFrame& frame);
     void handleFullSourceStills(const SourceItem& item);

@@ -227,7 +227,7 @@ void Session::prepareAndSubmit(const SourceItem& item) {
         finishFrame(job, input, false);
         return;
     }
-    if (e.controls.stability > 0) {
+    if (e.controls.stability > 0 && !sourceIsStillImage()) {
         stylizeStable(job);
         return;
     }
@@ -257,6 +257,13 @@ void Session::collectOldest() {
         return;
     }
     finishFrame(job, std::move(out), true);
+}
+
+// A still image shown as a source has no motion to stabilize: it is stylized as the still it is
+// (and so equals `stylize` of the picture).
+bool Session::sourceIsStillImage() const {
+    std::lock_guard lock(mutex_);
+    return sourceInfo_ && sourceInfo_->kind == SourceKind::StillImage;
 }
 
 // With temporal stability each frame needs the one before it finished: no frames in flight.

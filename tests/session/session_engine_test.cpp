@@ -80,7 +80,7 @@ std::vector<double> audioLevel(const std::string& path, double rate) {
     return level;
 }
 
-TEST(SessionEngine, RecordingPartWayThroughAFileKeepsItsSoundInSync) {
+TEST(SessionEngineRealtime, RecordingPartWayThroughAFileKeepsItsSoundInSync) {
     const auto dir = makeTempDir("avsync");
     const std::string clip = (dir / "flash_beep.mp4").string(), out = (dir / "rec.mp4").string();
     // White flashes and 1 kHz beeps at the same instants.
@@ -219,7 +219,7 @@ namespace pastiche::test {
 namespace {
 
 // The app plays files in a loop: a recording that spans the end of the clip goes on seamlessly.
-TEST(SessionEngine, RecordingAcrossTheLoopOfAClipLastsAsLongAsRecorded) {
+TEST(SessionEngineRealtime, RecordingAcrossTheLoopOfAClipLastsAsLongAsRecorded) {
     const auto dir = makeTempDir("loop");
     const std::string clip = (dir / "short.mp4").string(), out = (dir / "rec.mp4").string();
     int rc = 0;
@@ -266,7 +266,7 @@ namespace {
 
 // Live: a source faster than the stylizer drops frames instead of queueing them, so latency
 // stays near one stylize time instead of growing.
-TEST(SessionEngine, LiveKeepsTheNewestFrameAndLatencyBounded) {
+TEST(SessionEngineRealtime, LiveKeepsTheNewestFrameAndLatencyBounded) {
     session::Session s(options(session::SessionMode::Live, 1.0, 360), {});
     ASSERT_TRUE(s.prepareEngine().isOk());
     std::vector<int64_t> indices;

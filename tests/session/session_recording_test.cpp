@@ -1,6 +1,7 @@
 // Recordings through the session engine, as a user makes them with `pastiche live --record` and
 // `pastiche stylize`: constant rate at the source's rate, images recorded as clips, and files
-// that play after SIGKILL at any moment.
+// that play after SIGKILL at any moment. Suites named *Realtime measure against the wall clock:
+// they run alone, and not under the sanitizers (which slow the code several times).
 #include <chrono>
 #include <thread>
 
@@ -12,7 +13,7 @@ namespace {
 
 std::string styleImage() { return sharedDir() + "/media/styles/udnie.jpg"; }
 
-TEST(SessionRecording, LiveTestPatternRecordingHasTheSourcesRateAndLength) {
+TEST(SessionRecordingRealtime, LiveTestPatternRecordingHasTheSourcesRateAndLength) {
     const auto dir = makeTempDir("cfr");
     const std::string out = (dir / "out.mp4").string();
     int rc = 0;
@@ -30,7 +31,7 @@ TEST(SessionRecording, LiveTestPatternRecordingHasTheSourcesRateAndLength) {
     EXPECT_EQ(f.height, 720);
 }
 
-TEST(SessionRecording, RecordingAnImageGivesAPlayableClipOfTheStylizedImage) {
+TEST(SessionRecordingRealtime, RecordingAnImageGivesAPlayableClipOfTheStylizedImage) {
     const auto dir = makeTempDir("image");
     const std::string image = sharedDir() + "/media/content/golden_gate_sq.jpg";
     const std::string clip = (dir / "clip.mp4").string(), still = (dir / "still.png").string();
@@ -95,7 +96,7 @@ std::vector<KillResult> killAfter(const std::vector<double>& delays, const std::
     return results;
 }
 
-TEST(SessionRecording, SigkillDuringLiveRecordingKeepsAllButTheLastSeconds) {
+TEST(SessionRecordingRealtime, SigkillDuringLiveRecordingKeepsAllButTheLastSeconds) {
     const auto dir = makeTempDir("kill-live");
     auto out = [&](int i) { return (dir / ("take" + std::to_string(i) + ".mp4")).string(); };
     std::vector<KillResult> results;
@@ -119,7 +120,7 @@ TEST(SessionRecording, SigkillDuringLiveRecordingKeepsAllButTheLastSeconds) {
     }
 }
 
-TEST(SessionRecording, SigkillDuringVideoStylizeKeepsAllButTheLastSeconds) {
+TEST(SessionRecordingRealtime, SigkillDuringVideoStylizeKeepsAllButTheLastSeconds) {
     const auto dir = makeTempDir("kill-stylize");
     const std::string clip = (dir / "long.mp4").string();
     int rc = 0;
@@ -152,7 +153,7 @@ namespace {
 
 // One output step for stills and video: a frame of a lossless 4:4:4 video equals `stylize` of that
 // frame as an image (issue 11, bar 5).
-TEST(SessionRecording, LosslessVideoFrameEqualsTheStylizedStill) {
+TEST(SessionOutput, LosslessVideoFrameEqualsTheStylizedStill) {
     const auto dir = makeTempDir("lossless");
     const std::string clip = sharedDir() + "/media/content/stata_pan_720p.mp4";
     const std::string video = (dir / "out.mp4").string(), frame = (dir / "frame.png").string(),

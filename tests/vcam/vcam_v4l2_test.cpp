@@ -144,7 +144,7 @@ TEST(VcamV4l2, RefusesARealCameraAndABusyExclusiveCapsDevice) {
     EXPECT_NE(busy.status().message().find("another program is writing"), std::string::npos) << busy.status().message();
 }
 
-TEST(VcamV4l2, WritesTheNewestFrameAtTheOutputRate) {
+TEST(VcamV4l2Realtime, WritesTheNewestFrameAtTheOutputRate) {
     auto state = std::make_shared<FakeState>();
     vcam::VirtualCameraOptions options;
     options.backend = vcam::VirtualCameraBackend::V4l2Loopback;
