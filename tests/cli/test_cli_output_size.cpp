@@ -41,7 +41,7 @@ protected:
         input_ = resampleImage(photo.value(), 1280, 720);
         ASSERT_TRUE(writeImage(dir_ + "/in.png", input_));
         std::ofstream v(dir_ + "/v.txt");
-        for (float f : readRawFloats(goldenPath("vec_tflite.bin"))) v << f << "\n";
+        for (float f : readRawFloats(goldenPath("vec_ours.bin"))) v << f << "\n";
     }
     void TearDown() override {
         if (!dir_.empty()) fs::remove_all(dir_);

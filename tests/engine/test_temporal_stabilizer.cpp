@@ -129,7 +129,7 @@ protected:
         auto net = loadTransferModel(test::modelsDir(), "fast");
         ASSERT_TRUE(net.isOk()) << net.status().message();
         net_ = net.value();
-        style_ = test::readStyleVector(test::goldenPath("vec_tflite.bin"));
+        style_ = test::readStyleVector(test::goldenPath("vec_ours.bin"));
     }
     std::unique_ptr<Stylizer> makeStylizer() {
         StylizerOptions o;
