@@ -54,7 +54,6 @@ private:
 
 SessionController::SessionController(std::string modelsDir, std::shared_ptr<StyleVectorSource> vectors, QObject* parent)
     : QObject(parent) {
-    connect(this, &SessionController::recordingStopped, this, [this] { recording_ = RecordingState::Idle; });
     session::SessionOptions o = session::appSessionOptions(session::SessionMode::Live, modelsDir, std::move(vectors));
     o.initial.processingSize.mode = SizeSpec::Mode::ShortSide;
     o.initial.processingSize.shortSide = 384;
@@ -76,8 +75,16 @@ SessionController::SessionController(std::string modelsDir, std::shared_ptr<Styl
         emit notice(tr("cannot save the still %1: %2").arg(q(path), q(st.message())));
     };
     c.recordingStarted = [this](const std::string& path) { emit recordingStarted(q(path)); };
+    // A recording finishes on a background thread. The state and the signal change together on
+    // the controller's thread, so whoever sees recordingStopped also sees the state Idle.
     c.recordingStopped = [this](const std::string& path, int64_t frames, const Status& st) {
-        emit recordingStopped(q(path), frames, st ? QString() : q(st.message()));
+        QMetaObject::invokeMethod(
+            this,
+            [this, path = q(path), frames, error = st ? QString() : q(st.message())] {
+                recording_ = RecordingState::Idle;
+                emit recordingStopped(path, frames, error);
+            },
+            Qt::QueuedConnection);
     };
     preview_ = std::make_shared<PreviewConsumer>(*this);
     session_ = std::make_unique<session::Session>(std::move(o), std::move(c));
