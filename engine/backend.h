@@ -48,6 +48,24 @@ struct TrunkBlend {
     float* blendedOut = nullptr;      // receives this frame's blended trunk (may be null)
 };
 
+// Huge stills (engine/tiled_run.h) run as tiles of the size-padded frame that share the whole
+// frame's instance-norm statistics. A tile is a window of that frame (sides multiples of
+// TransferNetwork::kSizeMultiple); only its own region, far enough from its cut sides, is exact.
+struct TileRun {
+    // The tile's own region in tile pixels, multiples of kSizeMultiple: [x0, x1) x [y0, y1).
+    int ownX0 = 0, ownY0 = 0, ownX1 = 0, ownY1 = 0;
+    // Whole-frame statistics of each layer's conv output (per layer, per channel; empty for layers
+    // not yet known): used instead of the tile's own.
+    const std::vector<std::vector<double>>* mean = nullptr;
+    const std::vector<std::vector<double>>* variance = nullptr;
+    // >= 0: run up to this layer's conv, add its output's sums over the own region into sum /
+    // sumSq (per channel) and count, and stop. -1: run the whole network into the output.
+    int collectLayer = -1;
+    std::vector<double>* sum = nullptr;
+    std::vector<double>* sumSq = nullptr;
+    double* count = nullptr;
+};
+
 class TransferBackend {
 public:
     virtual ~TransferBackend() = default;
@@ -85,6 +103,15 @@ public:
     virtual TrunkShape trunkShape() const { return {}; }  // valid after reshape()
     virtual Status runBlendingTrunk(const ConstImageView&, const ImageView&, const TrunkBlend&) {
         return Status::error(name() + " backend: trunk blending is not supported");
+    }
+
+    // Tiles with given statistics (TileRun); the tile is the reshape() size. Backends without it
+    // answer false; huge stills then go to the CPU backend.
+    virtual bool supportsTiles() const { return false; }
+    // Host memory a reshape(width, height) would take (0: unknown, or no host working set).
+    virtual uint64_t workingSetBytes(int, int) const { return 0; }
+    virtual Status runTile(const ConstImageView&, const ImageView*, const TileRun&) {
+        return Status::unsupported(name() + " backend: tiled runs are not supported");
     }
 
     // Per-layer timings of the last run, when profiling was enabled at creation.

@@ -74,11 +74,13 @@ Status upsampleGuided(const Image8& stylizedLow, const Image8& guideFull, Image8
 Status upsampleGuided(const Image8& stylizedLow, const Image8& guideFull, int width, int height, Image8& out,
                       const GuidedUpsampleOptions& options) {
     if (width <= 0 || height <= 0) return Status::error("guided upsample: output size " + sizeText(width, height));
-    if (guideFull.width == width && guideFull.height == height) return upsampleGuided(stylizedLow, guideFull, out, options);
-    if (stylizedLow.width >= width && stylizedLow.height >= height) {
-        out = resampleImage(stylizedLow, width, height);  // not an upscale: nothing to guide
+    // Not an upscale (on either axis: a processing size above the output's): nothing to guide.
+    if (stylizedLow.width >= width || stylizedLow.height >= height) {
+        out = stylizedLow.width == width && stylizedLow.height == height ? stylizedLow
+                                                                          : resampleImage(stylizedLow, width, height);
         return Status::ok();
     }
+    if (guideFull.width == width && guideFull.height == height) return upsampleGuided(stylizedLow, guideFull, out, options);
     return upsampleGuided(stylizedLow, resampleImage(guideFull, width, height), out, options);
 }
 

@@ -220,7 +220,7 @@ Status Stylizer::stylize(const ConstImageView& input, const ImageView& output) {
     if (input.width != output.width || input.height != output.height)
         return Status::error("stylize: input and output sizes differ");
     if (inFlight_ > 0) return Status::error("stylize: frames still in flight");
-    Status st = run(input, output);
+    Status st = needsTiles(input.width, input.height) ? runInTiles(input, output) : run(input, output);
     if (st) fadeToOriginal(input, output);
     return st;
 }

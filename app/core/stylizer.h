@@ -86,11 +86,16 @@ private:
     Status catchUp(TransferBackend& backend) const;
     Status ensureSize(int width, int height);
     Status run(const ConstImageView& input, const ImageView& output);  // no fade
+    // Huge frames (stylizer_tiles.cpp): tiles on the CPU when the whole frame's working set
+    // would pass the tiling limit; false when the frame runs whole.
+    bool needsTiles(int width, int height);
+    Status runInTiles(const ConstImageView& input, const ImageView& output);
     void fadeToOriginal(const ConstImageView& input, const ImageView& output) const;
     std::shared_ptr<const TransferNetwork> network_;
     StylizerOptions options_;
     NoticeCallback notice_;
     std::unique_ptr<TransferBackend> backend_;
+    std::unique_ptr<TransferBackend> tileBackend_;  // CPU, for tiles when backend_ cannot tile
     StyleVector style_{};
     bool haveStyle_ = false;
     int width_ = 0, height_ = 0;

@@ -55,6 +55,7 @@ void Recorder::consume(const SessionFrame& frame) {
     queue_.push_back({frame, media});
     lastMediaMicros_ = media;
     lastCaptureNanos_ = frame.captureNanos;
+    lastArrivalNanos_ = steadyNowNanos();
     wake_.notify_all();
 }
 
@@ -63,9 +64,15 @@ Status Recorder::close() {
         std::lock_guard lock(mutex_);
         if (!closing_) {
             closing_ = true;
-            // The recording lasts until now: the newest frame stays on screen until the stop.
+            // The recording lasts until now: the newest frame stays on screen until the stop. On
+            // the capture clock "since" is since that frame's capture (the first frame's capture
+            // is the start). On a file's clock it is since the frame arrived, as the first frame's
+            // media time is that of the frame on screen at the start: the stylize latency then
+            // counts at neither end, and the length is the time recorded.
             if (lastMediaMicros_ >= 0 && options_.timing == RecordTiming::ConstantRate) {
-                const int64_t since = lastCaptureNanos_ > 0 ? (steadyNowNanos() - lastCaptureNanos_) / 1000 : 0;
+                const bool fileClock = info_ && info_->kind == SourceKind::VideoFile;
+                const int64_t from = fileClock ? lastArrivalNanos_ : lastCaptureNanos_;
+                const int64_t since = from > 0 ? (steadyNowNanos() - from) / 1000 : 0;
                 closeMediaMicros_ = lastMediaMicros_ + std::max<int64_t>(0, since);
             }
         }

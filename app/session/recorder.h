@@ -77,7 +77,7 @@ private:
     std::deque<Item> queue_;
     bool closing_ = false;
     int64_t closeMediaMicros_ = -1;
-    int64_t lastMediaMicros_ = -1, lastCaptureNanos_ = 0;
+    int64_t lastMediaMicros_ = -1, lastCaptureNanos_ = 0, lastArrivalNanos_ = 0;
     Status error_;
     int64_t written_ = 0;
 

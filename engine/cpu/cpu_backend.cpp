@@ -115,12 +115,26 @@ public:
     bool supportsTrunkBlending() const override { return trunkLayer_ >= 0; }
     TrunkShape trunkShape() const override;
     Status runBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend) override;
+    bool supportsTiles() const override { return true; }
+    uint64_t workingSetBytes(int width, int height) const override;
+    Status runTile(const ConstImageView& input, const ImageView* output, const TileRun& tile) override;
 
 private:
     void blendTrunkRow(int y, float* row) const;
+    struct Plan {
+        int width4 = 0, height4 = 0;
+        std::vector<LayerPlan> layers;
+        std::vector<size_t> bufferFloats;  // per shared padded-input buffer
+        size_t rawFloats = 0, rows = 0, scratchPerThread = 0;
+        int maxChannels = 0;
+        uint64_t bytes = 0;  // the whole working set
+    };
+    Status plan(int width, int height, Plan& out) const;
     void loadInput(const ConstImageView& input);
     void convLayer(size_t l);
     void finishNorm(size_t l);
+    void normFromStatistics(size_t l, const std::vector<double>& mean, const std::vector<double>& variance);
+    void collectTileStatistics(size_t l, const TileRun& tile) const;
     void epilogue(size_t l, const ImageView* output);
 
     TransferNetwork net_;  // kept for computeStyleParams
@@ -198,20 +212,19 @@ Status CpuBackend::setStyle(const StyleVector& style) {
     return Status::ok();
 }
 
-Status CpuBackend::reshape(int width, int height) {
-    if (width == width_ && height == height_) return Status::ok();
-    width_ = height_ = 0;  // a failed reshape leaves the backend unusable until the next one succeeds
+// Shapes, buffer sharing and the working set for a frame size, without allocating.
+Status CpuBackend::plan(int width, int height, Plan& out) const {
     if (width < 8 || height < 8)  // reflect padding of up to 7 needs at least 8
         return Status::invalidArgument("cpu backend: frame " + std::to_string(width) + "x" + std::to_string(height) +
                                        " is too small (at least 8x8)");
-    width4_ = TransferNetwork::paddedSide(width);
-    height4_ = TransferNetwork::paddedSide(height);
-    plan_.assign(layers_.size(), {});
-    int h = height4_, w = width4_;
+    out.width4 = TransferNetwork::paddedSide(width);
+    out.height4 = TransferNetwork::paddedSide(height);
+    out.layers.assign(layers_.size(), {});
+    int h = out.height4, w = out.width4;
     std::vector<int> openStart;
     for (size_t i = 0; i < layers_.size(); ++i) {
         const PackedLayer& l = layers_[i];
-        LayerPlan& p = plan_[i];
+        LayerPlan& p = out.layers[i];
         p.inH = h, p.inW = w;
         p.upH = l.upsample ? 2 * h : h;
         p.upW = l.upsample ? 2 * w : w;
@@ -227,20 +240,21 @@ Status CpuBackend::reshape(int width, int height) {
         }
         h = p.outH, w = p.outW;
     }
-    if (h != height4_ || w != width4_) return Status::error("cpu backend: network output size differs from input");
+    if (h != out.height4 || w != out.width4) return Status::error("cpu backend: network output size differs from input");
 
     // Padded input buffers, shared between layers whose lifetimes do not overlap. Times: conv of
     // layer i at 2i, its epilogue at 2i+1. Layer i's input is written at 2i-1 (the input load for
     // i = 0) and last read by its conv (2i) or, for a BlockStart, by the matching BlockEnd's
     // epilogue.
-    std::vector<size_t> sizes;
+    std::vector<size_t>& sizes = out.bufferFloats;
+    sizes.clear();
     std::vector<int> freeAfter;  // last time each buffer is read
     std::vector<int> lastUse(layers_.size());
     for (size_t i = 0; i < layers_.size(); ++i) lastUse[i] = int(2 * i);
     for (size_t i = 0; i < layers_.size(); ++i)
-        if (plan_[i].skipFrom >= 0) lastUse[size_t(plan_[i].skipFrom)] = int(2 * i + 1);
+        if (out.layers[i].skipFrom >= 0) lastUse[size_t(out.layers[i].skipFrom)] = int(2 * i + 1);
     for (size_t i = 0; i < layers_.size(); ++i) {
-        const size_t need = size_t(plan_[i].padH) * plan_[i].padW * layers_[i].inC;
+        const size_t need = size_t(out.layers[i].padH) * out.layers[i].padW * layers_[i].inC;
         const int def = int(2 * i) - 1;
         int chosen = -1;
         for (size_t b = 0; b < sizes.size(); ++b)
@@ -252,24 +266,43 @@ Status CpuBackend::reshape(int width, int height) {
         }
         sizes[size_t(chosen)] = std::max(sizes[size_t(chosen)], need);
         freeAfter[size_t(chosen)] = lastUse[i];
-        plan_[i].buffer = chosen;
+        out.layers[i].buffer = chosen;
     }
-    size_t rawMax = 0, rowsMax = 0;
-    int cMax = 0;
+    out.rawFloats = 0, out.rows = 0, out.maxChannels = 0;
     for (size_t i = 0; i < layers_.size(); ++i) {
-        rawMax = std::max(rawMax, size_t(plan_[i].outH) * plan_[i].outW * layers_[i].outC);
-        rowsMax = std::max(rowsMax, size_t(plan_[i].outH));
-        cMax = std::max(cMax, layers_[i].outC);
+        out.rawFloats = std::max(out.rawFloats, size_t(out.layers[i].outH) * out.layers[i].outW * layers_[i].outC);
+        out.rows = std::max(out.rows, size_t(out.layers[i].outH));
+        out.maxChannels = std::max(out.maxChannels, layers_[i].outC);
     }
-    scratchPerThread_ = 0;
+    out.scratchPerThread = 0;
     for (size_t i = 0; i < layers_.size(); ++i)
         if (layers_[i].winograd)
-            scratchPerThread_ = std::max(scratchPerThread_, kernels_.winograd->scratchFloats(plan_[i].outW, layers_[i].inC,
-                                                                                           layers_[i].outC));
+            out.scratchPerThread = std::max(out.scratchPerThread,
+                                            kernels_.winograd->scratchFloats(out.layers[i].outW, layers_[i].inC, layers_[i].outC));
+    uint64_t floats = out.rawFloats + out.scratchPerThread * uint64_t(pool_.size());
+    for (size_t b : sizes) floats += b;
+    out.bytes = floats * sizeof(float) + uint64_t(out.rows) * 2 * uint64_t(out.maxChannels) * sizeof(double);
+    return Status::ok();
+}
+
+uint64_t CpuBackend::workingSetBytes(int width, int height) const {
+    Plan p;
+    return plan(width, height, p) ? p.bytes : 0;
+}
+
+Status CpuBackend::reshape(int width, int height) {
+    if (width == width_ && height == height_) return Status::ok();
+    width_ = height_ = 0;  // a failed reshape leaves the backend unusable until the next one succeeds
+    Plan pl;
+    PASTICHE_RETURN_IF_ERROR(plan(width, height, pl));
+    width4_ = pl.width4, height4_ = pl.height4;
+    plan_ = pl.layers;
+    const std::vector<size_t>& sizes = pl.bufferFloats;
+    const size_t rawMax = pl.rawFloats, rowsMax = pl.rows;
+    const int cMax = pl.maxChannels;
+    scratchPerThread_ = pl.scratchPerThread;
     // The whole working set is known now: refuse a frame over the memory budget before touching it.
-    uint64_t needFloats = rawMax + scratchPerThread_ * uint64_t(pool_.size());
-    for (size_t b : sizes) needFloats += b;
-    const uint64_t needBytes = needFloats * sizeof(float) + uint64_t(rowsMax) * 2 * uint64_t(cMax) * sizeof(double);
+    const uint64_t needBytes = pl.bytes;
     const std::string frame = std::to_string(width) + "x" + std::to_string(height);
     PASTICHE_RETURN_IF_ERROR(checkMemoryBudget(needBytes, "cpu backend: a " + frame + " frame"));
     try {
@@ -377,6 +410,68 @@ void CpuBackend::finishNorm(size_t l) {
         scale_[l][c] = scale;
         shift_[l][c] = beta_[l][c] - mean * scale;
     }
+}
+
+// As finishNorm, with the whole frame's statistics in place of this buffer's (tiles).
+void CpuBackend::normFromStatistics(size_t l, const std::vector<double>& mean, const std::vector<double>& variance) {
+    const PackedLayer& L = layers_[l];
+    for (size_t c = 0; c < size_t(L.outC); ++c) {
+        const float m = float(mean[c]);
+        const float scale = gamma_[l][c] * (1.f / std::sqrt(float(variance[c]) + L.epsilon));
+        scale_[l][c] = scale;
+        shift_[l][c] = beta_[l][c] - m * scale;
+    }
+}
+
+// Sums of layer l's raw conv output over the tile's own region, at the layer's scale.
+void CpuBackend::collectTileStatistics(size_t l, const TileRun& tile) const {
+    const LayerPlan& p = plan_[l];
+    const int scale = width4_ / p.outW;
+    const size_t C = size_t(layers_[l].outC);
+    const int x0 = tile.ownX0 / scale, x1 = tile.ownX1 / scale, y0 = tile.ownY0 / scale, y1 = tile.ownY1 / scale;
+    tile.sum->assign(C, 0.0);
+    tile.sumSq->assign(C, 0.0);
+    for (int y = y0; y < y1; ++y) {
+        const float* row = raw_.data() + (size_t(y) * p.outW + size_t(x0)) * C;
+        for (int x = x0; x < x1; ++x, row += C)
+            for (size_t c = 0; c < C; ++c) {
+                (*tile.sum)[c] += row[c];
+                (*tile.sumSq)[c] += double(row[c]) * row[c];
+            }
+    }
+    *tile.count = double(x1 - x0) * (y1 - y0);
+}
+
+Status CpuBackend::runTile(const ConstImageView& input, const ImageView* output, const TileRun& tile) {
+    if (width_ == 0) return Status::invalidArgument("cpu backend: runTile() before reshape()");
+    if (input.width != width_ || input.height != height_ || width_ != width4_ || height_ != height4_ ||
+        (output && (output->width != width_ || output->height != height_)))
+        return Status::invalidArgument("cpu backend: a tile must be the reshape() size, a multiple of 4");
+    const int m = TransferNetwork::kSizeMultiple;
+    if (tile.ownX0 % m || tile.ownX1 % m || tile.ownY0 % m || tile.ownY1 % m || tile.ownX0 < 0 || tile.ownY0 < 0 ||
+        tile.ownX1 > width_ || tile.ownY1 > height_ || tile.ownX0 >= tile.ownX1 || tile.ownY0 >= tile.ownY1)
+        return Status::invalidArgument("cpu backend: a tile's own region must be a non-empty multiple of 4 inside it");
+    const bool collecting = tile.collectLayer >= 0;
+    if (collecting && (size_t(tile.collectLayer) >= layers_.size() || !tile.sum || !tile.sumSq || !tile.count))
+        return Status::invalidArgument("cpu backend: bad statistics request for a tile");
+    if (!collecting && !output) return Status::invalidArgument("cpu backend: a tile run needs an output");
+    const size_t last = collecting ? size_t(tile.collectLayer) : layers_.size() - 1;
+    for (size_t l = 0; l < last + (collecting ? 0 : 1); ++l)
+        if (layers_[l].hasNorm && (!tile.mean || !tile.variance || tile.mean->size() <= l || tile.variance->size() <= l ||
+                                   (*tile.mean)[l].size() != size_t(layers_[l].outC) ||
+                                   (*tile.variance)[l].size() != size_t(layers_[l].outC)))
+            return Status::invalidArgument("cpu backend: a tile needs the statistics of layer " + layers_[l].name);
+    loadInput(input);
+    for (size_t l = 0; l <= last; ++l) {
+        convLayer(l);
+        if (collecting && l == last) {
+            collectTileStatistics(l, tile);
+            return Status::ok();
+        }
+        if (layers_[l].hasNorm) normFromStatistics(l, (*tile.mean)[l], (*tile.variance)[l]);
+        epilogue(l, l + 1 == layers_.size() ? output : nullptr);
+    }
+    return Status::ok();
 }
 
 void CpuBackend::epilogue(size_t l, const ImageView* output) {

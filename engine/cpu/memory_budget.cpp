@@ -10,8 +10,6 @@
 
 namespace pastiche {
 
-namespace {
-
 uint64_t parseBytes(const std::string& text) {
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
@@ -27,6 +25,8 @@ uint64_t parseBytes(const std::string& text) {
     const double bytes = v * scale;
     return bytes >= 1.8e19 ? UINT64_MAX : uint64_t(bytes);
 }
+
+namespace {
 
 uint64_t memAvailableBytes() {
     std::ifstream f("/proc/meminfo");
@@ -76,6 +76,14 @@ Status checkMemoryBudget(uint64_t needBytes, const std::string& what) {
     if (needBytes <= limit) return Status::ok();
     return Status::outOfMemory(what + " needs " + formatBytes(needBytes) + " of memory; the limit is " +
                                formatBytes(limit) + " (available memory, or PASTICHE_MEMORY_LIMIT)");
+}
+
+uint64_t tileAboveBytes() {
+    if (const char* env = std::getenv("PASTICHE_TILE_ABOVE"); env && *env) {
+        const uint64_t b = parseBytes(env);
+        if (b) return b;
+    }
+    return std::min<uint64_t>(uint64_t(3) << 29, hostMemoryLimitBytes() / 2);
 }
 
 }  // namespace pastiche

@@ -14,6 +14,14 @@ namespace pastiche {
 // memory the kernel reports available, the cgroup's memory.max and RLIMIT_AS.
 uint64_t hostMemoryLimitBytes();
 
+// "512M", "1.5G", "4096": bytes with an optional K/M/G/T suffix; 0 when not a size.
+uint64_t parseBytes(const std::string& text);
+
+// A still whose whole-frame working set would pass this runs in tiles (engine/tiled_run.h), so
+// huge pictures stay within a couple of gigabytes: $PASTICHE_TILE_ABOVE when set, else the
+// smaller of 1.5 GB and half the memory limit.
+uint64_t tileAboveBytes();
+
 // "1.5 GB" style, for messages.
 std::string formatBytes(uint64_t bytes);
 

@@ -93,6 +93,10 @@ TEST(GuidedUpsample, SameSizeIsIdentityAndBadSizesAreErrors) {
     ASSERT_TRUE(upsampleGuided(small, a, 400, 240, out).isOk());
     EXPECT_EQ(out.width, 400);
     EXPECT_EQ(out.height, 240);
+    // A processing size above the output's (--size 560 of a 474-line photo, output native) is a
+    // downscale of the stylized frame, not an error.
+    ASSERT_TRUE(upsampleGuided(a, small, 100, 60, out).isOk());
+    EXPECT_EQ(out.pixels, resampleImage(a, 100, 60).pixels);
 }
 
 void expectChromaOf(const Image8& content, const Image8& out, YCbCrMatrix m) {
