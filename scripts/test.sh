@@ -50,7 +50,9 @@ fi
 
 if [[ " $stages " == *" C "* ]]; then
   share_testdata "$root/build-asan"
-  timed "C build: GCC ASan+UBSan --coverage" env CC=gcc CXX=g++ bash scripts/build.sh "$root/build-asan" \
+  # Only what its tests run: the binary and the five test programs (not the GUI's or the GPU's).
+  timed "C build: GCC ASan+UBSan --coverage" env CC=gcc CXX=g++ \
+    BUILD_TARGETS="pastiche test_engine test_core test_cli test_media test_session" bash scripts/build.sh "$root/build-asan" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASTICHE_SANITIZE=address -DPASTICHE_COVERAGE=ON -DPASTICHE_WERROR=ON
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
