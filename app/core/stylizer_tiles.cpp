@@ -29,11 +29,11 @@ Status Stylizer::runInTiles(const ConstImageView& input, const ImageView& output
                 " in tiles on the CPU (the whole frame would need " + formatBytes(whole) + ", over the " +
                 formatBytes(tileAboveBytes()) + " tiling limit)");
     if (&cpu == backend_.get()) width_ = height_ = 0;  // it is reshaped to the tile size
-    // The largest tiles within a quarter of the limit: every tile pays its halo and its share of
+    // The largest tiles within a quarter of the limit (the smallest when none fits): every tile pays its halo and its share of
     // the statistics passes, so fewer, larger tiles cost less (512: 1.56x the pixels, 1536: 1.17x).
     TileOptions options;
     const int halo = tileHalo(*network_);
-    for (int core : {2048, 1536, 1024, 768, 512}) {
+    for (int core : {2048, 1536, 1024, 768, 512, 256, 128}) {
         options.core = core;
         if (cpu.workingSetBytes(core + 2 * halo, core + 2 * halo) <= tileAboveBytes() / 4) break;
     }

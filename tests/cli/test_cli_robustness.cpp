@@ -149,11 +149,12 @@ TEST(CliRobustness, StillOverTheTilingLimitRunsInTilesAndEqualsTheWholeRun) {
     TempDir dir;
     const std::string photo = sharedDir() + "/media/content/chicago.jpg";
     const std::string args = "stylize " + quoted(photo) + " --style " + quoted(sharedDir() + "/media/styles/udnie.jpg") +
-                             " --size 560 --backend cpu " + modelsFlag() + " -o ";
+                             " --size 200 --backend cpu " + modelsFlag() + " -o ";
     auto whole = runPastiche(args + quoted(dir / "whole.png"));
     ASSERT_EQ(whole.exitCode, 0) << whole.err;
     EXPECT_EQ(whole.err.find("in tiles"), std::string::npos) << whole.err;
-    auto tiled = runPastiche(args + quoted(dir / "tiled.png"), "PASTICHE_TILE_ABOVE=16M");
+    // A 1 MB limit: the smallest tiles (128 px own, 256 px windows), six of them at 300x200.
+    auto tiled = runPastiche(args + quoted(dir / "tiled.png"), "PASTICHE_TILE_ABOVE=1M");
     ASSERT_EQ(tiled.exitCode, 0) << tiled.err;
     EXPECT_NE(tiled.err.find("in tiles on the CPU"), std::string::npos) << tiled.err;
     auto a = readImage(dir / "whole.png");

@@ -72,7 +72,8 @@ TEST_F(TiledRun, HaloCoversTheNetworksReach) {
 }
 
 TEST_F(TiledRun, EqualsTheUntiledResultAtOddSizes) {
-    for (auto [w, h, core] : {std::tuple{403, 297, 64}, {517, 130, 96}, {150, 421, 80}}) {
+    // A 4x3 grid, one row of four, one column of four (small: this also runs under ASan).
+    for (auto [w, h, core] : {std::tuple{211, 157, 64}, {301, 90, 96}, {90, 250, 80}}) {
         SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " core " + std::to_string(core));
         const Image8 in = texturedImage(w, h);
         const Image8 expected = untiled(in);
@@ -89,7 +90,11 @@ TEST_F(TiledRun, EqualsTheUntiledResultAtOddSizes) {
         });
         ASSERT_TRUE(st.isOk()) << st.message();
         EXPECT_NEAR(last, 1.0, 1e-9);
-        EXPECT_GT(calls, 16);  // statistics passes and the render pass, over more than one tile
+        // One statistics pass per normalised layer and the render pass, over at least 4 tiles.
+        int passes = 1;
+        for (const TransferLayer& l : net_.layers) passes += l.hasNorm ? 1 : 0;
+        EXPECT_EQ(calls % passes, 0);
+        EXPECT_GE(calls / passes, 4);
         int maxDiff = 0;
         for (size_t i = 0; i < out.pixels.size(); ++i) maxDiff = std::max(maxDiff, std::abs(out.pixels[i] - expected.pixels[i]));
         EXPECT_LE(maxDiff, 1) << "tiles differ from the untiled run (a seam or wrong statistics)";
@@ -99,7 +104,7 @@ TEST_F(TiledRun, EqualsTheUntiledResultAtOddSizes) {
 
 TEST_F(TiledRun, OwnStatisticsPerTileWouldShowSeams) {
     // The check above can fail: tiles stylized apart (each with its own statistics) differ.
-    const Image8 in = texturedImage(403, 297);
+    const Image8 in = texturedImage(400, 296);
     const Image8 expected = untiled(in);
     Image8 naive(in.width, in.height);
     auto b = backend();

@@ -97,7 +97,8 @@ private slots:
         QVERIFY(chosen >= 0);
         const QString name = window_->styles()->at(chosen).name;
         QVERIFY2(QStringList({"udnie", "La forma", "zigzag colorful"}).contains(name), qPrintable(name));
-        QCOMPARE(window_->session()->sourceSpec(), QStringLiteral("test-pattern"));  // no camera, no sample photo here
+        // No camera here: the first run shows the sample photo that `models fetch` brings.
+        QCOMPARE(window_->session()->sourceSpec(), "image:" + modelsDir() + "/chicago.jpg");
         QVERIFY(waitStylized(*window_, 30000));
         const double saturation = meanSaturation(window_->view()->currentFrame().stylized);
         // The old first choice, index 0, for comparison.
