@@ -36,13 +36,21 @@ TEST(MediaCli, CamerasListsOrSaysNone) {
     EXPECT_TRUE(out.find("no cameras found") != std::string::npos || out.find("/dev/video") != std::string::npos) << out;
 }
 
-TEST(MediaCli, LiveWithMissingCameraFailsFastAndClearly) {
+TEST(MediaCli, LiveWithMissingCameraFailsClearly) {
     if (!haveBinary()) GTEST_SKIP() << "build the pastiche target first";
-    auto t0 = std::chrono::steady_clock::now();
     int rc = 0;
     std::string out = pastiche("live --camera 57 --style /nonexistent.jpg --frames 3", &rc);
     EXPECT_NE(rc, 0);
     EXPECT_NE(out.find("pastiche: error: camera 57 (/dev/video57)"), std::string::npos) << out;
+}
+
+// How fast is a wall-clock matter: alone, and not under the sanitizers (ASan at -O1 took 12.5 s).
+TEST(MediaCliRealtime, LiveWithMissingCameraFailsFast) {
+    if (!haveBinary()) GTEST_SKIP() << "build the pastiche target first";
+    auto t0 = std::chrono::steady_clock::now();
+    int rc = 0;
+    std::string out = pastiche("live --camera 57 --style /nonexistent.jpg --frames 3", &rc);
+    EXPECT_NE(rc, 0) << out;
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 }
 
