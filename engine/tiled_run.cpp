@@ -101,8 +101,9 @@ Status runTiled(TransferBackend& backend, const TransferNetwork& net, const Cons
         mean[l].resize(C);
         variance[l].resize(C);
         for (size_t c = 0; c < C; ++c) {
-            mean[l][c] = total[c] / n;
-            variance[l][c] = std::max(0.0, totalSq[c] / n - mean[l][c] * mean[l][c]);
+            const NormMoments m = normMoments(total[c], totalSq[c], n);
+            mean[l][c] = m.mean;
+            variance[l][c] = m.variance;
         }
     }
     for (const Span& sy : ys)

@@ -71,4 +71,15 @@ struct StyleParams {
 // every backend so backends agree).
 StyleParams computeStyleParams(const TransferNetwork& net, const StyleVector& style);
 
+// Instance-norm moments from sums over n values (the population variance, never negative):
+// the one formula for a whole frame and for tiles that add their sums together.
+struct NormMoments {
+    double mean = 0, variance = 0;
+};
+inline NormMoments normMoments(double sum, double sumSq, double n) {
+    const double mean = sum / n;
+    const double variance = sumSq / n - mean * mean;
+    return {mean, variance > 0 ? variance : 0.0};
+}
+
 }  // namespace pastiche

@@ -23,27 +23,28 @@ bool Stylizer::needsTiles(int width, int height) {
 Status Stylizer::runInTiles(const ConstImageView& input, const ImageView& output) {
     TransferBackend& cpu = backend_->supportsTiles() ? *backend_ : *tileBackend_;
     if (&cpu != backend_.get()) PASTICHE_RETURN_IF_ERROR(cpu.setStyle(style_));
-    const uint64_t whole = cpu.workingSetBytes(input.width, input.height);
+    const std::string frame = std::to_string(input.width) + "x" + std::to_string(input.height);
+    const uint64_t limit = tileAboveBytes();
     if (notice_)
-        notice_("stylizing " + std::to_string(input.width) + "x" + std::to_string(input.height) +
-                " in tiles on the CPU (the whole frame would need " + formatBytes(whole) + ", over the " +
-                formatBytes(tileAboveBytes()) + " tiling limit)");
+        notice_("stylizing " + frame + " in tiles on the CPU (the whole frame would need " +
+                formatBytes(cpu.workingSetBytes(input.width, input.height)) + ", over the " + formatBytes(limit) +
+                " tiling limit)");
     if (&cpu == backend_.get()) width_ = height_ = 0;  // it is reshaped to the tile size
-    // The largest tiles within a quarter of the limit (the smallest when none fits): every tile pays its halo and its share of
-    // the statistics passes, so fewer, larger tiles cost less (512: 1.56x the pixels, 1536: 1.17x).
+    // The largest tiles within a quarter of the limit (the smallest when none fits): every tile
+    // pays its halo and its share of the statistics passes, so fewer, larger tiles cost less
+    // (512: 1.56x the pixels, 1536: 1.17x).
     TileOptions options;
     const int halo = tileHalo(*network_);
+    uint64_t tileBytes = 0;
     for (int core : {2048, 1536, 1024, 768, 512, 256, 128}) {
         options.core = core;
-        if (cpu.workingSetBytes(core + 2 * halo, core + 2 * halo) <= tileAboveBytes() / 4) break;
+        tileBytes = cpu.workingSetBytes(core + 2 * halo, core + 2 * halo);
+        if (tileBytes <= limit / 4) break;
     }
     // What the still needs in tiles: its input and output frames and one tile's working set.
-    const std::string frame = std::to_string(input.width) + "x" + std::to_string(input.height);
     const uint64_t frames = 2 * uint64_t(input.width) * uint64_t(input.height) * 3;
-    PASTICHE_RETURN_IF_ERROR(checkMemoryBudget(
-        frames + cpu.workingSetBytes(options.core + 2 * halo, options.core + 2 * halo), "a " + frame + " frame in tiles"));
-    Status st = runTiled(cpu, *network_, input, output, options);
-    return st.withContext("stylizing " + std::to_string(input.width) + "x" + std::to_string(input.height) + " in tiles");
+    PASTICHE_RETURN_IF_ERROR(checkMemoryBudget(frames + tileBytes, "a " + frame + " frame in tiles"));
+    return runTiled(cpu, *network_, input, output, options).withContext("stylizing " + frame + " in tiles");
 }
 
 }  // namespace pastiche

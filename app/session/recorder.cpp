@@ -33,12 +33,13 @@ void Recorder::sourceStarted(const SourceInfo& info) {
     fps_ = options_.fps > 0 ? options_.fps : (info.fps > 0 ? info.fps : 30.0);
 }
 
+bool Recorder::onFileClock() const { return info_ && info_->kind == SourceKind::VideoFile; }
+
 int64_t Recorder::mediaTime(const SessionFrame& frame) const {
     // Video files: their own timeline, which their audio shares (a file that plays slower than
     // real time under load stays in sync). Cameras, images, the test pattern: when the frame
     // was captured, so the recording lasts as long as the user recorded.
-    const bool fileClock = info_ && info_->kind == SourceKind::VideoFile;
-    return fileClock || frame.captureNanos <= 0 ? frame.ptsMicros : frame.captureNanos / 1000;
+    return onFileClock() || frame.captureNanos <= 0 ? frame.ptsMicros : frame.captureNanos / 1000;
 }
 
 void Recorder::consume(const SessionFrame& frame) {
@@ -70,8 +71,7 @@ Status Recorder::close() {
             // media time is that of the frame on screen at the start: the stylize latency then
             // counts at neither end, and the length is the time recorded.
             if (lastMediaMicros_ >= 0 && options_.timing == RecordTiming::ConstantRate) {
-                const bool fileClock = info_ && info_->kind == SourceKind::VideoFile;
-                const int64_t from = fileClock ? lastArrivalNanos_ : lastCaptureNanos_;
+                const int64_t from = onFileClock() ? lastArrivalNanos_ : lastCaptureNanos_;
                 const int64_t since = from > 0 ? (steadyNowNanos() - from) / 1000 : 0;
                 closeMediaMicros_ = lastMediaMicros_ + std::max<int64_t>(0, since);
             }

@@ -67,6 +67,7 @@ private:
     Status writeSlot(const SessionFrame& frame, int64_t slot);
     Status writeConstantRate(const Item& item);
     int64_t mediaTime(const SessionFrame& frame) const;
+    bool onFileClock() const;  // a video file's own timeline (its audio's), not the capture clock
 
     RecorderOptions options_;
     std::optional<SourceInfo> info_;

@@ -134,6 +134,7 @@ private:
     void convLayer(size_t l);
     void finishNorm(size_t l);
     void normFromStatistics(size_t l, const std::vector<double>& mean, const std::vector<double>& variance);
+    void setNormChannel(size_t l, size_t c, float mean, float variance);
     void collectTileStatistics(size_t l, const TileRun& tile) const;
     void epilogue(size_t l, const ImageView* output);
 
@@ -402,25 +403,21 @@ void CpuBackend::finishNorm(size_t l) {
             sum += rowStats_[size_t(y) * 2 * C + c];
             sq += rowStats_[size_t(y) * 2 * C + C + c];
         }
-        const double meanD = sum / n;
-        const float mean = float(meanD);
-        const float var = float(std::max(0.0, sq / n - meanD * meanD));
-        // TFLite's order: scale = gamma * rsqrt(var + eps); shift = beta - mean * scale.
-        const float scale = gamma_[l][c] * (1.f / std::sqrt(var + L.epsilon));
-        scale_[l][c] = scale;
-        shift_[l][c] = beta_[l][c] - mean * scale;
+        const NormMoments m = normMoments(sum, sq, n);
+        setNormChannel(l, c, float(m.mean), float(m.variance));
     }
 }
 
 // As finishNorm, with the whole frame's statistics in place of this buffer's (tiles).
 void CpuBackend::normFromStatistics(size_t l, const std::vector<double>& mean, const std::vector<double>& variance) {
-    const PackedLayer& L = layers_[l];
-    for (size_t c = 0; c < size_t(L.outC); ++c) {
-        const float m = float(mean[c]);
-        const float scale = gamma_[l][c] * (1.f / std::sqrt(float(variance[c]) + L.epsilon));
-        scale_[l][c] = scale;
-        shift_[l][c] = beta_[l][c] - m * scale;
-    }
+    for (size_t c = 0; c < size_t(layers_[l].outC); ++c) setNormChannel(l, c, float(mean[c]), float(variance[c]));
+}
+
+void CpuBackend::setNormChannel(size_t l, size_t c, float mean, float variance) {
+    // TFLite's order: scale = gamma * rsqrt(var + eps); shift = beta - mean * scale.
+    const float scale = gamma_[l][c] * (1.f / std::sqrt(variance + layers_[l].epsilon));
+    scale_[l][c] = scale;
+    shift_[l][c] = beta_[l][c] - mean * scale;
 }
 
 // Sums of layer l's raw conv output over the tile's own region, at the layer's scale.
