@@ -1,7 +1,11 @@
 #include "app/core/global_motion.h"
 
+#include <algorithm>
 #include <cmath>
+#include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
+#include <vector>
 
 namespace pastiche {
 namespace {
@@ -57,6 +61,43 @@ GlobalMotion estimateTranslation(const cv::Mat& prevGray, const cv::Mat& curGray
     cv::copyMakeBorder(curSmall, curSmall, 0, fft.height - curSmall.rows, 0, fft.width - curSmall.cols, cv::BORDER_REFLECT);
     const cv::Point2d coarse = cv::phaseCorrelate(prevSmall, curSmall, cv::noArray(), &m.response);
     m.shift = refineTranslation(prevGray, curGray, coarse * 4.0);
+    return m;
+}
+
+SimilarityMotion estimateSimilarity(const cv::Mat& prevGray8, const cv::Mat& curGray8) {
+    SimilarityMotion m;
+    if (prevGray8.size() != curGray8.size() || prevGray8.cols < 64 || prevGray8.rows < 64) return m;
+    constexpr int kCorners = 400, kMinInliers = 24;
+    constexpr double kBackTrack = 0.3, kRansac = 0.5;  // pixels
+    std::vector<cv::Point2f> prevPts, curPts, backPts;
+    const int minDistance = std::max(6, std::min(prevGray8.cols, prevGray8.rows) / 40);
+    cv::goodFeaturesToTrack(prevGray8, prevPts, kCorners, 0.01, minDistance, cv::noArray(), 7);
+    if (int(prevPts.size()) < kMinInliers) return m;
+    std::vector<uchar> fwd, bwd;
+    std::vector<float> err;
+    const cv::Size win(21, 21);
+    const cv::TermCriteria term(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 30, 0.003);
+    cv::calcOpticalFlowPyrLK(prevGray8, curGray8, prevPts, curPts, fwd, err, win, 3, term);
+    cv::calcOpticalFlowPyrLK(curGray8, prevGray8, curPts, backPts, bwd, err, win, 3, term);
+    std::vector<cv::Point2f> from, to;  // cur -> prev
+    for (size_t i = 0; i < prevPts.size(); ++i) {
+        if (!fwd[i] || !bwd[i]) continue;
+        const cv::Point2f d = backPts[i] - prevPts[i];
+        if (d.dot(d) > kBackTrack * kBackTrack) continue;
+        from.push_back(curPts[i]);
+        to.push_back(prevPts[i]);
+    }
+    if (int(from.size()) < kMinInliers) return m;
+    std::vector<uchar> inliers;
+    const cv::Mat a = cv::estimateAffinePartial2D(from, to, inliers, cv::RANSAC, kRansac, 2000, 0.995, 20);
+    if (a.empty()) return m;
+    m.inliers = cv::countNonZero(inliers);
+    // Most tracked corners must agree: otherwise the "global" motion is one moving object's.
+    if (m.inliers < kMinInliers || m.inliers * 2 < int(from.size())) return m;
+    m.curToPrev = cv::Matx23d(a.ptr<double>());
+    m.scale = std::hypot(m.curToPrev(0, 0), m.curToPrev(1, 0));
+    m.angle = std::atan2(m.curToPrev(1, 0), m.curToPrev(0, 0));
+    m.ok = true;
     return m;
 }
 

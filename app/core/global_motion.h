@@ -16,4 +16,17 @@ struct GlobalMotion {
 };
 GlobalMotion estimateTranslation(const cv::Mat& prevGray, const cv::Mat& curGray);
 
+// Global similarity (uniform scale, rotation, translation) between consecutive frames, for a zoom
+// or a roll that grid lock's translation cannot follow. Corners of prev tracked into cur by
+// pyramidal Lucas-Kanade, kept when tracking back lands within 0.3 px, then a RANSAC similarity
+// fit refined on its inliers. curToPrev maps a point of cur to where it was in prev. ok is false
+// when too few corners agree (flat frames, a cut, mostly local motion). Inputs: CV_8U gray.
+struct SimilarityMotion {
+    cv::Matx23d curToPrev = cv::Matx23d(1, 0, 0, 0, 1, 0);
+    double scale = 1, angle = 0;  // of curToPrev: scale < 1 when the camera zooms in
+    int inliers = 0;
+    bool ok = false;
+};
+SimilarityMotion estimateSimilarity(const cv::Mat& prevGray8, const cv::Mat& curGray8);
+
 }  // namespace pastiche

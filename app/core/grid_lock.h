@@ -6,6 +6,14 @@
 // a canvas shifted by g_t, with a reflected margin of kMargin px so the shift back has real
 // network output at the borders:  J_t(x) = I_t(x - margin + g_t),  O_t(y) = S(J_t)(y + margin - g_t).
 // For a pure translation J_t is J_0 moved by whole 4 px cells, which the network reproduces.
+//
+// A zoom (or a roll) changes the scene's scale, which no 4-px shift can hold: then the lock keeps
+// a similarity A_t (frame t -> the anchor frame's coordinates) and resamples each frame onto the
+// canvas at the anchor's scale, M_t(x) = A_t(x) + margin + 4k (4k keeps the frame centred), so
+// the network sees the scene at one scale and grid phase until the scale has drifted by
+// kScaleRange; then the anchor moves to the current frame (one re-synthesis, which trunk blending
+// softens). The canvas content is only ever shrunk (scale in [1 - kScaleRange, 1]) so the whole
+// frame stays inside it.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -15,10 +23,21 @@ namespace pastiche {
 class GridLock {
 public:
     static constexpr int kMargin = 4;
+    // Measured on a 15 % zoom (docs/QUALITY.md): 2 % re-anchors too often (warp error 0.52x of
+    // per-frame), 8 % 0.44x; the sharpness does not depend on it (0.73-0.74x before sharpening).
+    static constexpr double kScaleRange = 0.08;  // how far the scale may drift before re-anchoring
+    static constexpr double kMaxAngle = 0.004;   // radians of roll before re-anchoring
 
-    void reset() { cumulative_ = {0, 0}; }
-    void addMotion(cv::Point2d shift) { cumulative_ += shift; }
-    cv::Point2d offset() const;                // g_t
+    void reset();
+    // A translation step: the content moved by shift (cur(x + shift) = prev(x)).
+    void addMotion(cv::Point2d shift);
+    // A similarity step (curToPrev maps cur's points to prev's) of frames of this size.
+    void addSimilarity(const cv::Matx23d& curToPrev, cv::Size frame);
+    // g_t: the sub-cell part of the displacement of the frame's centre (|g| <= 2 px).
+    cv::Point2d offset() const;
+    // The lock holds a scale or roll: the canvas is a general warp of the frame.
+    bool scaled() const;
+    int reanchors() const { return reanchors_; }
     static cv::Size canvasSize(cv::Size frame);  // frame + 2 margins, rounded up to multiples of 4
 
     // frame (CV_8UC3) -> canvas; canvas result -> frame-sized output.
@@ -26,7 +45,10 @@ public:
     void fromCanvas(const cv::Mat& canvasResult, cv::Size frame, cv::Mat& out) const;
 
 private:
-    cv::Point2d cumulative_{0, 0};
+    cv::Matx23d toCanvasMap() const;  // M_t
+    cv::Matx23d anchor_ = cv::Matx23d(1, 0, 0, 0, 1, 0);  // A_t: frame -> anchor coordinates
+    cv::Point2d centre_{0, 0};  // of the frames seen by addSimilarity
+    int reanchors_ = 0;
 };
 
 }  // namespace pastiche

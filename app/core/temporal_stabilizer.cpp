@@ -18,6 +18,9 @@ namespace {
 constexpr double kMinKeptFraction = 0.2;
 // Frame-to-frame translations below this (pixels) are estimation noise on a still camera.
 constexpr double kStillShift = 0.02;
+// A frame-to-frame scale change or roll above these is followed by the similarity lock (a zoom
+// of 0.03 % per frame moves the corners of a 640-px frame by 0.1 px); below, by translation.
+constexpr double kScaleStep = 3e-4, kAngleStep = 3e-4;
 // Flow spread (std deviation, frame pixels) above which the motion is no global translation, and
 // below which it is one again.
 constexpr double kSpreadOff = 0.42, kSpreadOn = 0.32;
@@ -38,6 +41,7 @@ struct TemporalStabilizer::State {
     bool havePrevious = false;
     bool globalMotion = true;  // grid lock on (see kSpreadOff)
     cv::Mat prevGray;       // CV_32F, frame size: global motion
+    cv::Mat prevGray8;      // CV_8U, frame size: similarity motion
     cv::Mat prevCanvasHalf; // CV_8U, half canvas: trunk flow
     TrunkShape trunk;
     bool haveTrunk = false;
@@ -93,11 +97,18 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     // 1. Grid lock.
     const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
     const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
+    const int reanchorsBefore = s.grid.reanchors();
     if (s.havePrevious && gridLock && s.globalMotion) {
-        cv::Point2d d = estimateTranslation(s.prevGray, gray).shift;
-        // A still camera: estimation noise must not random-walk the canvas into resampling.
-        if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
-        s.grid.addMotion(d);
+        const SimilarityMotion sim = estimateSimilarity(s.prevGray8, gray8);
+        if (sim.ok && (std::abs(sim.scale - 1) > kScaleStep || std::abs(sim.angle) > kAngleStep)) {
+            s.grid.addSimilarity(sim.curToPrev, frame.size());
+            report_.similarity = true;
+        } else {
+            cv::Point2d d = estimateTranslation(s.prevGray, gray).shift;
+            // A still camera: estimation noise must not random-walk the canvas into resampling.
+            if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
+            s.grid.addMotion(d);
+        }
     }
     const cv::Point2d g = s.grid.offset();
     report_.offsetX = g.x, report_.offsetY = g.y;
@@ -146,7 +157,9 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
             report_.flowSpread = field.spread;
             // Grid lock only pays under a global translation (a zoom or local motion would just
             // be resampled twice): on while the scene's flow is uniform, with hysteresis.
-            if (s.globalMotion && field.spread > kSpreadOff) {
+            // (A re-anchored zoom moves the whole canvas by the scale step: no local motion.)
+            const bool reanchored = s.grid.reanchors() != reanchorsBefore;
+            if (s.globalMotion && field.spread > kSpreadOff && !reanchored) {
                 s.globalMotion = false;
                 s.grid.reset();
             } else if (!s.globalMotion && field.spread < kSpreadOn) {
@@ -183,6 +196,7 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     s.grid.fromCanvas(wrap(s.canvasOut), frame.size(), out);
     report_.msGridLock += msSince(t0);
     s.prevGray = gray;
+    s.prevGray8 = gray8;
     s.prevCanvasHalf = canvasHalf;
     s.havePrevious = true;
     return Status::ok();

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <tuple>
 
 #include "app/core/global_motion.h"
 #include "app/core/grid_lock.h"
@@ -71,6 +72,67 @@ TEST(GlobalMotion, FindsSubPixelShiftsWithinFiveHundredthsOfAPixel) {
         EXPECT_NEAR(m.shift.x, dx, 0.05) << dx << "," << dy;
         EXPECT_NEAR(m.shift.y, dy, 0.05) << dx << "," << dy;
     }
+}
+
+// The camera zoomed by `scale` about the centre, rolled by `angle` and moved by d: forward map
+// prev -> cur, x' = R(angle) * scale * (x - c) + c + d.
+cv::Matx23d similarity(cv::Size size, double scale, double angle, double dx, double dy) {
+    const double cx = 0.5 * (size.width - 1), cy = 0.5 * (size.height - 1);
+    const double a = scale * std::cos(angle), b = scale * std::sin(angle);
+    return {a, -b, cx - a * cx + b * cy + dx, b, a, cy - b * cx - a * cy + dy};
+}
+
+Image8 warped(const Image8& in, const cv::Matx23d& prevToCur) {
+    Image8 out(in.width, in.height);
+    cv::Mat dst = wrap(out);
+    cv::warpAffine(wrap(in), dst, cv::Mat(prevToCur), dst.size(), cv::INTER_LANCZOS4, cv::BORDER_REFLECT);
+    return out;
+}
+
+TEST(GlobalMotion, FindsAZoomAndRollWithinFiveHundredthsOfAPixel) {
+    const Image8 base = photo("chicago.jpg", 480, 270);
+    cv::Mat prev, cur;
+    cv::cvtColor(wrap(base), prev, cv::COLOR_RGB2GRAY);
+    for (auto [scale, angle, dx, dy] : {std::tuple{1.004, 0.0, 0.3, -0.2}, {0.995, 0.002, -0.6, 0.4}, {1.02, -0.003, 1.5, 0.0}}) {
+        const cv::Matx23d fwd = similarity(cv::Size(base.width, base.height), scale, angle, dx, dy);
+        cv::cvtColor(wrap(warped(base, fwd)), cur, cv::COLOR_RGB2GRAY);
+        const SimilarityMotion m = estimateSimilarity(prev, cur);
+        ASSERT_TRUE(m.ok) << scale;
+        EXPECT_NEAR(m.scale, 1 / scale, 3e-4);
+        EXPECT_NEAR(m.angle, -angle, 3e-4);
+        // curToPrev o fwd is the identity: check it at the corners, where errors are largest.
+        for (cv::Point2d p : {cv::Point2d(20, 20), cv::Point2d(460, 20), cv::Point2d(20, 250), cv::Point2d(460, 250)}) {
+            const cv::Point2d q(fwd(0, 0) * p.x + fwd(0, 1) * p.y + fwd(0, 2), fwd(1, 0) * p.x + fwd(1, 1) * p.y + fwd(1, 2));
+            const cv::Point2d back(m.curToPrev(0, 0) * q.x + m.curToPrev(0, 1) * q.y + m.curToPrev(0, 2),
+                                   m.curToPrev(1, 0) * q.x + m.curToPrev(1, 1) * q.y + m.curToPrev(1, 2));
+            EXPECT_LT(cv::norm(back - p), 0.05) << scale << " at " << p;
+        }
+    }
+    // A flat frame has nothing to track.
+    const cv::Mat flat(270, 480, CV_8U, cv::Scalar(128));
+    EXPECT_FALSE(estimateSimilarity(flat, flat).ok);
+}
+
+TEST(GridLock, AZoomIsHeldAtTheAnchorScaleWithinItsRangeAndReanchored) {
+    const Image8 frame = photo("chicago.jpg", 321, 181);
+    GridLock g;
+    const cv::Size size = wrap(frame).size();
+    for (int t = 0; t < 40; ++t) {
+        // Zooming in 0.4 % per frame: curToPrev shrinks.
+        g.addSimilarity(similarity(size, 1 / 1.004, 0, 0.1, 0), size);
+        EXPECT_LE(std::abs(g.offset().x), 2.0 + 1e-9);
+    }
+    EXPECT_GE(g.reanchors(), 1);  // 40 x 0.4 % = 17 %, range 8 %
+    EXPECT_LE(g.reanchors(), 2);
+    cv::Mat canvas, back;
+    g.toCanvas(wrap(frame), canvas);
+    EXPECT_EQ(canvas.size(), GridLock::canvasSize(size));
+    g.fromCanvas(canvas, size, back);
+    Image8 roundTrip(frame.width, frame.height);
+    back.copyTo(wrap(roundTrip));
+    EXPECT_LT(meanAbsDiff(roundTrip, frame, 4), 4.0);  // scaled down (<= 8 %), back up, sharpened
+    g.reset();
+    EXPECT_FALSE(g.scaled());
 }
 
 TEST(GridLock, OffsetStaysWithinTwoPixelsAndZeroShiftRoundTripsExactly) {
@@ -259,6 +321,35 @@ TEST_F(WithModel, SubPixelPanIsSteadier) {
     }
     std::printf("sub-pixel pan: warp MAE per-frame %.2f, stabilized %.2f\n", errPlain / (frames - 1),
                 errStable / (frames - 1));
+    EXPECT_LT(errStable, 0.7 * errPlain);
+}
+
+// A slow zoom with a drift: the similarity lock holds the scene at the anchor's scale, so the
+// output follows the scene instead of re-synthesising (grid lock alone cannot hold a scale).
+TEST_F(WithModel, SlowZoomIsSteadier) {
+    auto plain = makeStylizer(), stable = makeStylizer();
+    TemporalStabilizer stab;
+    const Image8 base = photo("chicago.jpg", 288, 160);
+    const cv::Size size(288, 160);
+    Image8 prevPlain, prevStable;
+    double errPlain = 0, errStable = 0;
+    const int frames = 6;
+    const cv::Matx23d step = similarity(size, 1.003, 0, 0.2, 0.1);
+    cv::Matx33d total = cv::Matx33d::eye();
+    for (int t = 0; t < frames; ++t) {
+        const Image8 in = warped(base, cv::Matx23d(total.val));
+        Image8 p(288, 160), q;
+        ASSERT_TRUE(plain->stylize(in.view(), p.view()).isOk());
+        ASSERT_TRUE(stab.stylize(*stable, in, q).isOk());
+        if (t > 0) {
+            EXPECT_TRUE(stab.lastFrame().similarity);
+            errPlain += meanAbsDiff(p, warped(prevPlain, step), 16);
+            errStable += meanAbsDiff(q, warped(prevStable, step), 16);
+        }
+        prevPlain = p, prevStable = q;
+        total = cv::Matx33d(step(0, 0), step(0, 1), step(0, 2), step(1, 0), step(1, 1), step(1, 2), 0, 0, 1) * total;
+    }
+    std::printf("slow zoom: warp MAE per-frame %.2f, stabilized %.2f\n", errPlain / (frames - 1), errStable / (frames - 1));
     EXPECT_LT(errStable, 0.7 * errPlain);
 }
 
