@@ -67,18 +67,23 @@ GlobalMotion estimateTranslation(const cv::Mat& prevGray, const cv::Mat& curGray
 SimilarityMotion estimateSimilarity(const cv::Mat& prevGray8, const cv::Mat& curGray8) {
     SimilarityMotion m;
     if (prevGray8.size() != curGray8.size() || prevGray8.cols < 64 || prevGray8.rows < 64) return m;
-    constexpr int kCorners = 400, kMinInliers = 24;
-    constexpr double kBackTrack = 0.3, kRansac = 0.5;  // pixels
+    // At half resolution (a quarter of the cost; the fit over a couple of hundred corners is
+    // still good to a few hundredths of a full-resolution pixel at the frame's corners).
+    constexpr int kCorners = 200, kMinInliers = 24;
+    constexpr double kBackTrack = 0.15, kRansac = 0.25;  // half-resolution pixels
+    cv::Mat prev, cur;
+    cv::resize(prevGray8, prev, cv::Size(prevGray8.cols / 2, prevGray8.rows / 2), 0, 0, cv::INTER_AREA);
+    cv::resize(curGray8, cur, prev.size(), 0, 0, cv::INTER_AREA);
     std::vector<cv::Point2f> prevPts, curPts, backPts;
-    const int minDistance = std::max(6, std::min(prevGray8.cols, prevGray8.rows) / 40);
-    cv::goodFeaturesToTrack(prevGray8, prevPts, kCorners, 0.01, minDistance, cv::noArray(), 7);
+    const int minDistance = std::max(4, std::min(prev.cols, prev.rows) / 30);
+    cv::goodFeaturesToTrack(prev, prevPts, kCorners, 0.01, minDistance, cv::noArray(), 5);
     if (int(prevPts.size()) < kMinInliers) return m;
     std::vector<uchar> fwd, bwd;
     std::vector<float> err;
-    const cv::Size win(21, 21);
-    const cv::TermCriteria term(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 30, 0.003);
-    cv::calcOpticalFlowPyrLK(prevGray8, curGray8, prevPts, curPts, fwd, err, win, 3, term);
-    cv::calcOpticalFlowPyrLK(curGray8, prevGray8, curPts, backPts, bwd, err, win, 3, term);
+    const cv::Size win(15, 15);
+    const cv::TermCriteria term(cv::TermCriteria::COUNT | cv::TermCriteria::EPS, 20, 0.005);
+    cv::calcOpticalFlowPyrLK(prev, cur, prevPts, curPts, fwd, err, win, 2, term);
+    cv::calcOpticalFlowPyrLK(cur, prev, curPts, backPts, bwd, err, win, 2, term);
     std::vector<cv::Point2f> from, to;  // cur -> prev
     for (size_t i = 0; i < prevPts.size(); ++i) {
         if (!fwd[i] || !bwd[i]) continue;
@@ -94,9 +99,13 @@ SimilarityMotion estimateSimilarity(const cv::Mat& prevGray8, const cv::Mat& cur
     m.inliers = cv::countNonZero(inliers);
     // Most tracked corners must agree: otherwise the "global" motion is one moving object's.
     if (m.inliers < kMinInliers || m.inliers * 2 < int(from.size())) return m;
-    m.curToPrev = cv::Matx23d(a.ptr<double>());
-    m.scale = std::hypot(m.curToPrev(0, 0), m.curToPrev(1, 0));
-    m.angle = std::atan2(m.curToPrev(1, 0), m.curToPrev(0, 0));
+    // Back to full resolution: with h(x) = x / 2 - 1/4 (area halving), B = h^-1 o B_half o h.
+    const cv::Matx23d b(a.ptr<double>());
+    m.curToPrev = b;
+    m.curToPrev(0, 2) = 2 * b(0, 2) - 0.5 * (b(0, 0) + b(0, 1)) + 0.5;
+    m.curToPrev(1, 2) = 2 * b(1, 2) - 0.5 * (b(1, 0) + b(1, 1)) + 0.5;
+    m.scale = std::hypot(b(0, 0), b(1, 0));
+    m.angle = std::atan2(b(1, 0), b(0, 0));
     m.ok = true;
     return m;
 }

@@ -98,12 +98,19 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
     const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
     const int reanchorsBefore = s.grid.reanchors();
-    if (s.havePrevious && gridLock && s.globalMotion) {
+    bool similarityStep = false;
+    if (s.havePrevious && gridLock) {
         const SimilarityMotion sim = estimateSimilarity(s.prevGray8, gray8);
-        if (sim.ok && (std::abs(sim.scale - 1) > kScaleStep || std::abs(sim.angle) > kAngleStep)) {
+        const bool zoomOrRoll = sim.ok && (std::abs(sim.scale - 1) > kScaleStep || std::abs(sim.angle) > kAngleStep);
+        // A zoom or roll that most of the frame's tracked corners agree on (RANSAC) is global
+        // motion, whatever the spread of the flow between canvases says (thin structures and
+        // flat sky make DIS noisy).
+        if (zoomOrRoll) s.globalMotion = true;
+        if (s.globalMotion && zoomOrRoll) {
             s.grid.addSimilarity(sim.curToPrev, frame.size());
+            similarityStep = true;
             report_.similarity = true;
-        } else {
+        } else if (s.globalMotion) {
             cv::Point2d d = estimateTranslation(s.prevGray, gray).shift;
             // A still camera: estimation noise must not random-walk the canvas into resampling.
             if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
@@ -159,7 +166,8 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
             // be resampled twice): on while the scene's flow is uniform, with hysteresis.
             // (A re-anchored zoom moves the whole canvas by the scale step: no local motion.)
             const bool reanchored = s.grid.reanchors() != reanchorsBefore;
-            if (s.globalMotion && field.spread > kSpreadOff && !reanchored) {
+            report_.reanchored = reanchored;
+            if (s.globalMotion && field.spread > kSpreadOff && !reanchored && !similarityStep) {
                 s.globalMotion = false;
                 s.grid.reset();
             } else if (!s.globalMotion && field.spread < kSpreadOn) {

@@ -40,6 +40,7 @@ struct StabilizerFrameReport {
     double keptFraction = 0;     // share of pixels whose history was trusted by the flow test
     double offsetX = 0, offsetY = 0;  // grid-lock shift g_t, pixels
     bool similarity = false;     // the frame's motion was a zoom or roll (similarity lock)
+    bool reanchored = false;     // the similarity lock moved its anchor to this frame
     double flowSpread = 0;       // std deviation of the trusted flow, pixels (grid lock's switch)
     // Wall time of the stages, milliseconds: grid lock (global motion, canvas, shift back), trunk
     // flow and masks, network.

@@ -150,6 +150,12 @@ int main(int argc, char** argv) {
         st = stabilizer.stylize(*stylizer.value(), proc, stylized);
         if (n > 0) msStable += msSince(t0), cpuStable += cpuMs() - c0;
         if (!st) return fail(st.message());
+        if (std::getenv("PASTICHE_STAB_TRACE")) {
+            const StabilizerFrameReport& r = stabilizer.lastFrame();
+            std::fprintf(stderr, "frame %d: cut %d similarity %d reanchored %d offset %.2f,%.2f spread %.2f kept %.2f trunk %d\n", n,
+                         r.sceneCut, r.similarity, r.reanchored, r.offsetX, r.offsetY, r.flowSpread, r.keptFraction,
+                         r.trunkBlended);
+        }
         cuts += stabilizer.lastFrame().sceneCut;
         spread += stabilizer.lastFrame().flowSpread;
         blended += stabilizer.lastFrame().trunkBlended;
