@@ -111,7 +111,12 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
             similarityStep = true;
             report_.similarity = true;
         } else if (s.globalMotion) {
-            cv::Point2d d = estimateTranslation(s.prevGray, gray).shift;
+            // A translation: the corners' fit when it has one (the similarity's translation at
+            // the frame's centre), else phase correlation + Lucas-Kanade.
+            const cv::Point2d c(0.5 * (frame.cols - 1), 0.5 * (frame.rows - 1));
+            const cv::Point2d fromCorners(c.x - (sim.curToPrev(0, 0) * c.x + sim.curToPrev(0, 1) * c.y + sim.curToPrev(0, 2)),
+                                          c.y - (sim.curToPrev(1, 0) * c.x + sim.curToPrev(1, 1) * c.y + sim.curToPrev(1, 2)));
+            cv::Point2d d = sim.ok ? fromCorners : estimateTranslation(s.prevGray, gray).shift;
             // A still camera: estimation noise must not random-walk the canvas into resampling.
             if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
             s.grid.addMotion(d);
