@@ -55,15 +55,10 @@ AreaTaps areaTaps(int srcSize, int dstSize) {
     return t;
 }
 
-// Round to nearest, ties to even (OpenCV's cvRound), then saturate; inline, no libm call.
-inline uint8_t roundToByte(float v) {
-#if defined(__SSE2__)
-    const int i = _mm_cvtss_si32(_mm_set_ss(v));
-#else
-    const int i = int(std::nearbyint(v));
+#if !defined(__SSE2__)
+// Round to nearest, ties to even (OpenCV's cvRound), then saturate.
+inline uint8_t roundToByte(float v) { return uint8_t(std::clamp(int(std::nearbyint(v)), 0, 255)); }
 #endif
-    return uint8_t(std::clamp(i, 0, 255));
-}
 
 // Area averaging for a non-integer shrink, in two separable passes: rows first (whole rows of
 // floats, which the compiler vectorises), then columns on the few output rows. It matches
@@ -73,7 +68,7 @@ void areaShrink(const Image8& in, Image8& out) {
     const int sw = in.width, sh = in.height, dw = out.width, dh = out.height;
     const AreaTaps tx = areaTaps(sw, dw), ty = areaTaps(sh, dh);
     const size_t rowLen = size_t(sw) * 3;
-    std::vector<float> acc(rowLen);
+    std::vector<float> acc(rowLen + 1);  // + 1: the SSE column pass loads 4 floats a pixel
     const uint8_t* src = in.pixels.data();
     for (int dy = 0; dy < dh; ++dy) {
         const float* wy = &ty.weight[size_t(dy) * ty.taps];
@@ -108,6 +103,20 @@ void areaShrink(const Image8& in, Image8& out) {
         for (int dx = 0; dx < dw; ++dx) {
             const float* wx = &tx.weight[size_t(dx) * tx.taps];
             const float* p = acc.data() + size_t(tx.first[size_t(dx)]) * 3;
+#if defined(__SSE2__)
+            // R, G, B (and the next pixel's R, ignored) of each tap at once; acc has a float of
+            // padding for the last pixel's load.
+            __m128 sum = _mm_setzero_ps();
+            for (int t = 0; t < tx.taps; ++t, p += 3)
+                sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(wx[t]), _mm_loadu_ps(p)));
+            const __m128i rounded = _mm_cvtps_epi32(sum);  // ties to even, as cvRound
+            const __m128i words = _mm_packs_epi32(rounded, rounded);
+            const __m128i bytes = _mm_packus_epi16(words, words);
+            const auto rgbx = uint32_t(_mm_cvtsi128_si32(bytes));
+            dst[dx * 3 + 0] = uint8_t(rgbx);
+            dst[dx * 3 + 1] = uint8_t(rgbx >> 8);
+            dst[dx * 3 + 2] = uint8_t(rgbx >> 16);
+#else
             float r = 0, g = 0, b = 0;
             for (int t = 0; t < tx.taps; ++t, p += 3) {
                 r += wx[t] * p[0];
@@ -117,6 +126,7 @@ void areaShrink(const Image8& in, Image8& out) {
             dst[dx * 3 + 0] = roundToByte(r);
             dst[dx * 3 + 1] = roundToByte(g);
             dst[dx * 3 + 2] = roundToByte(b);
+#endif
         }
     }
 }
