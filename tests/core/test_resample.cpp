@@ -3,6 +3,9 @@
 // 1280x720 -> 682x384 and at odd, non-integer factors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
@@ -80,6 +83,38 @@ TEST(Resample, IntoReusesTheTargetAndEqualsTheCopy) {
     std::fill(grey.pixels.begin(), grey.pixels.end(), uint8_t(200));
     resampleInto(grey, out);
     for (uint8_t v : out.pixels) ASSERT_EQ(v, 200);
+}
+
+// Issue 10, bar 5: the live path's 1280x720 -> 682x384 shrink, ours beside cv::resize(INTER_AREA)
+// (which also uses OpenCV's worker threads), alternated in one run: wall and process CPU time,
+// medians of 5 rounds of 20.
+TEST(ResampleBench, AreaShrinkBesideOpenCv) {
+    const Image8 in = noise(1280, 720, 11);
+    Image8 ours(682, 384), theirs(682, 384);
+    const auto cpuMs = [] {
+        timespec t{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
+    };
+    const auto time = [&](auto&& f, double& cpu) {
+        const double c0 = cpuMs();
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < 20; ++i) f();
+        cpu = (cpuMs() - c0) / 20;
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 20;
+    };
+    std::vector<double> wallOurs, cpuOurs, wallCv, cpuCv;
+    for (int round = 0; round < 5; ++round) {
+        double c = 0;
+        wallCv.push_back(time([&] { theirs = opencvResize(in, 682, 384, cv::INTER_AREA); }, c));
+        cpuCv.push_back(c);
+        wallOurs.push_back(time([&] { resampleInto(in, ours); }, c));
+        cpuOurs.push_back(c);
+    }
+    for (auto* v : {&wallOurs, &cpuOurs, &wallCv, &cpuCv}) std::sort(v->begin(), v->end());
+    std::printf("1280x720 -> 682x384: ours %.2f ms (%.2f ms CPU), cv::resize INTER_AREA %.2f ms (%.2f ms CPU)\n",
+                wallOurs[2], cpuOurs[2], wallCv[2], cpuCv[2]);
+    expectWithinOneLevel(ours, theirs, "bench frame");
 }
 
 }  // namespace
