@@ -77,14 +77,24 @@ int runBench(const GlobalOptions& g, const BenchArgs& a) {
     st = runFrames(a.warmup);
     if (!st) return printError(st);
     const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = processCpuMs();
     st = runFrames(a.frames);
+    const double cpuMs = (processCpuMs() - cpu0) / a.frames;
     const auto t1 = std::chrono::steady_clock::now();
     if (!st) return printError(st);
     const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count() / a.frames;
     const DeviceInfo dev = backend.device();
-    nlohmann::json j = {{"ms_per_frame", ms}, {"fps", 1000.0 / ms}, {"backend", backend.name()},
-                        {"device", dev.name}, {"width", w}, {"height", h}, {"threads", backend.threads()},
-                        {"frames", a.frames}, {"frames_in_flight", inFlight}, {"model", a.model},
+    nlohmann::json j = {{"ms_per_frame", ms},
+                        {"fps", 1000.0 / ms},
+                        {"cpu_ms_per_frame", cpuMs},
+                        {"backend", backend.name()},
+                        {"device", dev.name},
+                        {"width", w},
+                        {"height", h},
+                        {"threads", backend.threads()},
+                        {"frames", a.frames},
+                        {"frames_in_flight", inFlight},
+                        {"model", a.model},
                         {"precision", backend.precision() == Precision::Fp16 ? "fp16" : "fp32"}};
     if (a.profile) {
         nlohmann::json layers = nlohmann::json::array();

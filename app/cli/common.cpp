@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 #include "app/cli/commands.h"
 #include "app/core/atomic_output.h"
@@ -56,6 +57,12 @@ int printError(const std::string& message) {
 int printError(const Status& status) {
     std::fprintf(stderr, "pastiche: error: %s\n", status.message().c_str());
     return exitCodeFor(status.code());
+}
+
+double processCpuMs() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
 }
 
 NoticeCallback stderrNotice() {

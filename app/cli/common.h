@@ -16,6 +16,9 @@ namespace pastiche::cli {
 
 // Notices (fallbacks) go to stderr as "pastiche: note: ...".
 NoticeCallback stderrNotice();
+// CPU time of the whole process (every thread) so far, in ms: what a frame really costs on a
+// machine shared with other work, where wall-clock rates swing with the load.
+double processCpuMs();
 
 // Exit status of a failed command, by error code (0 only for Ok). Stays below 128, which shells
 // use for "killed by a signal".

@@ -333,9 +333,18 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     // The clock of --seconds starts at the first stylized frame's capture, so a recording of
     // S seconds holds S seconds of video whatever the model's start-up took.
     std::atomic<int64_t> firstCaptureNanos{0};
+    // The process's CPU time from the first stylized frame on, per stylized frame (all threads:
+    // source, stylizer, consumers), for the comparison with `bench`'s.
+    std::atomic<int64_t> stylizedSeen{0}, stylizedAtStart{0};
+    std::atomic<double> cpuAtStartMs{0};
     live.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         int64_t expected = 0;
-        if (f.isStylized) firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1);
+        if (!f.isStylized) return;
+        if (firstCaptureNanos.compare_exchange_strong(expected, f.captureNanos > 0 ? f.captureNanos : 1)) {
+            cpuAtStartMs = processCpuMs();
+            stylizedAtStart = stylizedSeen.load();
+        }
+        stylizedSeen.fetch_add(1);
     }));
     if (!a.record.empty()) {
         session::RecorderOptions ro;
@@ -392,6 +401,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     live.waitForRecordings();
     const session::SessionStats s = live.stats();
     const double seconds = firstCaptureNanos.load() > 0 ? double(steadyNow() - firstCaptureNanos.load()) * 1e-9 : 0;
+    const int64_t cpuFrames = stylizedSeen.load() - stylizedAtStart.load();
+    const double cpuMsPerFrame = cpuFrames > 0 ? (processCpuMs() - cpuAtStartMs.load()) / double(cpuFrames) : 0;
     const std::string virtualCameraState = virtualCamera.value() ? virtualCamera.value()->describe() : "";
     live.stop();
     bar.end();
@@ -403,6 +414,7 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
                 static_cast<long long>(s.framesIn), s.captureFps, static_cast<long long>(s.framesOut),
                 seconds > 0 ? double(s.framesOut) / seconds : 0.0, s.stylizeMsAvg, static_cast<long long>(s.dropped),
                 s.latencyMsAvg, seconds, s.framesInFlight);
+    if (cpuFrames > 0) std::printf("cpu %.1f ms per stylized frame (the process, all threads)\n", cpuMsPerFrame);
     if (!a.record.empty()) std::printf("recorded %lld frames to %s\n", static_cast<long long>(recordedFrames), a.record.c_str());
     if (!waiter.error().isOk()) return printError(waiter.error());
     if (!recordError.isOk()) return printError(recordError.withContext("recording " + a.record));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/core/temporal_stabilizer.h"
+#include "app/session/recycler.h"
 #include "app/session/session.h"
 
 namespace pastiche::session {
@@ -38,6 +39,8 @@ struct Session::Engine {
     uint64_t historyEpoch = ~uint64_t(0), historySegment = ~uint64_t(0);
     // Stylized frames are recycled once every consumer let go of them: no allocation per frame.
     std::vector<std::shared_ptr<Image8>> outputPool;
+    // Inputs at the processing size (scaled and/or mirrored source frames), recycled likewise.
+    Recycler<Image8> inputPool{8};
 
     // Stats.
     double stylizeMsTotal = 0, latencyMsTotal = 0;

@@ -157,7 +157,7 @@ void SourceStage::run() {
         if (!source || ended) continue;
         if (paused && !seekTo) continue;  // a seek while paused shows the frame at the new position
 
-        auto frame = std::make_shared<Frame>();
+        std::shared_ptr<Frame> frame = frames_.acquire();  // sources overwrite every field
         const ReadStatus rs = source->read(*frame);
         if (rs != ReadStatus::Frame) {
             ended = true;

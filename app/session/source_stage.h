@@ -16,6 +16,7 @@
 
 #include "app/media/frame_source.h"
 #include "app/session/frame_channel.h"
+#include "app/session/recycler.h"
 
 namespace pastiche::session {
 
@@ -64,6 +65,9 @@ private:
     std::optional<SourceInfo> info_;
     std::chrono::steady_clock::time_point base_;
     int64_t basePts_ = 0;
+    // Frames come back when the stylize stage, the channel (a dropped frame) and the consumers
+    // are done with them: a source refills one instead of allocating (and zeroing) a new one.
+    Recycler<Frame> frames_{8};
     std::thread thread_;
 };
 

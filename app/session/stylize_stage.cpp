@@ -210,7 +210,9 @@ void Session::prepareAndSubmit(const SourceItem& item) {
     if (w == src.width && h == src.height && e.controls.mirror == Mirror::Off) {
         input = std::shared_ptr<const Image8>(item.frame, &src);  // the source's own frame, no copy
     } else {
-        auto scaled = std::make_shared<Image8>(w == src.width && h == src.height ? src : resampleImage(src, w, h));
+        std::shared_ptr<Image8> scaled = e.inputPool.acquire();
+        if (scaled->width != w || scaled->height != h) *scaled = Image8(w, h);
+        resampleInto(src, *scaled);  // a copy when only mirrored
         if (e.controls.mirror == Mirror::On) mirrorInPlace(*scaled);
         input = std::move(scaled);
     }

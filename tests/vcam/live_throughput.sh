@@ -32,13 +32,16 @@ run() {  # $1 = off | on
   fi
   wait "$live"
   if [ -n "$consumer" ]; then kill "$consumer" 2>/dev/null || true; wait "$consumer" 2>/dev/null || true; fi
-  # "fps cpu-ms-per-frame": wall throughput, and CPU time (user+sys) of live per stylized frame,
-  # which load from other programs on a shared machine disturbs much less.
-  local frames fps cpu
+  # "fps, cpu-ms/frame (own)": wall throughput; CPU time (user+sys) of the whole live process per
+  # stylized frame, start-up (model, PipeWire connection) included; and live's own count of its
+  # process CPU time per stylized frame from the first stylized frame on (start-up excluded), which
+  # load from other programs on a shared machine disturbs much less than the rate.
+  local frames fps cpu own
   frames=$(sed -n 's/.*stylized \([0-9]*\) (.*/\1/p' "$dir/live.out")
   fps=$(sed -n 's/.*stylized [0-9]* (\([0-9.]*\) fps).*/\1/p' "$dir/live.out")
   cpu=$(awk '{print $1 + $2}' "$dir/live.time")
-  echo "$fps fps, $(awk -v c="$cpu" -v f="$frames" 'BEGIN{printf "%.0f", 1000*c/f}') cpu-ms/frame"
+  own=$(sed -n 's/^cpu \([0-9.]*\) ms per stylized frame.*/\1/p' "$dir/live.out")
+  echo "$fps fps, $(awk -v c="$cpu" -v f="$frames" 'BEGIN{printf "%.0f", 1000*c/f}') cpu-ms/frame (own ${own:-?})"
   grep -h "^virtual camera:" "$dir/live.out" >&2 || true
 }
 for i in $(seq "$pairs"); do
