@@ -117,7 +117,7 @@ private:
 // returning its status on failure. NOLINT: tmp is a name, lhs a declaration; () would break them.
 #define PASTICHE_ASSIGN_OR_RETURN(lhs, expr) \
     PASTICHE_ASSIGN_OR_RETURN_IMPL(PASTICHE_STATUS_CONCAT(_pastiche_result_, __LINE__), lhs, expr)
-#define PASTICHE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-    auto tmp = (expr); /* NOLINT(bugprone-macro-parentheses) */ \
+#define PASTICHE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                             \
+    auto tmp = (expr);                    /* NOLINT(bugprone-macro-parentheses) */ \
     if (!tmp.isOk()) return tmp.status(); /* NOLINT(bugprone-macro-parentheses) */ \
-    lhs = std::move(tmp).value() /* NOLINT(bugprone-macro-parentheses) */
+    lhs = std::move(tmp).value()          /* NOLINT(bugprone-macro-parentheses) */

@@ -51,7 +51,7 @@ int runBench(const GlobalOptions& g, const BenchArgs& a) {
         h = s.value().height;
     }
     for (const Status& st : {checkRange("--frames", a.frames, 1, 100000), checkRange("--warmup", a.warmup, 0, 10000),
-                      checkThreads(a.threads)})
+                             checkThreads(a.threads)})
         if (!st) return printError(st);
     auto spec = BackendSpec::parse(a.backend);
     if (!spec) return printError(Status::invalidArgument(spec.status().message()));

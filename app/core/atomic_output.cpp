@@ -33,7 +33,9 @@ Status checkOutputIsNotAnInput(const std::string& output, const std::vector<std:
         struct stat st{};
         if (in.empty() || ::stat(in.c_str(), &st) != 0) continue;
         if (st.st_dev == out.st_dev && st.st_ino == out.st_ino)
-            return Status::invalidArgument(std::string("output ").append(output).append(" is the same file as the input ")
+            return Status::invalidArgument(std::string("output ")
+                                               .append(output)
+                                               .append(" is the same file as the input ")
                                                .append(in)
                                                .append("; choose another output name (the input would be destroyed)"));
     }
