@@ -114,10 +114,10 @@ private:
 #define PASTICHE_STATUS_CONCAT_INNER(a, b) a##b
 #define PASTICHE_STATUS_CONCAT(a, b) PASTICHE_STATUS_CONCAT_INNER(a, b)
 // PASTICHE_ASSIGN_OR_RETURN(auto image, readImage(path)); declares or assigns lhs from a Result,
-// returning its status from the enclosing function on failure.
+// returning its status on failure. NOLINT: tmp is a name, lhs a declaration; () would break them.
 #define PASTICHE_ASSIGN_OR_RETURN(lhs, expr) \
     PASTICHE_ASSIGN_OR_RETURN_IMPL(PASTICHE_STATUS_CONCAT(_pastiche_result_, __LINE__), lhs, expr)
-#define PASTICHE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-    auto tmp = (expr);                                 \
-    if (!tmp.isOk()) return tmp.status();              \
-    lhs = std::move(tmp).value()
+#define PASTICHE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)                             \
+    auto tmp = (expr);                    /* NOLINT(bugprone-macro-parentheses) */ \
+    if (!tmp.isOk()) return tmp.status(); /* NOLINT(bugprone-macro-parentheses) */ \
+    lhs = std::move(tmp).value()          /* NOLINT(bugprone-macro-parentheses) */

@@ -161,7 +161,7 @@ Result<Model> parseModel(const uint8_t* data, size_t size, const std::string& fi
         const std::string named = where + " '" + tensor.name + "'";
         auto type = t->scalar<int8_t>(TensorF::type, 0);
         if (!type) return fail(named + ": " + type.status().message());
-        tensor.type = type.value();
+        tensor.type = type.value();  // NOLINT(bugprone-signed-char-misuse): an int8 enum, not a char
         auto shape = t->vector(TensorF::shape, 4);
         if (!shape) return fail(named + ": shape: " + shape.status().message());
         if (shape->size() > 8) return fail(named + ": rank " + std::to_string(shape->size()) + " is too large");

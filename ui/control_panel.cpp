@@ -1,5 +1,7 @@
 #include "ui/control_panel.h"
 
+#include <cmath>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
@@ -240,7 +242,7 @@ void ControlPanel::cycleBackend() {
     emit backendChosen(backend());
 }
 
-void ControlPanel::setStrength(double strength) { strength_->setValue(int(strength * 100 + 0.5)); }
+void ControlPanel::setStrength(double strength) { strength_->setValue(int(std::lround(strength * 100))); }
 double ControlPanel::strength() const { return strength_->value() / 100.0; }
 
 void ControlPanel::setProcessingShortSide(int pixels) {
@@ -257,7 +259,7 @@ void ControlPanel::setMirror(MirrorMode mode) { mirror_->setChecked(mode == Mirr
 
 void ControlPanel::setStability(double stability) {
     QSignalBlocker block(stability_);
-    stability_->setValue(int(stability * 100 + 0.5));
+    stability_->setValue(int(std::lround(stability * 100)));
     stabilityValue_->setText(QString("%1 %").arg(stability_->value()));
 }
 double ControlPanel::stability() const { return stability_->value() / 100.0; }
@@ -288,7 +290,7 @@ void ControlPanel::setBlendStyles(const QStringList& names) {
 }
 
 void ControlPanel::setBlendStyle(int index) { blendStyle_->setCurrentIndex(index + 1); }
-void ControlPanel::setBlendAmount(double amount) { blendAmount_->setValue(int(amount * 100 + 0.5)); }
+void ControlPanel::setBlendAmount(double amount) { blendAmount_->setValue(int(std::lround(amount * 100))); }
 
 void ControlPanel::setSourceCapabilities(bool seekable, qint64 durationMicros, bool camera, bool fullResolutionStills) {
     durationMicros_ = seekable ? durationMicros : 0;

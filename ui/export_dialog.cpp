@@ -1,5 +1,7 @@
 #include "ui/export_dialog.h"
 
+#include <cmath>
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -22,7 +24,7 @@ namespace pastiche::ui {
 
 namespace {
 QString formatDuration(double seconds) {
-    const int s = int(seconds + 0.5);
+    const int s = int(std::lround(seconds));
     return s >= 3600 ? QString("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'))
                      : QString("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
 }
@@ -65,7 +67,7 @@ ExportDialog::ExportDialog(controllers::StyleLibrary* library, const ExportDefau
     strength_ = new QSlider(Qt::Horizontal, this);
     strength_->setObjectName("exportStrength");
     strength_->setRange(0, 100);
-    strength_->setValue(int(defaults.strength * 100 + 0.5));
+    strength_->setValue(int(std::lround(defaults.strength * 100)));
     strength_->setToolTip(tr("How strongly the style paints over the picture"));
     auto* strengthValue = new QLabel(QString("%1 %").arg(strength_->value()), this);
     connect(strength_, &QSlider::valueChanged, strengthValue, [strengthValue](int v) { strengthValue->setText(QString("%1 %").arg(v)); });

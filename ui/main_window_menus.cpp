@@ -141,7 +141,7 @@ void MainWindow::fillCameraMenu(QMenu* menu) {
 }
 
 void MainWindow::buildShortcuts() {
-    auto shortcut = [this](QKeySequence key, auto slot) {
+    auto shortcut = [this](const QKeySequence& key, auto slot) {
         auto* s = new QShortcut(key, this);
         s->setContext(Qt::WindowShortcut);
         connect(s, &QShortcut::activated, this, slot);

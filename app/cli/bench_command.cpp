@@ -50,8 +50,8 @@ int runBench(const GlobalOptions& g, const BenchArgs& a) {
         w = s.value().width;
         h = s.value().height;
     }
-    for (Status st : {checkRange("--frames", a.frames, 1, 100000), checkRange("--warmup", a.warmup, 0, 10000),
-                      checkThreads(a.threads)})
+    for (const Status& st : {checkRange("--frames", a.frames, 1, 100000), checkRange("--warmup", a.warmup, 0, 10000),
+                             checkThreads(a.threads)})
         if (!st) return printError(st);
     auto spec = BackendSpec::parse(a.backend);
     if (!spec) return printError(Status::invalidArgument(spec.status().message()));

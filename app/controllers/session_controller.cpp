@@ -52,7 +52,8 @@ private:
     SessionController& owner_;
 };
 
-SessionController::SessionController(std::string modelsDir, std::shared_ptr<StyleVectorSource> vectors, QObject* parent)
+SessionController::SessionController(const std::string& modelsDir, std::shared_ptr<StyleVectorSource> vectors,
+                                     QObject* parent)
     : QObject(parent) {
     session::SessionOptions o = session::appSessionOptions(session::SessionMode::Live, modelsDir, std::move(vectors));
     o.initial.processingSize.mode = SizeSpec::Mode::ShortSide;

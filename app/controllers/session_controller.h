@@ -34,7 +34,8 @@ class PreviewConsumer;
 class SessionController : public QObject {
     Q_OBJECT
 public:
-    SessionController(std::string modelsDir, std::shared_ptr<StyleVectorSource> vectors, QObject* parent = nullptr);
+    SessionController(const std::string& modelsDir, std::shared_ptr<StyleVectorSource> vectors,
+                      QObject* parent = nullptr);
     ~SessionController() override;
 
     // "camera:N" | "file:PATH" | "image:PATH" | "test-pattern"; false (and a notice) if unparsable.

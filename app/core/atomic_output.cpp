@@ -33,8 +33,11 @@ Status checkOutputIsNotAnInput(const std::string& output, const std::vector<std:
         struct stat st{};
         if (in.empty() || ::stat(in.c_str(), &st) != 0) continue;
         if (st.st_dev == out.st_dev && st.st_ino == out.st_ino)
-            return Status::invalidArgument("output " + output + " is the same file as the input " + in +
-                                           "; choose another output name (the input would be destroyed)");
+            return Status::invalidArgument(std::string("output ")
+                                               .append(output)
+                                               .append(" is the same file as the input ")
+                                               .append(in)
+                                               .append("; choose another output name (the input would be destroyed)"));
     }
     return Status::ok();
 }
@@ -111,7 +114,7 @@ Result<AtomicOutput> AtomicOutput::create(const std::string& finalPath, const No
         if (::ftruncate(fd, 0) != 0) {
             const std::string why = errnoText();
             ::close(fd);
-            return Status::io("cannot truncate " + part + " (" + why + ")");
+            return Status::io(std::string("cannot truncate ").append(part).append(" (").append(why).append(")"));
         }
         return AtomicOutput(finalPath, part, fd);
     }

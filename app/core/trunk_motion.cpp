@@ -15,7 +15,7 @@ cv::Mat occlusionMask(const cv::Mat& bwd, const cv::Mat& fwd) {
     cv::Mat mapX(h, w, CV_32F), mapY(h, w, CV_32F);
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-            const cv::Vec2f b = bwd.at<cv::Vec2f>(y, x);
+            const cv::Vec2f& b = bwd.at<cv::Vec2f>(y, x);
             mapX.at<float>(y, x) = float(x) + b[0];
             mapY.at<float>(y, x) = float(y) + b[1];
         }
@@ -24,8 +24,8 @@ cv::Mat occlusionMask(const cv::Mat& bwd, const cv::Mat& fwd) {
     cv::Mat mask(h, w, CV_32F);
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-            const cv::Vec2f b = bwd.at<cv::Vec2f>(y, x);
-            const cv::Vec2f f = fwdAt.at<cv::Vec2f>(y, x);
+            const cv::Vec2f& b = bwd.at<cv::Vec2f>(y, x);
+            const cv::Vec2f& f = fwdAt.at<cv::Vec2f>(y, x);
             const float sx = b[0] + f[0], sy = b[1] + f[1];
             const float bb = b[0] * b[0] + b[1] * b[1];
             const bool consistent = sx * sx + sy * sy <= 0.01f * (bb + f[0] * f[0] + f[1] * f[1]) + 0.5f;
@@ -33,11 +33,11 @@ cv::Mat occlusionMask(const cv::Mat& bwd, const cv::Mat& fwd) {
             const bool inside = mx >= 0 && mx <= float(w - 1) && my >= 0 && my <= float(h - 1);
             float grad2 = 0;
             if (x + 1 < w) {
-                const cv::Vec2f r = bwd.at<cv::Vec2f>(y, x + 1);
+                const cv::Vec2f& r = bwd.at<cv::Vec2f>(y, x + 1);
                 grad2 += (b[0] - r[0]) * (b[0] - r[0]) + (b[1] - r[1]) * (b[1] - r[1]);
             }
             if (y + 1 < h) {
-                const cv::Vec2f d = bwd.at<cv::Vec2f>(y + 1, x);
+                const cv::Vec2f& d = bwd.at<cv::Vec2f>(y + 1, x);
                 grad2 += (b[0] - d[0]) * (b[0] - d[0]) + (b[1] - d[1]) * (b[1] - d[1]);
             }
             const bool boundary = grad2 > 0.01f * bb + 0.002f;
@@ -63,7 +63,7 @@ TrunkMotionField TrunkMotion::estimate(const cv::Mat& prevHalf, const cv::Mat& c
     cv::Mat mapX(bwd.size(), CV_32F), mapY(bwd.size(), CV_32F);
     for (int y = 0; y < bwd.rows; ++y)
         for (int x = 0; x < bwd.cols; ++x) {
-            const cv::Vec2f b = bwd.at<cv::Vec2f>(y, x);
+            const cv::Vec2f& b = bwd.at<cv::Vec2f>(y, x);
             mapX.at<float>(y, x) = float(x) + b[0];
             mapY.at<float>(y, x) = float(y) + b[1];
         }
@@ -113,7 +113,7 @@ void warpFeatures(const float* prev, const cv::Mat& flow, int channels, float* o
     };
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-            const cv::Vec2f f = flow.at<cv::Vec2f>(y, x);
+            const cv::Vec2f& f = flow.at<cv::Vec2f>(y, x);
             float* o = out + (size_t(y) * w + x) * C;
             if (f[0] == 0.f && f[1] == 0.f) {  // still: no resampling at all
                 std::copy(prev + (size_t(y) * w + x) * C, prev + (size_t(y) * w + x + 1) * C, o);

@@ -117,7 +117,7 @@ std::vector<std::shared_ptr<FrameConsumer>> Session::consumersSnapshot() {
     return consumers_;
 }
 
-void Session::addConsumer(std::shared_ptr<FrameConsumer> consumer) {
+void Session::addConsumer(const std::shared_ptr<FrameConsumer>& consumer) {
     std::optional<SourceInfo> info;
     std::optional<SessionFrame> last;
     {

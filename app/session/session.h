@@ -47,7 +47,7 @@ public:
     void setControls(const Controls& controls);
     void changeControls(const std::function<void(Controls&)>& change);
 
-    void addConsumer(std::shared_ptr<FrameConsumer> consumer);
+    void addConsumer(const std::shared_ptr<FrameConsumer>& consumer);
     Status removeConsumer(const std::shared_ptr<FrameConsumer>& consumer);  // closes it
 
     // Recording through the session's one recorder; the result comes through recordingStopped

@@ -28,7 +28,8 @@ std::string StillSaver::uniquePath(const std::string& path, const std::set<std::
     const fs::path p(path);
     const std::string stem = (p.parent_path() / p.stem()).string(), ext = p.extension().string();
     for (int n = 2;; ++n) {
-        std::string candidate = stem + " (" + std::to_string(n) + ")" + ext;
+        std::string candidate = stem;
+        candidate.append(" (").append(std::to_string(n)).append(")").append(ext);
         if (!isTaken(candidate)) return candidate;
     }
 }

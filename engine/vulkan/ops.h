@@ -144,7 +144,7 @@ static_assert(sizeof(FramePush) == 16, "FramePush must match upload.comp/downloa
 
 enum class FrameFormat : uint32_t { Rgb8 = 0, F32 = 1 };
 
-class FrameIoOp {
+class FrameIoOp {  // NOLINT(bugprone-reserved-identifier): clang-tidy 14 names an implicit "__i0" here
 public:
     static Result<FrameIoOp> create(const Context& ctx, bool fp16);
     // raw (packed frame, width x height) -> act (3 planes, padW x padH, reflect-padded).
