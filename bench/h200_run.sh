@@ -11,7 +11,8 @@
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
 #       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \
 #       /usr/lib/x86_64-linux-gnu/libdnnl.so -pthread
-# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|b
+# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b
+# (dev: tests of the packed coopmat variants + per-layer bench of packing off vs on.)
 set -o pipefail
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
@@ -32,6 +33,22 @@ if [ "$MODE" = verify ]; then  # the committed defaults: coopmat k3, norm on loa
   PASTICHE_VK_VALIDATION=1 timeout 60 ./test_vulkan --gtest_filter='VulkanCoopMat*:VulkanTest.WholeNetwork*:VulkanTest.NormOnLoad*:VulkanTest.EveryOpFp16*' 2>&1 | tee $OUT/tests.log | grep -E "OK \]|FAILED|Failure|whole|Expected|Which|validation|PASSED|cache" | cut -c1-200
   PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=384x384,1920x1080,3840x2160 PASTICHE_VK_BENCH_FRAMES=400 \
     timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee $OUT/bench.log | summ
+fi
+bench() {  # bench LABEL SIZES FRAMES [env...]: per-layer profile (conv dispatch split) of one configuration
+  local label=$1 sizes=$2 frames=$3; shift 3
+  env "$@" PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=$sizes \
+    PASTICHE_VK_BENCH_FRAMES=$frames timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 |
+    tee -a $OUT/bench.log | summ | sed "s/^/$label /"
+}
+if [ "$MODE" = dev ]; then
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  for f in 'VulkanCoopMat*' 'VulkanTest.ListsDevices:VulkanTest.WholeNetwork*:VulkanTest.EveryOp*'; do
+    PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter="$f" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|device|Expected|Which|validation|Skipped|shapes" | cut -c1-260
+  done
+  bench old_k3 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=0
+  bench pack_all 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_PACK=1
+  bench pack_k3 1920x1080 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=1
 fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log

@@ -77,28 +77,84 @@ std::vector<CoopCase> coopCases() {
     return cases;
 }
 
-TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
+// The packed variants (conv2d_coopmat.comp: G taps per entry, P pixels per matrix row, sub-pixel
+// upsample) at the channel counts that choose each of them, odd ones included.
+std::vector<CoopCase> packedCases() {
+    using A = Activation;
+    using R = ResidualRole;
+    std::vector<CoopCase> cases;
+    cases.push_back({"taps5_9x9_3to8", {randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 40)}});
+    cases.push_back({"taps3_9x9_5to6", {randomLayer("c", 9, 1, 5, 6, false, false, A::Relu, R::None, 41)}});
+    cases.push_back({"pix5_9x9_8to3", {randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 42)}});
+    cases.push_back({"pix2_5x5_12to7", {randomLayer("c", 5, 1, 12, 7, false, true, A::Relu, R::None, 43)}});
+    cases.push_back({"sub_up_32to16", {randomLayer("c", 3, 1, 32, 16, true, true, A::Relu, R::None, 44)}});
+    cases.push_back({"sub_up_16to8", {randomLayer("c", 3, 1, 16, 8, true, true, A::Relu, R::None, 45)}});
+    cases.push_back({"sub_up_pix5_7to3", {randomLayer("c", 3, 1, 7, 3, true, false, A::None, R::None, 46)}});
+    cases.push_back({"sub_up_20to24", {randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 47)}});
+    return cases;
+}
+
+// Number of conv layers on the packed kernel variants, from DeviceInfo::matrixUnits.
+int packedLayers(const TransferBackend& b) {
+    const std::string& s = b.device().matrixUnits;
+    const size_t at = s.find(" packed");
+    if (at == std::string::npos) return 0;
+    size_t from = s.rfind('(', at);
+    return from == std::string::npos ? 0 : std::atoi(s.c_str() + from + 1);
+}
+
+TEST_F(VulkanCoopMatTest, PackedVariantsMatchCpuAtOddSizes) {
     PASTICHE_REQUIRE_COOPMAT();
-    const StyleVector style = randomStyle(13);
-    for (const CoopCase& c : coopCases()) {
+    const StyleVector style = randomStyle(17);
+    for (const CoopCase& c : packedCases()) {
         TransferNetwork net;
         net.sourcePath = c.name;
         net.layers = c.layers;
         auto vk = makeCoop(net, "all");
         auto cpu = makeCpu(net);
         ASSERT_TRUE(vk && cpu);
-        EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
-        // Partial tiles in x and y, one-tile frames, and frames of many tiles.
-        for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}}) {
-            const ImageF in = testFrame(w, h, unsigned(w + h));
+        EXPECT_EQ(packedLayers(*vk), 1) << c.name << ": " << vk->device().matrixUnits;
+        // Odd sizes: partial tiles, one-tile frames, frames of many tiles; edges of the clamp.
+        for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{161, 97}, std::pair{181, 171}}) {
+            const ImageF in = testFrame(w, h, unsigned(3 * w + h));
             const ImageF want = runFloat(*cpu, in, style);
             const ImageF got = runFloat(*vk, in, style);
-            bool finite = true;
-            for (float v : got.pixels) finite = finite && std::isfinite(v);
-            EXPECT_TRUE(finite) << c.name << " at " << w << "x" << h;
             const double p = psnr(want.pixels, got.pixels);
             EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
-            std::printf("coopmat %-22s %4dx%-4d PSNR %.1f dB\n", c.name, w, h, p);
+            std::printf("packed coopmat %-18s %4dx%-4d PSNR %.1f dB\n", c.name, w, h, p);
+        }
+    }
+}
+
+TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
+    PASTICHE_REQUIRE_COOPMAT();
+    const StyleVector style = randomStyle(13);
+    for (const char* pack : {"1", "0"}) {
+        for (const CoopCase& c : coopCases()) {
+            TransferNetwork net;
+            net.sourcePath = c.name;
+            net.layers = c.layers;
+            setenv("PASTICHE_VK_CM_PACK", pack, 1);
+            auto vk = makeCoop(net, "all");
+            unsetenv("PASTICHE_VK_CM_PACK");
+            auto cpu = makeCpu(net);
+            ASSERT_TRUE(vk && cpu);
+            EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
+            if (pack[0] == '0') {
+                EXPECT_EQ(packedLayers(*vk), 0) << vk->device().matrixUnits;
+            }
+            // Partial tiles in x and y, one-tile frames, and frames of many tiles.
+            for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}}) {
+                const ImageF in = testFrame(w, h, unsigned(w + h));
+                const ImageF want = runFloat(*cpu, in, style);
+                const ImageF got = runFloat(*vk, in, style);
+                bool finite = true;
+                for (float v : got.pixels) finite = finite && std::isfinite(v);
+                EXPECT_TRUE(finite) << c.name << " at " << w << "x" << h;
+                const double p = psnr(want.pixels, got.pixels);
+                EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
+                std::printf("coopmat pack=%s %-22s %4dx%-4d PSNR %.1f dB\n", pack, c.name, w, h, p);
+            }
         }
     }
 }
