@@ -3,7 +3,9 @@
 # (pipeline cache), PyTorch peer. Runs from the repo root of the checkout the device tool sends, with
 # this script and its files in .devdata/vk/ (git-ignored) and the loader debs in .gl/, both carried:
 #   .devdata/vk/: this script as run.sh, test_vulkan (see below), style_transfer_f16_384.tflite,
-#     the goldens content384.bin vec_tflite.bin out384_tflite.bin, bench/torch_peer_cuda.py,
+#     td/goldens/ holding the goldens content384.bin vec_tflite.bin out384_tflite.bin and the stamp
+#     tflite-complete (from build/testdata/goldens; test_vulkan reads them through PASTICHE_TEST_DATA),
+#     bench/torch_peer_cuda.py,
 #     vulkan-validationlayers_*.deb (apt-get download vulkan-validationlayers)
 #   test_vulkan without OpenCV (the GPU machine has none; test_stylizer_fallback.cpp needs app_core):
 #     cd build && c++ -O3 tests/CMakeFiles/test_vulkan.dir/{vulkan/test_vulkan_backend,vulkan/test_vulkan_coopmat,\
@@ -19,7 +21,7 @@ mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
 export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 cd .devdata/vk
-export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg
+export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/td
 MODE=${1:-a}
 summ() { grep -E "^\{" | python3 -c '
 import json,sys
@@ -50,6 +52,20 @@ if [ "$MODE" = dev ]; then
   bench pack_all 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_PACK=1
   bench pack_k3 1920x1080 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=1
 fi
+if [ "$MODE" = dev2 ]; then  # download queue; B hoisting, sub-pixel tile rows, 9x9 packings, residual tiles
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanTflite*:VulkanTest.PipelinedMatchesRunAndReshapeWorks:VulkanTest.Rgb8*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped" | cut -c1-200
+  PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanCoopMat*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped" | cut -c1-200
+  bench k3 384x384,1920x1080,3840x2160 300
+  bench k3_again 1920x1080 300
+  bench hoist 384x384,1920x1080 300 PASTICHE_VK_CM_BHOIST=1
+  bench subth8 1920x1080 300 PASTICHE_VK_CM_SUB_TH=8
+  bench hoist_subth8 1920x1080 300 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_CM_BHOIST=1
+  bench all_pix0 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_PIX=0
+  bench all_hoist 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_BHOIST=1
+  for t in 16x8 64x2 16x4; do bench hoist_tile$t 384x384,1920x1080 300 PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_TW=${t%x*} PASTICHE_VK_CM_TH=${t#*x}; done
+fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
   chmod +x test_vulkan
@@ -71,7 +87,7 @@ if [ "$MODE" = final ]; then
     rm -rf /tmp/su; __GL_SHADER_DISK_CACHE=$c PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STARTUP=/tmp/su timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Startup 2>&1 | tee -a $OUT/bench.log | summ | sed "s/^/nv_disk_cache=$c /"
   done
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
-  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net . --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
 fi
 if [ "$MODE" = a ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
@@ -92,5 +108,5 @@ if [ "$MODE" = a ]; then
 fi
 if [ "$MODE" = b ]; then
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
-  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-400} python3 torch_peer_cuda.py net . --frames 200 --sizes ${SIZES:-384x384,1920x1080,3840x2160} $PEER_ARGS 2>&1 | tee $OUT/peer.log | cut -c1-300
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-400} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-384x384,1920x1080,3840x2160} $PEER_ARGS 2>&1 | tee $OUT/peer.log | cut -c1-300
 fi

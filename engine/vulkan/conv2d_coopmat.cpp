@@ -39,6 +39,11 @@ uint32_t knob(const char* name, uint32_t fallback) {
     return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
 }
 
+bool knobOff(const char* name) {  // a sweep switch, on unless set to 0
+    const char* v = std::getenv(name);
+    return v && std::strcmp(v, "0") == 0;
+}
+
 }  // namespace
 
 bool coopMatWanted(const TransferLayer& layer) {
@@ -98,13 +103,13 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
             v.sub = true;  // four 2x2 convolutions on the low-resolution input
             v.p = OC < 16 ? 16 / OC : 1;
             v.tw = 32 * v.p;  // per parity: one run of 16 matrix rows x P pixels, 2 rows
-            v.th = 4;
+            v.th = knob("PASTICHE_VK_CM_SUB_TH", 4);  // (sweep: 8 = 4 rows per parity)
         } else if (K > 3 && IC * 2 <= 16) {
             v.g = std::min(16 / IC, K);  // several taps per tile entry (the first 9x9: 5 x 3 channels)
             v.icp = 16;
             v.ps = 24;  // 48-byte entries: the 16 rows of a matrix load spread over the banks
         }
-        if (!v.sub && S == 1 && !layer.upsampleBefore && K > 3 && OC * 2 <= 16) {
+        if (!v.sub && S == 1 && !layer.upsampleBefore && K > 3 && OC * 2 <= 16 && !knobOff("PASTICHE_VK_CM_PIX")) {
             v.p = 16 / OC;  // several output pixels per matrix row (8 channels: 2; 3 channels: 5)
             v.tw = 16 * v.p;
             v.th = 8;
@@ -142,7 +147,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     std::vector<uint32_t> spec = {nsg * sgSize, v.tw, v.th, K, S, uint32_t(layer.pad), IC, OC, v.icp, v.nt,
                                   uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm), nsg,
                                   uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct(), v.g, v.p,
-                                  uint32_t(v.sub), v.ps};
+                                  uint32_t(v.sub), v.ps, knob("PASTICHE_VK_CM_BHOIST", 0)};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());

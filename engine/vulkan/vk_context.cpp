@@ -301,15 +301,18 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     if (!caps.subgroupArithmetic || caps.subgroupSize < 4)
         return Status::error(ctx->info_.name + " lacks subgroup arithmetic in compute shaders");
 
-    float priority = 1.f;
+    const float priorities[2] = {1.f, 1.f};
     VkDeviceQueueCreateInfo queues[2]{};
     for (auto& q : queues) {
         q.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
         q.queueCount = 1;
-        q.pQueuePriorities = &priority;
+        q.pQueuePriorities = priorities;
     }
     queues[0].queueFamilyIndex = ctx->computeFamily_;
     queues[1].queueFamilyIndex = ctx->transferFamily_;
+    // Downloads get a second transfer queue where the family has one: on a single queue the
+    // download of frame N (waiting for its compute) would hold up the upload of frame N+1 behind it.
+    if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2) queues[1].queueCount = 2;
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
@@ -335,6 +338,8 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     PASTICHE_VK(vkCreateDevice(ctx->physical_, &dci, nullptr, &ctx->device_));
     vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 0, &ctx->computeQueue_);
     vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 0, &ctx->transferQueue_);
+    ctx->downloadQueue_ = ctx->transferQueue_;
+    if (queues[1].queueCount == 2) vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 1, &ctx->downloadQueue_);
 
     VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;

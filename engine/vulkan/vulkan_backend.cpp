@@ -579,7 +579,7 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
         down.pWaitDstStageMask = &copyStage;
         down.commandBufferCount = 1;
         down.pCommandBuffers = &s.download[int(out)];
-        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &down, fence));
+        PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down, fence));
     }
     s.pending = true;
     s.in = in;

@@ -199,6 +199,34 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     }
 }
 
+// The whole real network against TensorFlow Lite itself at 384x384 (the make_goldens fixture), in
+// the default layer choice and with every layer on tensor cores where the device has them.
+TEST(VulkanTflite, WholeNetworkMatchesTfliteAt384) {
+    PASTICHE_REQUIRE_VULKAN();
+    if (!tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
+    const std::string path = realModelPath();
+    ASSERT_FALSE(path.empty()) << "style_transfer_f16_384.tflite not found";
+    auto net = loadTransferNetwork(path);
+    ASSERT_TRUE(net.isOk()) << net.status().message();
+    ImageF in(384, 384);
+    in.pixels = readRawFloats(goldenPath("content384.bin"));
+    ASSERT_EQ(in.pixels.size(), size_t(384) * 384 * 3);
+    const StyleVector style = readStyleVector(goldenPath("vec_tflite.bin"));
+    const std::vector<float> want = readRawFloats(goldenPath("out384_tflite.bin"));
+    takeValidationMessages();
+    for (const char* mode : {"k3", "all"}) {
+        auto vk = makeCoop(net.value(), mode);
+        ASSERT_TRUE(vk);
+        const ImageF got = runFloat(*vk, in, style);
+        const double p = psnr(want, got.pixels);
+        EXPECT_GE(p, 40.0) << "PASTICHE_VK_COOPMAT=" << mode;
+        std::printf("whole network vs TFLite at 384x384, PASTICHE_VK_COOPMAT=%s: PSNR %.1f dB, max abs %.3g (%s)\n",
+                    mode, p, maxAbsDiff(want, got.pixels), vk->device().matrixUnits.c_str());
+    }
+    auto messages = takeValidationMessages();
+    EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
+}
+
 // Runs on every device: the first backend writes the pipeline cache file, the second loads it
 // (and produces the same output). Times are printed, not asserted (docs/VULKAN.md has figures).
 TEST_F(VulkanCoopMatTest, PipelineCachePersists) {
