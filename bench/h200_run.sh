@@ -52,19 +52,23 @@ if [ "$MODE" = dev ]; then
   bench pack_all 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_PACK=1
   bench pack_k3 1920x1080 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=1
 fi
-if [ "$MODE" = dev2 ]; then  # download queue; B hoisting, sub-pixel tile rows, 9x9 packings, residual tiles
+if [ "$MODE" = dev2 ]; then  # download queue; entry-per-invocation tile loads, B hoisting, sub-pixel rows, 9x9 packings, tiles
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
   chmod +x test_vulkan
   PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanTflite*:VulkanTest.PipelinedMatchesRunAndReshapeWorks:VulkanTest.Rgb8*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped" | cut -c1-200
-  PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanCoopMat*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped" | cut -c1-200
+  PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanCoopMat*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped" | cut -c1-200
   bench k3 384x384,1920x1080,3840x2160 300
+  bench loade 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1
+  bench hoist 1920x1080 300 PASTICHE_VK_CM_BHOIST=1
+  bench loade_hoist 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1
+  bench loade_subth8 1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_SUB_TH=8
+  bench all_loade 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_LOADE=1
+  bench all_loade_pix0 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_PIX=0
+  bench all_loade_hoist 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1
+  for t in 16x8 64x2 16x4; do bench loade_tile$t 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_TW=${t%x*} PASTICHE_VK_CM_TH=${t#*x}; done
+  bench loade_nsg8_64x4 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_NSG=8 PASTICHE_VK_CM_TW=64 PASTICHE_VK_CM_TH=4
+  bench loade_nsg8_32x8 1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_NSG=8 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=8
   bench k3_again 1920x1080 300
-  bench hoist 384x384,1920x1080 300 PASTICHE_VK_CM_BHOIST=1
-  bench subth8 1920x1080 300 PASTICHE_VK_CM_SUB_TH=8
-  bench hoist_subth8 1920x1080 300 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_CM_BHOIST=1
-  bench all_pix0 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_PIX=0
-  bench all_hoist 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_BHOIST=1
-  for t in 16x8 64x2 16x4; do bench hoist_tile$t 384x384,1920x1080 300 PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_TW=${t%x*} PASTICHE_VK_CM_TH=${t#*x}; done
 fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log

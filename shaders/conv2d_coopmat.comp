@@ -54,6 +54,7 @@ layout(constant_id = 17) const uint P = 1;       // output pixels per matrix row
 layout(constant_id = 18) const bool SUB = false; // sub-pixel 2x upsample (with UPSAMPLE, K = 3, PAD = 1)
 layout(constant_id = 19) const uint PSX = 0;     // tile entry stride override (0: the default below)
 layout(constant_id = 20) const bool BHOIST = false;  // load all of a ky's B matrices before its products
+layout(constant_id = 21) const bool LOADE = false;   // tile load: one entry (all its values) per invocation
 
 const uint OCP = NT * 16u;
 const uint PS = PSX != 0u ? PSX : (ICP == 8u ? 8u : ICP + 8u);
@@ -112,6 +113,39 @@ void main() {
     const int ix0 = SUB ? ox0 / 2 - 1 : ox0 * int(S) - int(PAD), iy0 = SUB ? oy0 / 2 - 1 : oy0 * int(S) - int(PAD);
     const uint inPlane = uint(pc.inW * pc.inH);
 
+    if (LOADE) {
+        // One tile entry per invocation: the index math (and reflection) once per pixel/tap, then
+        // ICP loads at constant plane offsets; neighbouring invocations read neighbouring pixels.
+        const uint ENTRIES = TIH * TIW, EITERS = (ENTRIES + NTHREADS - 1u) / NTHREADS;
+        [[unroll]] for (uint it = 0; it < EITERS; ++it) {
+            const uint n = it * NTHREADS + lid;
+            if (EITERS * NTHREADS != ENTRIES && n >= ENTRIES) break;
+            const uint ty = n / TIW, tx = n % TIW;
+            int y;
+            if (SUB) y = clamp(iy0 + int(ty), 0, pc.inH - 1);
+            else y = reflectIndex(iy0 + int(ty), eH) >> (UPSAMPLE ? 1 : 0);
+            uint row[G];
+            [[unroll]] for (uint g = 0; g < G; ++g) {
+                int x;
+                if (SUB) x = clamp(ix0 + int(tx), 0, pc.inW - 1);
+                else x = reflectIndex(ix0 + int(tx + g), eW) >> (UPSAMPLE ? 1 : 0);
+                row[g] = uint(y * pc.inW + x);
+            }
+            [[unroll]] for (uint e = 0; e < ICP; ++e) {
+                const uint g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
+                float16_t v = float16_t(0.0);
+                if (c < IC && g < G) {
+                    if (IN_NORM) {
+                        const vec2 ss = inScaleShift[c];
+                        v = float16_t(activate(float(inData[c * inPlane + row[g]]) * ss.x + ss.y, IN_ACT));
+                    } else {
+                        v = inData[c * inPlane + row[g]];
+                    }
+                }
+                tileIn[n * PS + e] = v;
+            }
+        }
+    } else {
     // x fastest, so that neighbouring invocations read neighbouring input pixels. A fixed trip
     // count, unrolled, so that every invocation has all its loads in flight at once.
     [[unroll]] for (uint it = 0; it < LOAD_ITERS; ++it) {
@@ -139,6 +173,7 @@ void main() {
             }
         }
         tileIn[(ty * TIW + tx) * PS + e] = v;
+    }
     }
     barrier();
 

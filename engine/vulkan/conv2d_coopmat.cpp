@@ -116,7 +116,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         }
     }
     v.nt = (v.p * OC + 15) / 16;
-    const uint32_t nsg = 4, sgSize = ctx.caps().subgroupSize;
+    const uint32_t nsg = knob("PASTICHE_VK_CM_NSG", 4), sgSize = ctx.caps().subgroupSize;
     const uint32_t sf = v.sub ? 2 : 1;
     auto shape = [&]() -> Result<uint32_t> {  // shared bytes of the tile, or an error for a bad shape
         const uint32_t mrows = v.tw * v.th / v.p, mtp = (v.th / sf) * (v.tw / sf / (16 * v.p));
@@ -147,7 +147,8 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     std::vector<uint32_t> spec = {nsg * sgSize, v.tw, v.th, K, S, uint32_t(layer.pad), IC, OC, v.icp, v.nt,
                                   uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm), nsg,
                                   uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct(), v.g, v.p,
-                                  uint32_t(v.sub), v.ps, knob("PASTICHE_VK_CM_BHOIST", 0)};
+                                  uint32_t(v.sub), v.ps, knob("PASTICHE_VK_CM_BHOIST", 0),
+                                  knob("PASTICHE_VK_CM_LOADE", 0)};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
