@@ -58,6 +58,7 @@ if [ "$MODE" = dev2 ]; then  # download queue; entry-per-invocation tile loads, 
   PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanTflite*:VulkanTest.PipelinedMatchesRunAndReshapeWorks:VulkanTest.Rgb8*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped" | cut -c1-200
   PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanCoopMat*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped" | cut -c1-200
   bench k3 384x384,1920x1080,3840x2160 300
+  bench k3_onequeue 1920x1080,3840x2160 300 PASTICHE_VK_DOWNLOAD_QUEUE=0
   bench loade 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1
   bench hoist 1920x1080 300 PASTICHE_VK_CM_BHOIST=1
   bench loade_hoist 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1

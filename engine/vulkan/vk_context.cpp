@@ -312,7 +312,10 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     queues[1].queueFamilyIndex = ctx->transferFamily_;
     // Downloads get a second transfer queue where the family has one: on a single queue the
     // download of frame N (waiting for its compute) would hold up the upload of frame N+1 behind it.
-    if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2) queues[1].queueCount = 2;
+    // PASTICHE_VK_DOWNLOAD_QUEUE=0: one transfer queue for both (the comparison in docs/PERFORMANCE.md).
+    const char* dq = std::getenv("PASTICHE_VK_DOWNLOAD_QUEUE");
+    if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2 && !(dq && std::strcmp(dq, "0") == 0))
+        queues[1].queueCount = 2;
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
