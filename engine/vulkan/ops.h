@@ -138,7 +138,7 @@ public:
     VkDescriptorSetLayout applyLayout() const { return apply_.setLayout(); }
 
 private:
-    Kernel finalize_, apply_;
+    Kernel finalize_, apply_, apply4_;  // apply4_: 4 elements per invocation
     NormApply applyMode_ = NormApply::InPlace;
     int channels_ = 0;
     float epsilon_ = 1e-3f;
