@@ -9,7 +9,7 @@
 #     vulkan-validationlayers_*.deb (apt-get download vulkan-validationlayers)
 #   test_vulkan without OpenCV (the GPU machine has none; test_stylizer_fallback.cpp needs app_core):
 #     cd build && c++ -O3 tests/CMakeFiles/test_vulkan.dir/{vulkan/test_vulkan_backend,vulkan/test_vulkan_coopmat,\
-#       vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
+#       vulkan/test_host_copy,vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
 #       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \
 #       /usr/lib/x86_64-linux-gnu/libdnnl.so -pthread
@@ -70,6 +70,24 @@ if [ "$MODE" = dev2 ]; then  # download queue; entry-per-invocation tile loads, 
   bench loade_nsg8_64x4 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_NSG=8 PASTICHE_VK_CM_TW=64 PASTICHE_VK_CM_TH=4
   bench loade_nsg8_32x8 1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_NSG=8 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=8
   bench k3_again 1920x1080 300
+fi
+if [ "$MODE" = dev3 ] || [ "$MODE" = final2 ]; then  # the committed defaults: tests, bench, before/after switches
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  # One process per suite: the NVIDIA ICD failed vkCreateInstance after ~100 instances in one process.
+  for f in 'VulkanTest.*' 'VulkanCoopMat*' 'VulkanTflite*:HostCopier*'; do
+    PASTICHE_VK_VALIDATION=1 timeout 150 ./test_vulkan --gtest_filter="$f" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped|PASSED|cache" | cut -c1-230
+  done
+  bench default 384x384,1920x1080,3840x2160 400
+  bench copy0 3840x2160 200 PASTICHE_VK_COPY_THREADS=0
+  bench copy7 3840x2160 200 PASTICHE_VK_COPY_THREADS=7
+  bench before 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=0 PASTICHE_VK_CM_LOADE=0 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=4 PASTICHE_VK_DOWNLOAD_QUEUE=0 PASTICHE_VK_COPY_THREADS=0
+  bench scalar 1920x1080 300 PASTICHE_VK_COOPMAT=0
+  bench all 1920x1080 300 PASTICHE_VK_COOPMAT=all
+fi
+if [ "$MODE" = final2 ]; then  # + the PyTorch peer (torch.compile max-autotune) in the same run
+  PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-330} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile --compile-only 2>&1 | tee $OUT/peer.log | cut -c1-330
 fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log

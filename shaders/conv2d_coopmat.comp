@@ -53,8 +53,7 @@ layout(constant_id = 16) const uint G = 1;       // taps per tile entry (see abo
 layout(constant_id = 17) const uint P = 1;       // output pixels per matrix row (S = 1 only)
 layout(constant_id = 18) const bool SUB = false; // sub-pixel 2x upsample (with UPSAMPLE, K = 3, PAD = 1)
 layout(constant_id = 19) const uint PSX = 0;     // tile entry stride override (0: the default below)
-layout(constant_id = 20) const bool BHOIST = false;  // load all of a ky's B matrices before its products
-layout(constant_id = 21) const bool LOADE = false;   // tile load: one entry (all its values) per invocation
+layout(constant_id = 20) const bool LOADE = true;   // tile load: one entry (all its values) per invocation
 
 const uint OCP = NT * 16u;
 const uint PS = PSX != 0u ? PSX : (ICP == 8u ? 8u : ICP + 8u);
@@ -186,25 +185,6 @@ void main() {
     const uint par = (sg * MPS) / MTP, py = par >> 1, px = par & 1u;
     const uint wBase = par * KK * KSPAN * OCP;
     [[unroll]] for (uint ky = 0; ky < KK; ++ky) {
-        if (BHOIST) {
-            // Every B matrix of this ky first (KCHUNKS x NT loads in flight), then the products.
-            fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> bk[KCHUNKS][NT];
-            [[unroll]] for (uint kc = 0; kc < KCHUNKS; ++kc)
-                [[unroll]] for (uint n = 0; n < NT; ++n)
-                    coopMatLoadNV(bk[kc][n], weights, wBase + (ky * KSPAN + kc * 16u) * OCP + n * 16u, OCP, false);
-            [[unroll]] for (uint kc = 0; kc < KCHUNKS; ++kc) {
-                const uint kx = G > 1u ? kc * G : kc * 16u / ICP, icOff = G > 1u ? 0u : kc * 16u % ICP;
-                [[unroll]] for (uint j = 0; j < MPS; ++j) {
-                    const uint mt = (sg * MPS + j) % MTP;
-                    const uint ty = mt / RUNS, tx = (mt % RUNS) * 16u * P;
-                    fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
-                    coopMatLoadNV(a, tileIn, ((ty * S + ky + py) * TIW + tx * S + kx + px) * PS + icOff,
-                                  (P > 1u ? P : S) * PS, false);
-                    [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = coopMatMulAddNV(a, bk[kc][n], acc[j][n]);
-                }
-            }
-            continue;
-        }
         [[unroll]] for (uint kc = 0; kc < KCHUNKS; ++kc) {
             const uint kx = G > 1u ? kc * G : kc * 16u / ICP, icOff = G > 1u ? 0u : kc * 16u % ICP;
             fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> b[NT];

@@ -48,11 +48,15 @@ bool knobOff(const char* name) {  // a sweep switch, on unless set to 0
 
 bool coopMatWanted(const TransferLayer& layer) {
     const char* v = std::getenv("PASTICHE_VK_COOPMAT");
-    const std::string mode = v ? v : "k3";
+    const std::string mode = v ? v : "auto";
     if (mode == "0") return false;
     if (mode == "all") return true;
     if (mode == "k3") return layer.kernel <= 3;
-    return layer.inChannels >= 16 && layer.outChannels >= 16;
+    if (mode == "wide") return layer.inChannels >= 16 && layer.outChannels >= 16;
+    // auto: all but kernels above 3x3 with few output channels (the last 9x9, 8 -> 3), where the
+    // pixel-packed coopmat variant measured no faster than the scalar kernel (H200, 1080p: 0.316
+    // vs 0.311 ms); the first 9x9 (3 -> 8, tap-packed) gains (0.177 vs 0.216 ms).
+    return layer.kernel <= 3 || layer.outChannels >= 8;
 }
 
 namespace {
@@ -94,10 +98,11 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     const uint32_t K = uint32_t(layer.kernel), S = uint32_t(layer.stride);
     const uint32_t IC = uint32_t(layer.inChannels), OC = uint32_t(layer.outChannels);
     v.icp = IC <= 8 ? 8 : IC <= 16 ? 16 : 32;
-    // 32 x 4 output pixels: 8 runs of 16 pixels, two for each of 4 subgroups. PASTICHE_VK_CM_TW /
+    // 16 x 8 output pixels: 8 runs of 16 pixels, two for each of 4 subgroups (H200, 1080p, residual
+    // conv: 16x8 0.052 ms, 32x4 0.060, 16x4 0.067, 64x2 0.082; docs/VULKAN.md). PASTICHE_VK_CM_TW /
     // _TH sweep other shapes (TW a multiple of 16, TW * TH / 16 a multiple of 4).
-    v.tw = knob("PASTICHE_VK_CM_TW", 32);
-    v.th = knob("PASTICHE_VK_CM_TH", 4);
+    v.tw = knob("PASTICHE_VK_CM_TW", 16);
+    v.th = knob("PASTICHE_VK_CM_TH", 8);
     if (coopMatPacking()) {
         if (layer.upsampleBefore && K == 3 && S == 1 && layer.pad == 1) {
             v.sub = true;  // four 2x2 convolutions on the low-resolution input
@@ -147,8 +152,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     std::vector<uint32_t> spec = {nsg * sgSize, v.tw, v.th, K, S, uint32_t(layer.pad), IC, OC, v.icp, v.nt,
                                   uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm), nsg,
                                   uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct(), v.g, v.p,
-                                  uint32_t(v.sub), v.ps, knob("PASTICHE_VK_CM_BHOIST", 0),
-                                  knob("PASTICHE_VK_CM_LOADE", 0)};
+                                  uint32_t(v.sub), v.ps, uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());

@@ -41,10 +41,9 @@ struct Conv2dShape {
 enum class ConvKernel { Scalar, CoopMat };
 
 // The layers that get the cooperative-matrix kernel on a device that has one:
-// PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3 (not
-// the 9x9 first and last layers), =wide only layers with >= 16 input and output channels;
-// default: k3 (fastest on an H200 at 1080p, docs/VULKAN.md; the 9x9 layers have 3 channels on
-// one side, which the 16-wide matrix tiles would pad 5x).
+// PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3, =wide
+// only layers with >= 16 input and output channels; default auto: every layer but the last 9x9
+// (8 -> 3 channels), where the scalar kernel measured as fast (docs/VULKAN.md).
 bool coopMatWanted(const TransferLayer& layer);
 
 // Whether the cooperative-matrix kernel packs narrow layers (conv2d_coopmat.comp: several taps per

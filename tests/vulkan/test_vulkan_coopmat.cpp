@@ -78,19 +78,31 @@ std::vector<CoopCase> coopCases() {
 }
 
 // The packed variants (conv2d_coopmat.comp: G taps per entry, P pixels per matrix row, sub-pixel
-// upsample) at the channel counts that choose each of them, odd ones included.
+// upsample) at the channel counts that choose each of them, odd ones included. Each case is one
+// packed layer between plain 3x3 layers that make it a whole network (RGB in and out, the size
+// kept: a stride-2 layer before an upsampling one).
 std::vector<CoopCase> packedCases() {
     using A = Activation;
     using R = ResidualRole;
+    auto wrap = [](TransferLayer packed, unsigned seed) {
+        std::vector<TransferLayer> layers;
+        const bool up = packed.upsampleBefore;
+        if (packed.inChannels != 3 || up)
+            layers.push_back(randomLayer("pre", 3, up ? 2 : 1, 3, packed.inChannels, false, true, A::Relu, R::None, seed));
+        const int oc = packed.outChannels;
+        layers.push_back(std::move(packed));
+        if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
+        return layers;
+    };
     std::vector<CoopCase> cases;
-    cases.push_back({"taps5_9x9_3to8", {randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 40)}});
-    cases.push_back({"taps3_9x9_5to6", {randomLayer("c", 9, 1, 5, 6, false, false, A::Relu, R::None, 41)}});
-    cases.push_back({"pix5_9x9_8to3", {randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 42)}});
-    cases.push_back({"pix2_5x5_12to7", {randomLayer("c", 5, 1, 12, 7, false, true, A::Relu, R::None, 43)}});
-    cases.push_back({"sub_up_32to16", {randomLayer("c", 3, 1, 32, 16, true, true, A::Relu, R::None, 44)}});
-    cases.push_back({"sub_up_16to8", {randomLayer("c", 3, 1, 16, 8, true, true, A::Relu, R::None, 45)}});
-    cases.push_back({"sub_up_pix5_7to3", {randomLayer("c", 3, 1, 7, 3, true, false, A::None, R::None, 46)}});
-    cases.push_back({"sub_up_20to24", {randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 47)}});
+    cases.push_back({"taps5_9x9_3to8", wrap(randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 40), 50)});
+    cases.push_back({"taps3_9x9_5to6", wrap(randomLayer("c", 9, 1, 5, 6, false, false, A::Relu, R::None, 41), 52)});
+    cases.push_back({"pix5_9x9_8to3", wrap(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 42), 54)});
+    cases.push_back({"pix2_5x5_12to7", wrap(randomLayer("c", 5, 1, 12, 7, false, true, A::Relu, R::None, 43), 56)});
+    cases.push_back({"sub_up_32to16", wrap(randomLayer("c", 3, 1, 32, 16, true, true, A::Relu, R::None, 44), 58)});
+    cases.push_back({"sub_up_16to8", wrap(randomLayer("c", 3, 1, 16, 8, true, true, A::Relu, R::None, 45), 60)});
+    cases.push_back({"sub_up_pix5_7to3", wrap(randomLayer("c", 3, 1, 7, 3, true, false, A::None, R::None, 46), 62)});
+    cases.push_back({"sub_up_20to24", wrap(randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 47), 64)});
     return cases;
 }
 
@@ -134,9 +146,12 @@ TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
             TransferNetwork net;
             net.sourcePath = c.name;
             net.layers = c.layers;
+            // pack=0 also takes the element-per-invocation tile load (PASTICHE_VK_CM_LOADE=0).
             setenv("PASTICHE_VK_CM_PACK", pack, 1);
+            setenv("PASTICHE_VK_CM_LOADE", pack, 1);
             auto vk = makeCoop(net, "all");
             unsetenv("PASTICHE_VK_CM_PACK");
+            unsetenv("PASTICHE_VK_CM_LOADE");
             auto cpu = makeCpu(net);
             ASSERT_TRUE(vk && cpu);
             EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
@@ -183,7 +198,7 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     auto cpu = makeCpu(net);
     ASSERT_TRUE(cpu);
     const StyleVector style = randomStyle(3);
-    for (const char* mode : {"k3", "wide", "all"}) {
+    for (const char* mode : {"auto", "k3", "wide", "all"}) {
         auto vk = makeCoop(net, mode);
         ASSERT_TRUE(vk);
         ASSERT_TRUE(usesTensorCores(*vk));
@@ -214,7 +229,7 @@ TEST(VulkanTflite, WholeNetworkMatchesTfliteAt384) {
     const StyleVector style = readStyleVector(goldenPath("vec_tflite.bin"));
     const std::vector<float> want = readRawFloats(goldenPath("out384_tflite.bin"));
     takeValidationMessages();
-    for (const char* mode : {"k3", "all"}) {
+    for (const char* mode : {"auto", "all"}) {
         auto vk = makeCoop(net.value(), mode);
         ASSERT_TRUE(vk);
         const ImageF got = runFloat(*vk, in, style);
