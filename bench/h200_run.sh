@@ -80,14 +80,12 @@ if [ "$MODE" = dev3 ] || [ "$MODE" = final2 ]; then  # the committed defaults: t
   done
   bench default 384x384,1920x1080,3840x2160 400
   bench copy0 3840x2160 200 PASTICHE_VK_COPY_THREADS=0
-  bench copy7 3840x2160 200 PASTICHE_VK_COPY_THREADS=7
   bench before 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=0 PASTICHE_VK_CM_LOADE=0 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=4 PASTICHE_VK_DOWNLOAD_QUEUE=0 PASTICHE_VK_COPY_THREADS=0
   bench scalar 1920x1080 300 PASTICHE_VK_COOPMAT=0
-  bench all 1920x1080 300 PASTICHE_VK_COOPMAT=all
 fi
 if [ "$MODE" = final2 ]; then  # + the PyTorch peer (torch.compile max-autotune) in the same run
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
-  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-330} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile --compile-only 2>&1 | tee $OUT/peer.log | cut -c1-330
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile --compile-only 2>&1 | tee $OUT/peer.log | cut -c1-330
 fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
