@@ -22,7 +22,11 @@ namespace {
 using namespace vk;
 
 constexpr int kSlots = 3;
+// How long a frame may take before the device counts as hung: a GPU frame takes milliseconds; a
+// software device (lavapipe) on a CPU shared with other work took over 20 s for one 384x384 frame
+// (a 2-core machine at load average 10), so it gets far longer.
 constexpr uint64_t kFenceTimeoutNs = 20ull * 1000 * 1000 * 1000;
+constexpr uint64_t kSoftwareFenceTimeoutNs = 600ull * 1000 * 1000 * 1000;
 
 VkDeviceSize alignUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
 
@@ -505,7 +509,8 @@ Status VulkanBackend::recordPlan(Plan& p) {
 Status VulkanBackend::waitSlot(Slot& s) {
     if (!s.pending) return Status::ok();
     VkFence fence = s.fence;
-    PASTICHE_VK(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, kFenceTimeoutNs));
+    const uint64_t timeout = ctx_->info().type == "cpu" ? kSoftwareFenceTimeoutNs : kFenceTimeoutNs;
+    PASTICHE_VK(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, timeout));
     s.pending = false;
     if (profiling_) readProfile(s);
     return Status::ok();
