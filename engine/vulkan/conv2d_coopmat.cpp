@@ -107,7 +107,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         if (layer.upsampleBefore && K == 3 && S == 1 && layer.pad == 1) {
             v.sub = true;  // four 2x2 convolutions on the low-resolution input
             v.p = OC < 16 ? 16 / OC : 1;
-            v.tw = 32 * v.p;  // per parity: one run of 16 matrix rows x P pixels, 2 rows
+            v.tw = 32 * v.p;                          // per parity: one run of 16 matrix rows x P pixels, 2 rows
             v.th = knob("PASTICHE_VK_CM_SUB_TH", 4);  // (sweep: 8 = 4 rows per parity)
         } else if (K > 3 && IC * 2 <= 16) {
             v.g = std::min(16 / IC, K);  // several taps per tile entry (the first 9x9: 5 x 3 channels)
@@ -127,8 +127,8 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         const uint32_t mrows = v.tw * v.th / v.p, mtp = (v.th / sf) * (v.tw / sf / (16 * v.p));
         if (v.tw % (16 * v.p * sf) || v.th % sf || mrows % (16 * nsg) || (mrows / 16 / nsg) > mtp ||
             mtp % (mrows / 16 / nsg) || nsg * sgSize > 1024 || (v.p > 1 && S != 1))
-            return Status::error("layer " + layer.name + ": bad cooperative-matrix tile " + std::to_string(v.tw) +
-                                 "x" + std::to_string(v.th));
+            return Status::error("layer " + layer.name + ": bad cooperative-matrix tile " + std::to_string(v.tw) + "x" +
+                                 std::to_string(v.th));
         const CoopGeometry geo(K, S, v.icp, v.g, v.p, v.sub, v.tw, v.th, v.ps);
         return geo.tih * geo.tiw * geo.ps * 2 + v.nt * 16 * mrows * 4;
     };
@@ -149,10 +149,27 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         return false;
     }
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
-    std::vector<uint32_t> spec = {nsg * sgSize, v.tw, v.th, K, S, uint32_t(layer.pad), IC, OC, v.icp, v.nt,
-                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm), nsg,
-                                  uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct(), v.g, v.p,
-                                  uint32_t(v.sub), v.ps, uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
+    std::vector<uint32_t> spec = {nsg * sgSize,
+                                  v.tw,
+                                  v.th,
+                                  K,
+                                  S,
+                                  uint32_t(layer.pad),
+                                  IC,
+                                  OC,
+                                  v.icp,
+                                  v.nt,
+                                  uint32_t(layer.upsampleBefore),
+                                  act,
+                                  uint32_t(layer.hasNorm),
+                                  nsg,
+                                  uint32_t(inputNorm_ == InputNorm::OnLoad),
+                                  inputAct(),
+                                  v.g,
+                                  v.p,
+                                  uint32_t(v.sub),
+                                  v.ps,
+                                  uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());

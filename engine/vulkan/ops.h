@@ -92,7 +92,7 @@ private:
         Kernel kernel;
         uint32_t tw = 32, th = 4, icp = 32, nt = 2;
         uint32_t g = 1, p = 1, ps = 0;  // taps per entry, pixels per matrix row, entry stride (0: default)
-        bool sub = false;                // nearest 2x upsample as four 2x2 sub-pixel convolutions
+        bool sub = false;               // nearest 2x upsample as four 2x2 sub-pixel convolutions
     };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
     // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.

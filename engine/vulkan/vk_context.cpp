@@ -155,8 +155,9 @@ CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint
     for (const auto& p : shapes) {
         if (p.AType == VK_COMPONENT_TYPE_FLOAT16_NV && p.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
             p.scope == VK_SCOPE_SUBGROUP_NV)
-            out.fp16Shapes += (out.fp16Shapes.empty() ? "" : " ") + std::to_string(p.MSize) + "x" + std::to_string(p.NSize) +
-                              "x" + std::to_string(p.KSize) + (p.CType == VK_COMPONENT_TYPE_FLOAT32_NV ? "f32" : "f16");
+            out.fp16Shapes += (out.fp16Shapes.empty() ? "" : " ") + std::to_string(p.MSize) + "x" +
+                              std::to_string(p.NSize) + "x" + std::to_string(p.KSize) +
+                              (p.CType == VK_COMPONENT_TYPE_FLOAT32_NV ? "f32" : "f16");
         if (p.MSize == 16 && p.NSize == 16 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
             p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
             p.DType == VK_COMPONENT_TYPE_FLOAT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV)
@@ -214,7 +215,8 @@ Result<std::vector<Candidate>> enumerate(VkInstance instance) {
 std::string CoopMatSupport::describe() const {
     std::string s;
     if (kind == CoopMat::Nv16x16x16)
-        s = "cooperative matrix (VK_NV_cooperative_matrix, fp16 16x16x16 -> fp32; fp16 shapes offered: " + fp16Shapes + ")";
+        s = "cooperative matrix (VK_NV_cooperative_matrix, fp16 16x16x16 -> fp32; fp16 shapes offered: " + fp16Shapes +
+            ")";
     if (khrExtension) s += std::string(s.empty() ? "" : "; ") + "VK_KHR_cooperative_matrix advertised (unused)";
     return s;
 }

@@ -32,7 +32,7 @@ struct CoopMatSupport {
     bool khrExtension = false;   // VK_KHR_cooperative_matrix advertised
     bool nvExtension = false;    // VK_NV_cooperative_matrix advertised
     bool memoryModelDeviceScope = false;
-    std::string fp16Shapes;      // every fp16 subgroup shape listed, "MxNxK" + accumulator type
+    std::string fp16Shapes;        // every fp16 subgroup shape listed, "MxNxK" + accumulator type
     std::string describe() const;  // for DeviceInfo::matrixUnits
 };
 

@@ -88,7 +88,8 @@ std::vector<CoopCase> packedCases() {
         std::vector<TransferLayer> layers;
         const bool up = packed.upsampleBefore;
         if (packed.inChannels != 3 || up)
-            layers.push_back(randomLayer("pre", 3, up ? 2 : 1, 3, packed.inChannels, false, true, A::Relu, R::None, seed));
+            layers.push_back(
+                randomLayer("pre", 3, up ? 2 : 1, 3, packed.inChannels, false, true, A::Relu, R::None, seed));
         const int oc = packed.outChannels;
         layers.push_back(std::move(packed));
         if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
@@ -155,9 +156,7 @@ TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
             auto cpu = makeCpu(net);
             ASSERT_TRUE(vk && cpu);
             EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
-            if (pack[0] == '0') {
-                EXPECT_EQ(packedLayers(*vk), 0) << vk->device().matrixUnits;
-            }
+            if (pack[0] == '0') { EXPECT_EQ(packedLayers(*vk), 0) << vk->device().matrixUnits; }
             // Partial tiles in x and y, one-tile frames, and frames of many tiles.
             for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}}) {
                 const ImageF in = testFrame(w, h, unsigned(w + h));
