@@ -3,22 +3,25 @@
 # (pipeline cache), PyTorch peer. Runs from the repo root of the checkout the device tool sends, with
 # this script and its files in .devdata/vk/ (git-ignored) and the loader debs in .gl/, both carried:
 #   .devdata/vk/: this script as run.sh, test_vulkan (see below), style_transfer_f16_384.tflite,
-#     the goldens content384.bin vec_tflite.bin out384_tflite.bin, bench/torch_peer_cuda.py,
+#     td/goldens/ holding the goldens content384.bin vec_tflite.bin out384_tflite.bin and the stamp
+#     tflite-complete (from build/testdata/goldens; test_vulkan reads them through PASTICHE_TEST_DATA),
+#     bench/torch_peer_cuda.py,
 #     vulkan-validationlayers_*.deb (apt-get download vulkan-validationlayers)
 #   test_vulkan without OpenCV (the GPU machine has none; test_stylizer_fallback.cpp needs app_core):
 #     cd build && c++ -O3 tests/CMakeFiles/test_vulkan.dir/{vulkan/test_vulkan_backend,vulkan/test_vulkan_coopmat,\
-#       vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
+#       vulkan/test_host_copy,vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
 #       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \
 #       /usr/lib/x86_64-linux-gnu/libdnnl.so -pthread
-# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|b
+# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b
+# (dev: tests of the packed coopmat variants + per-layer bench of packing off vs on.)
 set -o pipefail
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
 export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 cd .devdata/vk
-export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg
+export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/td
 MODE=${1:-a}
 summ() { grep -E "^\{" | python3 -c '
 import json,sys
@@ -32,6 +35,57 @@ if [ "$MODE" = verify ]; then  # the committed defaults: coopmat k3, norm on loa
   PASTICHE_VK_VALIDATION=1 timeout 60 ./test_vulkan --gtest_filter='VulkanCoopMat*:VulkanTest.WholeNetwork*:VulkanTest.NormOnLoad*:VulkanTest.EveryOpFp16*' 2>&1 | tee $OUT/tests.log | grep -E "OK \]|FAILED|Failure|whole|Expected|Which|validation|PASSED|cache" | cut -c1-200
   PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=384x384,1920x1080,3840x2160 PASTICHE_VK_BENCH_FRAMES=400 \
     timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | tee $OUT/bench.log | summ
+fi
+bench() {  # bench LABEL SIZES FRAMES [env...]: per-layer profile (conv dispatch split) of one configuration
+  local label=$1 sizes=$2 frames=$3; shift 3
+  env "$@" PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=$sizes \
+    PASTICHE_VK_BENCH_FRAMES=$frames timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 |
+    tee -a $OUT/bench.log | summ | sed "s/^/$label /"
+}
+if [ "$MODE" = dev ]; then
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  for f in 'VulkanCoopMat*' 'VulkanTest.ListsDevices:VulkanTest.WholeNetwork*:VulkanTest.EveryOp*'; do
+    PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter="$f" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|device|Expected|Which|validation|Skipped|shapes" | cut -c1-260
+  done
+  bench old_k3 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=0
+  bench pack_all 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_PACK=1
+  bench pack_k3 1920x1080 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=1
+fi
+if [ "$MODE" = dev2 ]; then  # download queue; entry-per-invocation tile loads, B hoisting, sub-pixel rows, 9x9 packings, tiles
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanTflite*:VulkanTest.PipelinedMatchesRunAndReshapeWorks:VulkanTest.Rgb8*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped" | cut -c1-200
+  PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1 PASTICHE_VK_CM_SUB_TH=8 PASTICHE_VK_VALIDATION=1 timeout 200 ./test_vulkan --gtest_filter='VulkanCoopMat*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped" | cut -c1-200
+  bench k3 384x384,1920x1080,3840x2160 300
+  bench k3_onequeue 1920x1080,3840x2160 300 PASTICHE_VK_DOWNLOAD_QUEUE=0
+  bench loade 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1
+  bench hoist 1920x1080 300 PASTICHE_VK_CM_BHOIST=1
+  bench loade_hoist 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1
+  bench loade_subth8 1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_SUB_TH=8
+  bench all_loade 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_LOADE=1
+  bench all_loade_pix0 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_PIX=0
+  bench all_loade_hoist 1920x1080 300 PASTICHE_VK_COOPMAT=all PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_BHOIST=1
+  for t in 16x8 64x2 16x4; do bench loade_tile$t 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_TW=${t%x*} PASTICHE_VK_CM_TH=${t#*x}; done
+  bench loade_nsg8_64x4 384x384,1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_NSG=8 PASTICHE_VK_CM_TW=64 PASTICHE_VK_CM_TH=4
+  bench loade_nsg8_32x8 1920x1080 300 PASTICHE_VK_CM_LOADE=1 PASTICHE_VK_CM_NSG=8 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=8
+  bench k3_again 1920x1080 300
+fi
+if [ "$MODE" = dev3 ] || [ "$MODE" = final2 ]; then  # the committed defaults: tests, bench, before/after switches
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  # One process per suite: the NVIDIA ICD failed vkCreateInstance after ~100 instances in one process.
+  for f in 'VulkanTest.*' 'VulkanCoopMat*' 'VulkanTflite*:HostCopier*'; do
+    PASTICHE_VK_VALIDATION=1 timeout 150 ./test_vulkan --gtest_filter="$f" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped|PASSED|cache" | cut -c1-230
+  done
+  bench default 384x384,1920x1080,3840x2160 400
+  bench copy0 3840x2160 200 PASTICHE_VK_COPY_THREADS=0
+  bench before 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=k3 PASTICHE_VK_CM_PACK=0 PASTICHE_VK_CM_LOADE=0 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=4 PASTICHE_VK_DOWNLOAD_QUEUE=0 PASTICHE_VK_COPY_THREADS=0
+  bench scalar 1920x1080 300 PASTICHE_VK_COOPMAT=0
+fi
+if [ "$MODE" = final2 ]; then  # + the PyTorch peer (torch.compile max-autotune) in the same run
+  PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile --compile-only 2>&1 | tee $OUT/peer.log | cut -c1-330
 fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
@@ -54,7 +108,7 @@ if [ "$MODE" = final ]; then
     rm -rf /tmp/su; __GL_SHADER_DISK_CACHE=$c PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STARTUP=/tmp/su timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Startup 2>&1 | tee -a $OUT/bench.log | summ | sed "s/^/nv_disk_cache=$c /"
   done
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
-  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net . --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
 fi
 if [ "$MODE" = a ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
@@ -75,5 +129,5 @@ if [ "$MODE" = a ]; then
 fi
 if [ "$MODE" = b ]; then
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
-  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-400} python3 torch_peer_cuda.py net . --frames 200 --sizes ${SIZES:-384x384,1920x1080,3840x2160} $PEER_ARGS 2>&1 | tee $OUT/peer.log | cut -c1-300
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-400} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-384x384,1920x1080,3840x2160} $PEER_ARGS 2>&1 | tee $OUT/peer.log | cut -c1-300
 fi

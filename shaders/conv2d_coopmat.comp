@@ -16,6 +16,16 @@
 // 3. The accumulators go to shared memory ([oc][pixel], fp32); then bias, and either the
 //    activation or per-tile instance-norm statistics (n, mean, M2: two passes over shared memory),
 //    and the fp16 stores to the planar output.
+// Three packings cut the zero padding of narrow layers (all default off = the plain kernel above):
+// - G > 1 taps per entry (few input channels, the first 9x9: IC = 3): each tile entry holds the
+//   input at G horizontally adjacent taps x IC channels (G * IC <= 16, ICP = 16), so one 16-wide K
+//   chunk covers G taps instead of one 8-channel pixel padded from 3.
+// - P > 1 output pixels per matrix row (few output channels: the last 9x9, OC = 3): matrix row i
+//   computes pixels x + P*i .. x + P*i + P-1, N = (dx, oc) = P * OC <= 16 columns, K = the
+//   T = K + P - 1 taps those pixels share; the weights hold each dx's kernel shifted by dx.
+// - SUB: nearest 2x upsample + 3x3 conv as four 2x2 convolutions on the low-resolution input, one
+//   per output parity (py, px), with the 3x3 taps summed into 2x2 (reflect padding of the
+//   upsampled image = edge clamp of the low-resolution one for a 3x3 kernel with pad 1).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -39,24 +49,36 @@ layout(constant_id = 12) const bool STATS = false;
 layout(constant_id = 13) const uint NSG = 4;    // subgroups per workgroup (local_size_x / subgroup size)
 layout(constant_id = 14) const bool IN_NORM = false;  // as in conv2d.comp: the previous layer's
 layout(constant_id = 15) const uint IN_ACT = 0;       // instance norm (+ activation) applied on load
+layout(constant_id = 16) const uint G = 1;       // taps per tile entry (see above)
+layout(constant_id = 17) const uint P = 1;       // output pixels per matrix row (S = 1 only)
+layout(constant_id = 18) const bool SUB = false; // sub-pixel 2x upsample (with UPSAMPLE, K = 3, PAD = 1)
+layout(constant_id = 19) const uint PSX = 0;     // tile entry stride override (0: the default below)
+layout(constant_id = 20) const bool LOADE = true;   // tile load: one entry (all its values) per invocation
 
 const uint OCP = NT * 16u;
-const uint PS = ICP == 8u ? 8u : ICP + 8u;
-const uint KSPAN = (K * ICP + 15u) / 16u * 16u;  // K elements per ky, padded to whole chunks
+const uint PS = PSX != 0u ? PSX : (ICP == 8u ? 8u : ICP + 8u);
+const uint SF = SUB ? 2u : 1u;             // output parities per axis
+const uint KK = SUB ? 2u : K;              // taps per axis of the (per-parity) kernel
+const uint GW = TW / SF, GH = TH / SF;     // matrix-row grid of one parity
+const uint T = KK + P - 1u;                // taps per matrix row and ky
+const uint KSPAN = G > 1u ? (T + G - 1u) / G * 16u : (T * ICP + 15u) / 16u * 16u;  // K per ky
 const uint KCHUNKS = KSPAN / 16u;
-const uint EXTRA = (KSPAN - K * ICP + ICP - 1u) / ICP;  // tap columns read past the last kx
-const uint TIW = (TW - 1u) * S + K + EXTRA;
-const uint TIH = (TH - 1u) * S + K;
+const uint EXTRA = G > 1u ? 0u : (KSPAN - T * ICP + ICP - 1u) / ICP;  // tap columns read past the last
+const uint TIW = G > 1u ? (GW - P) * S + (KCHUNKS - 1u) * G + 1u + SF - 1u : (GW - P) * S + T + EXTRA + SF - 1u;
+const uint TIH = (GH - 1u) * S + KK + SF - 1u;
 const uint TP = TW * TH;
-const uint MTILES = TP / 16u;
-const uint MPS = MTILES / NSG;  // 16-pixel tiles per subgroup
+const uint MROWS = TP / P;                 // matrix rows of the workgroup
+const uint MTILES = MROWS / 16u;
+const uint RUNS = GW / (16u * P);          // 16-row matrix tiles per grid row
+const uint MTP = GH * RUNS;                // matrix tiles per parity
+const uint MPS = MTILES / NSG;  // 16-row tiles per subgroup
 const uint NTHREADS = gl_WorkGroupSize.x;
 const uint LOAD_ITERS = (ICP * TIH * TIW + NTHREADS - 1u) / NTHREADS;
 const uint STORE_ITERS = (OC * TP + NTHREADS - 1u) / NTHREADS;
 
 layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
-layout(std430, binding = 2) readonly buffer WBuf { float16_t weights[]; };  // [KY][KSPAN][OCP]
+layout(std430, binding = 2) readonly buffer WBuf { float16_t weights[]; };  // [SF*SF][KK][KSPAN][OCP]
 layout(std430, binding = 3) readonly buffer BBuf { float bias[]; };         // [OCP]
 layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; };     // [OC][numTiles]
 layout(std430, binding = 5) readonly buffer NBuf { vec2 inScaleShift[]; };  // [IC], with IN_NORM
@@ -67,28 +89,81 @@ layout(push_constant) uniform Push {
 } pc;
 
 shared float16_t tileIn[TIH * TIW * PS];
-shared float outTile[OCP * TP];
+shared float outTile[OCP * MROWS];
+
+// Where output channel oc of tile pixel p (row-major TW x TH) sits in outTile ([n][MROWS]).
+uint accIndex(uint oc, uint p) {
+    uint lx = p % TW, ly = p / TW, par = 0u;
+    if (SUB) {
+        par = (ly & 1u) * 2u + (lx & 1u);
+        lx >>= 1;
+        ly >>= 1;
+    }
+    const uint mt = par * MTP + ly * RUNS + lx / (16u * P), r = lx % (16u * P);
+    return (P > 1u ? (r % P) * OC + oc : oc) * MROWS + mt * 16u + r / P;
+}
 
 void main() {
     const uint lid = gl_LocalInvocationID.x;
     const int ox0 = int(gl_WorkGroupID.x * TW), oy0 = int(gl_WorkGroupID.y * TH);
     const int eW = UPSAMPLE ? pc.inW * 2 : pc.inW;
     const int eH = UPSAMPLE ? pc.inH * 2 : pc.inH;
-    const int ix0 = ox0 * int(S) - int(PAD), iy0 = oy0 * int(S) - int(PAD);
+    // Tile origin: in the (upsampled) input, or with SUB in the low-resolution input.
+    const int ix0 = SUB ? ox0 / 2 - 1 : ox0 * int(S) - int(PAD), iy0 = SUB ? oy0 / 2 - 1 : oy0 * int(S) - int(PAD);
     const uint inPlane = uint(pc.inW * pc.inH);
 
+    if (LOADE) {
+        // One tile entry per invocation: the index math (and reflection) once per pixel/tap, then
+        // ICP loads at constant plane offsets; neighbouring invocations read neighbouring pixels.
+        const uint ENTRIES = TIH * TIW, EITERS = (ENTRIES + NTHREADS - 1u) / NTHREADS;
+        [[unroll]] for (uint it = 0; it < EITERS; ++it) {
+            const uint n = it * NTHREADS + lid;
+            if (EITERS * NTHREADS != ENTRIES && n >= ENTRIES) break;
+            const uint ty = n / TIW, tx = n % TIW;
+            int y;
+            if (SUB) y = clamp(iy0 + int(ty), 0, pc.inH - 1);
+            else y = reflectIndex(iy0 + int(ty), eH) >> (UPSAMPLE ? 1 : 0);
+            uint row[G];
+            [[unroll]] for (uint g = 0; g < G; ++g) {
+                int x;
+                if (SUB) x = clamp(ix0 + int(tx), 0, pc.inW - 1);
+                else x = reflectIndex(ix0 + int(tx + g), eW) >> (UPSAMPLE ? 1 : 0);
+                row[g] = uint(y * pc.inW + x);
+            }
+            [[unroll]] for (uint e = 0; e < ICP; ++e) {
+                const uint g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
+                float16_t v = float16_t(0.0);
+                if (c < IC && g < G) {
+                    if (IN_NORM) {
+                        const vec2 ss = inScaleShift[c];
+                        v = float16_t(activate(float(inData[c * inPlane + row[g]]) * ss.x + ss.y, IN_ACT));
+                    } else {
+                        v = inData[c * inPlane + row[g]];
+                    }
+                }
+                tileIn[n * PS + e] = v;
+            }
+        }
+    } else {
     // x fastest, so that neighbouring invocations read neighbouring input pixels. A fixed trip
     // count, unrolled, so that every invocation has all its loads in flight at once.
     [[unroll]] for (uint it = 0; it < LOAD_ITERS; ++it) {
         const uint i = it * NTHREADS + lid;
         if (LOAD_ITERS * NTHREADS != ICP * TIH * TIW && i >= ICP * TIH * TIW) break;
-        const uint c = i / (TIH * TIW), r = i % (TIH * TIW);
+        const uint e = i / (TIH * TIW), r = i % (TIH * TIW);
         const uint ty = r / TIW, tx = r % TIW;
+        const uint g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
         float16_t v = float16_t(0.0);
-        if (c < IC) {
-            int y = reflectIndex(iy0 + int(ty), eH);
-            int x = reflectIndex(ix0 + int(tx), eW);
-            if (UPSAMPLE) { x >>= 1; y >>= 1; }
+        if (c < IC && g < G) {
+            int y, x;
+            if (SUB) {
+                y = clamp(iy0 + int(ty), 0, pc.inH - 1);
+                x = clamp(ix0 + int(tx), 0, pc.inW - 1);
+            } else {
+                y = reflectIndex(iy0 + int(ty), eH);
+                x = reflectIndex(ix0 + int(tx + g), eW);
+                if (UPSAMPLE) { x >>= 1; y >>= 1; }
+            }
             if (IN_NORM) {
                 const vec2 ss = inScaleShift[c];
                 v = float16_t(activate(float(inData[c * inPlane + uint(y * pc.inW + x)]) * ss.x + ss.y, IN_ACT));
@@ -96,7 +171,8 @@ void main() {
                 v = inData[c * inPlane + uint(y * pc.inW + x)];
             }
         }
-        tileIn[(ty * TIW + tx) * PS + c] = v;
+        tileIn[(ty * TIW + tx) * PS + e] = v;
+    }
     }
     barrier();
 
@@ -105,17 +181,21 @@ void main() {
     [[unroll]] for (uint j = 0; j < MPS; ++j)
         [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>(0.0);
 
-    [[unroll]] for (uint ky = 0; ky < K; ++ky) {
+    // All matrix tiles of a subgroup share one parity (MTP is a multiple of MPS), hence one B.
+    const uint par = (sg * MPS) / MTP, py = par >> 1, px = par & 1u;
+    const uint wBase = par * KK * KSPAN * OCP;
+    [[unroll]] for (uint ky = 0; ky < KK; ++ky) {
         [[unroll]] for (uint kc = 0; kc < KCHUNKS; ++kc) {
-            const uint kx = kc * 16u / ICP, icOff = kc * 16u % ICP;
+            const uint kx = G > 1u ? kc * G : kc * 16u / ICP, icOff = G > 1u ? 0u : kc * 16u % ICP;
             fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> b[NT];
             [[unroll]] for (uint n = 0; n < NT; ++n)
-                coopMatLoadNV(b[n], weights, (ky * KSPAN + kc * 16u) * OCP + n * 16u, OCP, false);
+                coopMatLoadNV(b[n], weights, wBase + (ky * KSPAN + kc * 16u) * OCP + n * 16u, OCP, false);
             [[unroll]] for (uint j = 0; j < MPS; ++j) {
-                const uint mt = sg * MPS + j;
-                const uint ty = mt / (TW / 16u), tx = (mt % (TW / 16u)) * 16u;
+                const uint mt = (sg * MPS + j) % MTP;
+                const uint ty = mt / RUNS, tx = (mt % RUNS) * 16u * P;
                 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
-                coopMatLoadNV(a, tileIn, ((ty * S + ky) * TIW + tx * S + kx) * PS + icOff, S * PS, false);
+                coopMatLoadNV(a, tileIn, ((ty * S + ky + py) * TIW + tx * S + kx + px) * PS + icOff,
+                              (P > 1u ? P : S) * PS, false);
                 [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = coopMatMulAddNV(a, b[n], acc[j][n]);
             }
         }
@@ -123,7 +203,7 @@ void main() {
 
     [[unroll]] for (uint j = 0; j < MPS; ++j)
         [[unroll]] for (uint n = 0; n < NT; ++n)
-            coopMatStoreNV(acc[j][n], outTile, n * 16u * TP + (sg * MPS + j) * 16u, TP, true);
+            coopMatStoreNV(acc[j][n], outTile, n * 16u * MROWS + (sg * MPS + j) * 16u, MROWS, true);
     barrier();
 
     const uint outPlane = uint(pc.outW * pc.outH);
@@ -132,8 +212,9 @@ void main() {
         if (STORE_ITERS * NTHREADS != OC * TP && i >= OC * TP) break;
         const uint oc = i / TP, p = i % TP;
         const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
-        const float v = outTile[i] + bias[oc];
-        if (STATS) outTile[i] = v;
+        const uint a = accIndex(oc, p);
+        const float v = outTile[a] + bias[oc];
+        if (STATS) outTile[a] = v;
         if (ox < pc.outW && oy < pc.outH)
             outData[oc * outPlane + uint(oy * pc.outW + ox)] = float16_t(STATS ? v : activate(v, ACT));
     }
@@ -147,12 +228,12 @@ void main() {
         for (uint oc = sg; oc < OC; oc += NSG) {
             float s = 0.0;
             for (uint p = gl_SubgroupInvocationID; p < TP; p += gl_SubgroupSize)
-                if (int(p % TW) < nx && int(p / TW) < ny) s += outTile[oc * TP + p];
+                if (int(p % TW) < nx && int(p / TW) < ny) s += outTile[accIndex(oc, p)];
             const float mean = subgroupAdd(s) / n;
             float m2 = 0.0;
             for (uint p = gl_SubgroupInvocationID; p < TP; p += gl_SubgroupSize) {
                 if (int(p % TW) < nx && int(p / TW) < ny) {
-                    const float d = outTile[oc * TP + p] - mean;
+                    const float d = outTile[accIndex(oc, p)] - mean;
                     m2 += d * d;
                 }
             }

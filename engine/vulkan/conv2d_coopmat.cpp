@@ -1,5 +1,8 @@
 // The tensor-core variant of Conv2dOp (shaders/conv2d_coopmat.comp): which layers get it, its
-// tile shape, and its weight layout ([ky][KSPAN][OCP] fp16, K index = kx * ICP + input channel).
+// tile shape and packing (taps per entry G, pixels per matrix row P, sub-pixel upsample), and its
+// weight layout ([parity][ky][KSPAN][OCP] fp16; K index = tap * ICP + input channel, or with G > 1
+// 16 per G taps, tap * IC + channel).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -36,42 +39,137 @@ uint32_t knob(const char* name, uint32_t fallback) {
     return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
 }
 
+bool knobOff(const char* name) {  // a sweep switch, on unless set to 0
+    const char* v = std::getenv(name);
+    return v && std::strcmp(v, "0") == 0;
+}
+
 }  // namespace
 
 bool coopMatWanted(const TransferLayer& layer) {
     const char* v = std::getenv("PASTICHE_VK_COOPMAT");
-    const std::string mode = v ? v : "k3";
+    const std::string mode = v ? v : "auto";
     if (mode == "0") return false;
     if (mode == "all") return true;
     if (mode == "k3") return layer.kernel <= 3;
-    return layer.inChannels >= 16 && layer.outChannels >= 16;
+    if (mode == "wide") return layer.inChannels >= 16 && layer.outChannels >= 16;
+    // auto: all but kernels above 3x3 with few output channels (the last 9x9, 8 -> 3), where the
+    // pixel-packed coopmat variant measured no faster than the scalar kernel (H200, 1080p: 0.316
+    // vs 0.311 ms); the first 9x9 (3 -> 8, tap-packed) gains (0.177 vs 0.216 ms).
+    return layer.kernel <= 3 || layer.outChannels >= 8;
+}
+
+namespace {
+
+// conv2d_coopmat.comp's derived constants, mirrored for the shared-memory check and the packing.
+struct CoopGeometry {
+    uint32_t sf, kk, t, kspan, tiw, tih, ps;
+    CoopGeometry(uint32_t K, uint32_t S, uint32_t icp, uint32_t g, uint32_t p, bool sub, uint32_t tw, uint32_t th,
+                 uint32_t psx) {
+        sf = sub ? 2 : 1;
+        kk = sub ? 2 : K;
+        t = kk + p - 1;
+        ps = psx ? psx : (icp == 8 ? 8 : icp + 8);
+        kspan = g > 1 ? (t + g - 1) / g * 16 : (t * icp + 15) / 16 * 16;
+        const uint32_t extra = g > 1 ? 0 : (kspan - t * icp + icp - 1) / icp;
+        const uint32_t gw = tw / sf, gh = th / sf;
+        tiw = g > 1 ? (gw - p) * S + (kspan / 16 - 1) * g + 1 + sf - 1 : (gw - p) * S + t + extra + sf - 1;
+        tih = (gh - 1) * S + kk + sf - 1;
+    }
+};
+
+// The 3x3 taps that a 2x2 sub-pixel tap b of output parity q sums (nearest 2x upsample, pad 1):
+// parity 0 reads x-1 (tap 0) and x (taps 1, 2); parity 1 reads x (taps 0, 1) and x+1 (tap 2).
+bool subTap(uint32_t q, uint32_t b, int k) {
+    if (q == 0) return b == 0 ? k == 0 : k >= 1;
+    return b == 0 ? k <= 1 : k == 2;
+}
+
+}  // namespace
+
+bool coopMatPacking() {
+    const char* v = std::getenv("PASTICHE_VK_CM_PACK");
+    return !(v && std::strcmp(v, "0") == 0);
 }
 
 Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& layer) {
     if (layer.inChannels > 32 || layer.outChannels > 32 || layer.stride > 2) return false;
     CoopVariant v;
-    v.icp = layer.inChannels <= 8 ? 8 : layer.inChannels <= 16 ? 16 : 32;
-    v.nt = uint32_t(layer.outChannels + 15) / 16;
-    // 32 x 4 output pixels: 8 runs of 16 pixels, two for each of 4 subgroups. PASTICHE_VK_CM_TW /
-    // _TH sweep other shapes (TW a multiple of 16, TW * TH / 16 a multiple of 4).
-    v.tw = knob("PASTICHE_VK_CM_TW", 32);
-    v.th = knob("PASTICHE_VK_CM_TH", 4);
-    const uint32_t nsg = 4, sgSize = ctx.caps().subgroupSize;
-    if (v.tw % 16 || (v.tw * v.th / 16) % nsg || nsg * sgSize > 1024)
-        return Status::error("layer " + layer.name + ": bad cooperative-matrix tile " + std::to_string(v.tw) + "x" +
-                             std::to_string(v.th));
     const uint32_t K = uint32_t(layer.kernel), S = uint32_t(layer.stride);
-    const uint32_t ps = v.icp == 8 ? 8 : v.icp + 8;
-    const uint32_t kspan = (K * v.icp + 15) / 16 * 16;
-    const uint32_t extra = (kspan - K * v.icp + v.icp - 1) / v.icp;
-    const uint32_t tiw = (v.tw - 1) * S + K + extra, tih = (v.th - 1) * S + K;
-    const uint32_t shared = tih * tiw * ps * 2 + v.nt * 16 * v.tw * v.th * 4;
-    if (shared > ctx.caps().maxSharedBytes) return false;
+    const uint32_t IC = uint32_t(layer.inChannels), OC = uint32_t(layer.outChannels);
+    v.icp = IC <= 8 ? 8 : IC <= 16 ? 16 : 32;
+    // 16 x 8 output pixels: 8 runs of 16 pixels, two for each of 4 subgroups (H200, 1080p, residual
+    // conv: 16x8 0.052 ms, 32x4 0.060, 16x4 0.067, 64x2 0.082; docs/VULKAN.md). PASTICHE_VK_CM_TW /
+    // _TH sweep other shapes (TW a multiple of 16, TW * TH / 16 a multiple of 4).
+    v.tw = knob("PASTICHE_VK_CM_TW", 16);
+    v.th = knob("PASTICHE_VK_CM_TH", 8);
+    if (coopMatPacking()) {
+        if (layer.upsampleBefore && K == 3 && S == 1 && layer.pad == 1) {
+            v.sub = true;  // four 2x2 convolutions on the low-resolution input
+            v.p = OC < 16 ? 16 / OC : 1;
+            v.tw = 32 * v.p;                          // per parity: one run of 16 matrix rows x P pixels, 2 rows
+            v.th = knob("PASTICHE_VK_CM_SUB_TH", 4);  // (sweep: 8 = 4 rows per parity)
+        } else if (K > 3 && IC * 2 <= 16) {
+            v.g = std::min(16 / IC, K);  // several taps per tile entry (the first 9x9: 5 x 3 channels)
+            v.icp = 16;
+            v.ps = 24;  // 48-byte entries: the 16 rows of a matrix load spread over the banks
+        }
+        if (!v.sub && S == 1 && !layer.upsampleBefore && K > 3 && OC * 2 <= 16 && !knobOff("PASTICHE_VK_CM_PIX")) {
+            v.p = 16 / OC;  // several output pixels per matrix row (8 channels: 2; 3 channels: 5)
+            v.tw = 16 * v.p;
+            v.th = 8;
+        }
+    }
+    v.nt = (v.p * OC + 15) / 16;
+    const uint32_t nsg = knob("PASTICHE_VK_CM_NSG", 4), sgSize = ctx.caps().subgroupSize;
+    const uint32_t sf = v.sub ? 2 : 1;
+    auto shape = [&]() -> Result<uint32_t> {  // shared bytes of the tile, or an error for a bad shape
+        const uint32_t mrows = v.tw * v.th / v.p, mtp = (v.th / sf) * (v.tw / sf / (16 * v.p));
+        if (v.tw % (16 * v.p * sf) || v.th % sf || mrows % (16 * nsg) || (mrows / 16 / nsg) > mtp ||
+            mtp % (mrows / 16 / nsg) || nsg * sgSize > 1024 || (v.p > 1 && S != 1))
+            return Status::error("layer " + layer.name + ": bad cooperative-matrix tile " + std::to_string(v.tw) + "x" +
+                                 std::to_string(v.th));
+        const CoopGeometry geo(K, S, v.icp, v.g, v.p, v.sub, v.tw, v.th, v.ps);
+        return geo.tih * geo.tiw * geo.ps * 2 + v.nt * 16 * mrows * 4;
+    };
+    // Too big for shared memory: fewer rows (while the subgroups still get whole matrix tiles), then
+    // the tighter 32-byte entries of a G-packed tile; else the scalar kernel.
+    for (;;) {
+        auto bytes = shape();
+        if (!bytes) return bytes.status();
+        if (bytes.value() <= ctx.caps().maxSharedBytes) break;
+        const uint32_t th = v.th;
+        v.th /= 2;
+        if (v.th >= 1 && shape()) continue;
+        v.th = th;
+        if (v.ps == 24 && v.g > 1) {
+            v.ps = 16;
+            continue;
+        }
+        return false;
+    }
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
-    std::vector<uint32_t> spec = {nsg * sgSize, v.tw, v.th, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
-                                  uint32_t(layer.outChannels), v.icp, v.nt, uint32_t(layer.upsampleBefore), act,
-                                  uint32_t(layer.hasNorm), nsg, uint32_t(inputNorm_ == InputNorm::OnLoad),
-                                  inputAct()};
+    std::vector<uint32_t> spec = {nsg * sgSize,
+                                  v.tw,
+                                  v.th,
+                                  K,
+                                  S,
+                                  uint32_t(layer.pad),
+                                  IC,
+                                  OC,
+                                  v.icp,
+                                  v.nt,
+                                  uint32_t(layer.upsampleBefore),
+                                  act,
+                                  uint32_t(layer.hasNorm),
+                                  nsg,
+                                  uint32_t(inputNorm_ == InputNorm::OnLoad),
+                                  inputAct(),
+                                  v.g,
+                                  v.p,
+                                  uint32_t(v.sub),
+                                  v.ps,
+                                  uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
@@ -82,22 +180,48 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
 void Conv2dOp::packCoop(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt,
                         size_t& biasAt) const {
     const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels;
-    const int icp = int(coop_->icp), ocp = int(coop_->nt) * 16;
-    const int kspan = (K * icp + 15) / 16 * 16;
+    const CoopVariant& v = *coop_;
+    const int icp = int(v.icp), ocp = int(v.nt) * 16, G = int(v.g), P = int(v.p);
+    const CoopGeometry geo(uint32_t(K), uint32_t(layer.stride), v.icp, v.g, v.p, v.sub, v.tw, v.th, v.ps);
+    const int kk = int(geo.kk), kspan = int(geo.kspan), T = int(geo.t), pars = v.sub ? 4 : 1;
+    auto w3 = [&](int oc, int ky, int kx, int ic) { return layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic]; };
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
     align();
     weightsAt = blob.size();
-    std::vector<uint16_t> w(size_t(K) * kspan * ocp);
-    for (int ky = 0; ky < K; ++ky)
-        for (int k = 0; k < kspan; ++k) {
-            const int kx = k / icp, ic = k % icp;
-            for (int oc = 0; oc < ocp; ++oc) {
-                float value = 0.f;  // padded channels, taps past the kernel and outputs: zero
-                if (kx < K && ic < IC && oc < OC)
-                    value = layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic];
-                w[(size_t(ky) * kspan + k) * ocp + oc] = floatToHalf(value);
+    // [parity][ky][K index][n]; zero for padded channels, taps past the kernel and padded outputs.
+    std::vector<uint16_t> w(size_t(pars) * kk * kspan * ocp);
+    for (int par = 0; par < pars; ++par)
+        for (int ky = 0; ky < kk; ++ky)
+            for (int k = 0; k < kspan; ++k) {
+                int t, ic;
+                bool valid;
+                if (G > 1) {
+                    const int e = k % 16;
+                    t = k / 16 * G + e / IC;
+                    ic = e % IC;
+                    valid = e < G * IC;
+                } else {
+                    t = k / icp;
+                    ic = k % icp;
+                    valid = ic < IC;
+                }
+                for (int n = 0; n < ocp; ++n) {
+                    const int dx = P > 1 ? n / OC : 0, oc = P > 1 ? n % OC : n, kx = t - dx;
+                    float value = 0.f;
+                    if (valid && t < T && oc < OC && dx < P && kx >= 0 && kx < kk) {
+                        if (v.sub) {
+                            for (int y3 = 0; y3 < 3; ++y3)
+                                for (int x3 = 0; x3 < 3; ++x3)
+                                    if (subTap(uint32_t(par >> 1), uint32_t(ky), y3) &&
+                                        subTap(uint32_t(par & 1), uint32_t(kx), x3))
+                                        value += w3(oc, y3, x3, ic);
+                        } else {
+                            value = w3(oc, ky, kx, ic);
+                        }
+                    }
+                    w[((size_t(par) * kk + ky) * kspan + k) * ocp + n] = floatToHalf(value);
+                }
             }
-        }
     blob.resize(blob.size() + (w.size() + 1) / 2, 0.f);  // fp16 pairs in the float blob
     std::memcpy(blob.data() + weightsAt, w.data(), w.size() * 2);
     align();

@@ -16,9 +16,12 @@ Result<InstanceNormOp> InstanceNormOp::create(const Context& ctx, const Transfer
     auto f = Kernel::create<NormFinalizePush>(ctx, "norm_finalize", fp16, 3, {256});
     if (!f) return f.status().withContext("layer " + layer.name);
     op.finalize_ = std::move(f.value());
-    auto a = Kernel::create<NormApplyPush>(ctx, "norm_apply", fp16, 3, {256, act, uint32_t(op.residual_)});
+    auto a = Kernel::create<NormApplyPush>(ctx, "norm_apply", fp16, 3, {256, act, uint32_t(op.residual_), 1});
     if (!a) return a.status().withContext("layer " + layer.name);
     op.apply_ = std::move(a.value());
+    auto a4 = Kernel::create<NormApplyPush>(ctx, "norm_apply", fp16, 3, {256, act, uint32_t(op.residual_), 4});
+    if (!a4) return a4.status().withContext("layer " + layer.name);
+    op.apply4_ = std::move(a4.value());
     return op;
 }
 
@@ -39,8 +42,11 @@ Status InstanceNormOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDe
     tracker.write(x, stage, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     const int total = width * height * channels_;
-    PASTICHE_RETURN_IF_ERROR(apply_.bind(cmd, applySet, NormApplyPush{width * height, total}));
-    dispatch1D(cmd, uint32_t((total + 255) / 256), maxGroupsX_);
+    // Four elements per invocation when the planes hold whole vectors (the activations are
+    // allocated at 256-byte offsets, so the vectors are aligned).
+    const int vec = (width * height) % 4 == 0 ? 4 : 1;
+    PASTICHE_RETURN_IF_ERROR((vec == 4 ? apply4_ : apply_).bind(cmd, applySet, NormApplyPush{width * height, total}));
+    dispatch1D(cmd, uint32_t((total / vec + 255) / 256), maxGroupsX_);
     return Status::ok();
 }
 

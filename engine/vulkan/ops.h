@@ -41,11 +41,15 @@ struct Conv2dShape {
 enum class ConvKernel { Scalar, CoopMat };
 
 // The layers that get the cooperative-matrix kernel on a device that has one:
-// PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3 (not
-// the 9x9 first and last layers), =wide only layers with >= 16 input and output channels;
-// default: k3 (fastest on an H200 at 1080p, docs/VULKAN.md; the 9x9 layers have 3 channels on
-// one side, which the 16-wide matrix tiles would pad 5x).
+// PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3, =wide
+// only layers with >= 16 input and output channels; default auto: every layer but the last 9x9
+// (8 -> 3 channels), where the scalar kernel measured as fast (docs/VULKAN.md).
 bool coopMatWanted(const TransferLayer& layer);
+
+// Whether the cooperative-matrix kernel packs narrow layers (conv2d_coopmat.comp: several taps per
+// tile entry for few input channels, several pixels per matrix row for few output channels, the
+// 2x upsample as sub-pixel convolutions). PASTICHE_VK_CM_PACK=0: the plain kernel for every layer.
+bool coopMatPacking();
 
 // Whether a conv applies the previous layer's instance norm (+ activation) to its input as it
 // loads it, instead of a separate norm_apply pass over the previous layer's output.
@@ -65,6 +69,8 @@ public:
     static Result<Conv2dOp> create(const Context& ctx, const TransferLayer& layer, bool fp16,
                                    InputNorm inputNorm = InputNorm::None, const TransferLayer* previous = nullptr);
     ConvKernel kernelKind() const { return coop_ ? ConvKernel::CoopMat : ConvKernel::Scalar; }
+    // On a packed cooperative-matrix variant (taps per entry, pixels per row or sub-pixel upsample).
+    bool coopPacked() const { return coop_ && (coop_->g > 1 || coop_->p > 1 || coop_->sub); }
     Conv2dShape shape(int inW, int inH) const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
@@ -85,6 +91,8 @@ private:
     struct CoopVariant {  // conv2d_coopmat.comp: TW x TH output pixels per workgroup
         Kernel kernel;
         uint32_t tw = 32, th = 4, icp = 32, nt = 2;
+        uint32_t g = 1, p = 1, ps = 0;  // taps per entry, pixels per matrix row, entry stride (0: default)
+        bool sub = false;               // nearest 2x upsample as four 2x2 sub-pixel convolutions
     };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
     // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.
@@ -129,7 +137,7 @@ public:
     VkDescriptorSetLayout applyLayout() const { return apply_.setLayout(); }
 
 private:
-    Kernel finalize_, apply_;
+    Kernel finalize_, apply_, apply4_;  // apply4_: 4 elements per invocation
     NormApply applyMode_ = NormApply::InPlace;
     int channels_ = 0;
     float epsilon_ = 1e-3f;

@@ -153,6 +153,11 @@ CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint
     std::vector<VkCooperativeMatrixPropertiesNV> shapes(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
     if (query(physical, &n, shapes.data()) != VK_SUCCESS) return out;
     for (const auto& p : shapes) {
+        if (p.AType == VK_COMPONENT_TYPE_FLOAT16_NV && p.BType == VK_COMPONENT_TYPE_FLOAT16_NV &&
+            p.scope == VK_SCOPE_SUBGROUP_NV)
+            out.fp16Shapes += (out.fp16Shapes.empty() ? "" : " ") + std::to_string(p.MSize) + "x" +
+                              std::to_string(p.NSize) + "x" + std::to_string(p.KSize) +
+                              (p.CType == VK_COMPONENT_TYPE_FLOAT32_NV ? "f32" : "f16");
         if (p.MSize == 16 && p.NSize == 16 && p.KSize == 16 && p.AType == VK_COMPONENT_TYPE_FLOAT16_NV &&
             p.BType == VK_COMPONENT_TYPE_FLOAT16_NV && p.CType == VK_COMPONENT_TYPE_FLOAT32_NV &&
             p.DType == VK_COMPONENT_TYPE_FLOAT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV)
@@ -209,7 +214,9 @@ Result<std::vector<Candidate>> enumerate(VkInstance instance) {
 
 std::string CoopMatSupport::describe() const {
     std::string s;
-    if (kind == CoopMat::Nv16x16x16) s = "cooperative matrix (VK_NV_cooperative_matrix, fp16 16x16x16 -> fp32)";
+    if (kind == CoopMat::Nv16x16x16)
+        s = "cooperative matrix (VK_NV_cooperative_matrix, fp16 16x16x16 -> fp32; fp16 shapes offered: " + fp16Shapes +
+            ")";
     if (khrExtension) s += std::string(s.empty() ? "" : "; ") + "VK_KHR_cooperative_matrix advertised (unused)";
     return s;
 }
@@ -296,15 +303,21 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     if (!caps.subgroupArithmetic || caps.subgroupSize < 4)
         return Status::error(ctx->info_.name + " lacks subgroup arithmetic in compute shaders");
 
-    float priority = 1.f;
+    const float priorities[2] = {1.f, 1.f};
     VkDeviceQueueCreateInfo queues[2]{};
     for (auto& q : queues) {
         q.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
         q.queueCount = 1;
-        q.pQueuePriorities = &priority;
+        q.pQueuePriorities = priorities;
     }
     queues[0].queueFamilyIndex = ctx->computeFamily_;
     queues[1].queueFamilyIndex = ctx->transferFamily_;
+    // Downloads get a second transfer queue where the family has one: on a single queue the
+    // download of frame N (waiting for its compute) would hold up the upload of frame N+1 behind it.
+    // PASTICHE_VK_DOWNLOAD_QUEUE=0: one transfer queue for both (the comparison in docs/PERFORMANCE.md).
+    const char* dq = std::getenv("PASTICHE_VK_DOWNLOAD_QUEUE");
+    if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2 && !(dq && std::strcmp(dq, "0") == 0))
+        queues[1].queueCount = 2;
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
@@ -330,6 +343,8 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     PASTICHE_VK(vkCreateDevice(ctx->physical_, &dci, nullptr, &ctx->device_));
     vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 0, &ctx->computeQueue_);
     vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 0, &ctx->transferQueue_);
+    ctx->downloadQueue_ = ctx->transferQueue_;
+    if (queues[1].queueCount == 2) vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 1, &ctx->downloadQueue_);
 
     VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;

@@ -32,6 +32,7 @@ struct CoopMatSupport {
     bool khrExtension = false;   // VK_KHR_cooperative_matrix advertised
     bool nvExtension = false;    // VK_NV_cooperative_matrix advertised
     bool memoryModelDeviceScope = false;
+    std::string fp16Shapes;        // every fp16 subgroup shape listed, "MxNxK" + accumulator type
     std::string describe() const;  // for DeviceInfo::matrixUnits
 };
 
@@ -63,6 +64,9 @@ public:
     const VkPhysicalDeviceMemoryProperties& memory() const { return memory_; }
     VkQueue computeQueue() const { return computeQueue_; }
     VkQueue transferQueue() const { return transferQueue_; }
+    // Where download copies go: a second queue of the transfer family when it has one, else
+    // transferQueue() (both in the transfer family: its command pool serves either).
+    VkQueue downloadQueue() const { return downloadQueue_; }
     uint32_t computeFamily() const { return computeFamily_; }
     uint32_t transferFamily() const { return transferFamily_; }
     bool separateTransfer() const { return transferFamily_ != computeFamily_; }
@@ -89,7 +93,7 @@ private:
     DeviceCaps caps_;
     VkPhysicalDeviceMemoryProperties memory_{};
     uint32_t computeFamily_ = 0, transferFamily_ = 0;
-    VkQueue computeQueue_ = VK_NULL_HANDLE, transferQueue_ = VK_NULL_HANDLE;
+    VkQueue computeQueue_ = VK_NULL_HANDLE, transferQueue_ = VK_NULL_HANDLE, downloadQueue_ = VK_NULL_HANDLE;
     CommandPoolHandle computePool_, transferPool_;
     PersistentPipelineCache pipelineCache_;
 };

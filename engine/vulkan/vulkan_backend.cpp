@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "engine/backend.h"
+#include "engine/vulkan/host_copy.h"
 #include "engine/vulkan/ops.h"
 #include "engine/vulkan/vk_context.h"
 
@@ -21,7 +22,11 @@ namespace {
 using namespace vk;
 
 constexpr int kSlots = 3;
+// How long a frame may take before the device counts as hung: a GPU frame takes milliseconds; a
+// software device (lavapipe) on a CPU shared with other work took over 20 s for one 384x384 frame
+// (a 2-core machine at load average 10), so it gets far longer.
 constexpr uint64_t kFenceTimeoutNs = 20ull * 1000 * 1000 * 1000;
+constexpr uint64_t kSoftwareFenceTimeoutNs = 600ull * 1000 * 1000 * 1000;
 
 VkDeviceSize alignUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
 
@@ -122,6 +127,7 @@ private:
     std::optional<FrameIoOp> frameIo_;
     Buffer weights_, style_;
     std::unique_ptr<Plan> plan_;
+    std::unique_ptr<HostCopier> copier_;  // frame copies to and from staging (threads for large frames)
     FrameFormat preferredOut_ = FrameFormat::Rgb8;
     std::vector<LayerTiming> profile_;
 };
@@ -172,6 +178,7 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
         return Status::unsupported(c.info().name + " lacks 16-bit storage / shaderFloat16 for fp16");
     b->fp16_ = c.caps().fp16 && !fp32Forced && options.precision != Precision::Fp32;
     b->profiling_ = options.profile && c.caps().timestamps;
+    b->copier_ = std::make_unique<HostCopier>(HostCopier::defaultHelpers());
 
     auto io = FrameIoOp::create(c, b->fp16_);
     if (!io) return io.status();
@@ -231,11 +238,14 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
 
 DeviceInfo VulkanBackend::device() const {
     DeviceInfo info = ctx_->info();  // matrixUnits: what the device offers; here: what this backend uses
-    int coop = 0;
-    for (const LayerOps& l : layers_) coop += l.conv.kernelKind() == ConvKernel::CoopMat;
+    int coop = 0, packed = 0;
+    for (const LayerOps& l : layers_) {
+        coop += l.conv.kernelKind() == ConvKernel::CoopMat;
+        packed += l.conv.coopPacked();
+    }
     if (coop > 0)
         info.matrixUnits = "tensor cores: " + std::to_string(coop) + " of " + std::to_string(layers_.size()) +
-                           " conv layers on " + info.matrixUnits;
+                           " conv layers (" + std::to_string(packed) + " packed) on " + info.matrixUnits;
     else if (!info.matrixUnits.empty())
         info.matrixUnits = "unused here (" + std::string(fp16_ ? "PASTICHE_VK_COOPMAT=0" : "fp32") + "); device has " +
                            info.matrixUnits;
@@ -499,7 +509,8 @@ Status VulkanBackend::recordPlan(Plan& p) {
 Status VulkanBackend::waitSlot(Slot& s) {
     if (!s.pending) return Status::ok();
     VkFence fence = s.fence;
-    PASTICHE_VK(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, kFenceTimeoutNs));
+    const uint64_t timeout = ctx_->info().type == "cpu" ? kSoftwareFenceTimeoutNs : kFenceTimeoutNs;
+    PASTICHE_VK(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, timeout));
     s.pending = false;
     if (profiling_) readProfile(s);
     return Status::ok();
@@ -536,13 +547,7 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
     PASTICHE_RETURN_IF_ERROR(waitSlot(s));
     const FrameFormat in = input.format == PixelFormat::RgbF32 ? FrameFormat::F32 : FrameFormat::Rgb8;
     const size_t row = size_t(p.width) * bytesPerPixel(input.format);
-    auto* dst = static_cast<uint8_t*>(s.stagingIn.mapped());
-    const auto* src = static_cast<const uint8_t*>(input.data);
-    if (input.stride() == row) {
-        std::memcpy(dst, src, row * size_t(p.height));
-    } else {
-        for (int y = 0; y < p.height; ++y) std::memcpy(dst + row * size_t(y), src + input.stride() * size_t(y), row);
-    }
+    copier_->copyRows(s.stagingIn.mapped(), row, input.data, input.stride(), row, size_t(p.height));
     VkFence fence = s.fence;
     PASTICHE_VK(vkResetFences(ctx_->device(), 1, &fence));
     const VkCommandBuffer compute = s.compute[int(in)][int(out)];
@@ -576,7 +581,7 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
         down.pWaitDstStageMask = &copyStage;
         down.commandBufferCount = 1;
         down.pCommandBuffers = &s.download[int(out)];
-        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &down, fence));
+        PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down, fence));
     }
     s.pending = true;
     s.in = in;
@@ -605,17 +610,17 @@ Status VulkanBackend::collect(int slotIndex, const ImageView& output) {
         PASTICHE_RETURN_IF_ERROR(waitSlot(s));
     }
     const auto* src = static_cast<const uint8_t*>(s.stagingOut.mapped());
-    for (int y = 0; y < p.height; ++y) {
+    if (!(s.out == FrameFormat::F32 && want == FrameFormat::Rgb8)) {
+        const size_t bytes = size_t(p.width) * (want == FrameFormat::F32 ? 12 : 3);
+        copier_->copyRows(output.data, output.stride(), src, bytes, bytes, size_t(p.height));
+        return Status::ok();
+    }
+    for (int y = 0; y < p.height; ++y) {  // floats produced, bytes wanted: convert
         auto* row = static_cast<uint8_t*>(output.data) + size_t(y) * output.stride();
-        if (s.out == FrameFormat::F32 && want == FrameFormat::Rgb8) {
-            const auto* f = reinterpret_cast<const float*>(src) + size_t(y) * p.width * 3;
-            for (int i = 0; i < p.width * 3; ++i) {
-                const float v = f[i] * 255.f + 0.5f;
-                row[i] = static_cast<uint8_t>(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
-            }
-        } else {
-            const size_t bytes = size_t(p.width) * (want == FrameFormat::F32 ? 12 : 3);
-            std::memcpy(row, src + bytes * size_t(y), bytes);
+        const auto* f = reinterpret_cast<const float*>(src) + size_t(y) * p.width * 3;
+        for (int i = 0; i < p.width * 3; ++i) {
+            const float v = f[i] * 255.f + 0.5f;
+            row[i] = static_cast<uint8_t>(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
         }
     }
     return Status::ok();

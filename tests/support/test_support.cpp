@@ -15,7 +15,10 @@ std::string sharedDir() {
     if (const char* env = std::getenv("PASTICHE_SHARED")) return env;
     return PASTICHE_SHARED_DIR;
 }
-std::string testDataDir() { return PASTICHE_TEST_DATA_DIR; }
+std::string testDataDir() {  // PASTICHE_TEST_DATA: a copy elsewhere (a binary run on another machine)
+    if (const char* env = std::getenv("PASTICHE_TEST_DATA")) return env;
+    return PASTICHE_TEST_DATA_DIR;
+}
 std::string modelsDir() { return testDataDir() + "/models"; }
 std::string goldenPath(const std::string& name) { return testDataDir() + "/goldens/" + name; }
 

@@ -77,28 +77,98 @@ std::vector<CoopCase> coopCases() {
     return cases;
 }
 
-TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
+// The packed variants (conv2d_coopmat.comp: G taps per entry, P pixels per matrix row, sub-pixel
+// upsample) at the channel counts that choose each of them, odd ones included. Each case is one
+// packed layer between plain 3x3 layers that make it a whole network (RGB in and out, the size
+// kept: a stride-2 layer before an upsampling one).
+std::vector<CoopCase> packedCases() {
+    using A = Activation;
+    using R = ResidualRole;
+    auto wrap = [](TransferLayer packed, unsigned seed) {
+        std::vector<TransferLayer> layers;
+        const bool up = packed.upsampleBefore;
+        if (packed.inChannels != 3 || up)
+            layers.push_back(
+                randomLayer("pre", 3, up ? 2 : 1, 3, packed.inChannels, false, true, A::Relu, R::None, seed));
+        const int oc = packed.outChannels;
+        layers.push_back(std::move(packed));
+        if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
+        return layers;
+    };
+    std::vector<CoopCase> cases;
+    cases.push_back({"taps5_9x9_3to8", wrap(randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 40), 50)});
+    cases.push_back({"taps3_9x9_5to6", wrap(randomLayer("c", 9, 1, 5, 6, false, false, A::Relu, R::None, 41), 52)});
+    cases.push_back({"pix5_9x9_8to3", wrap(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 42), 54)});
+    cases.push_back({"pix2_5x5_12to7", wrap(randomLayer("c", 5, 1, 12, 7, false, true, A::Relu, R::None, 43), 56)});
+    cases.push_back({"sub_up_32to16", wrap(randomLayer("c", 3, 1, 32, 16, true, true, A::Relu, R::None, 44), 58)});
+    cases.push_back({"sub_up_16to8", wrap(randomLayer("c", 3, 1, 16, 8, true, true, A::Relu, R::None, 45), 60)});
+    cases.push_back({"sub_up_pix5_7to3", wrap(randomLayer("c", 3, 1, 7, 3, true, false, A::None, R::None, 46), 62)});
+    cases.push_back({"sub_up_20to24", wrap(randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 47), 64)});
+    return cases;
+}
+
+// Number of conv layers on the packed kernel variants, from DeviceInfo::matrixUnits.
+int packedLayers(const TransferBackend& b) {
+    const std::string& s = b.device().matrixUnits;
+    const size_t at = s.find(" packed");
+    if (at == std::string::npos) return 0;
+    size_t from = s.rfind('(', at);
+    return from == std::string::npos ? 0 : std::atoi(s.c_str() + from + 1);
+}
+
+TEST_F(VulkanCoopMatTest, PackedVariantsMatchCpuAtOddSizes) {
     PASTICHE_REQUIRE_COOPMAT();
-    const StyleVector style = randomStyle(13);
-    for (const CoopCase& c : coopCases()) {
+    const StyleVector style = randomStyle(17);
+    for (const CoopCase& c : packedCases()) {
         TransferNetwork net;
         net.sourcePath = c.name;
         net.layers = c.layers;
         auto vk = makeCoop(net, "all");
         auto cpu = makeCpu(net);
         ASSERT_TRUE(vk && cpu);
-        EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
-        // Partial tiles in x and y, one-tile frames, and frames of many tiles.
-        for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}}) {
-            const ImageF in = testFrame(w, h, unsigned(w + h));
+        EXPECT_EQ(packedLayers(*vk), 1) << c.name << ": " << vk->device().matrixUnits;
+        // Odd sizes: partial tiles, one-tile frames, frames of many tiles; edges of the clamp.
+        for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{161, 97}, std::pair{181, 171}}) {
+            const ImageF in = testFrame(w, h, unsigned(3 * w + h));
             const ImageF want = runFloat(*cpu, in, style);
             const ImageF got = runFloat(*vk, in, style);
-            bool finite = true;
-            for (float v : got.pixels) finite = finite && std::isfinite(v);
-            EXPECT_TRUE(finite) << c.name << " at " << w << "x" << h;
             const double p = psnr(want.pixels, got.pixels);
             EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
-            std::printf("coopmat %-22s %4dx%-4d PSNR %.1f dB\n", c.name, w, h, p);
+            std::printf("packed coopmat %-18s %4dx%-4d PSNR %.1f dB\n", c.name, w, h, p);
+        }
+    }
+}
+
+TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
+    PASTICHE_REQUIRE_COOPMAT();
+    const StyleVector style = randomStyle(13);
+    for (const char* pack : {"1", "0"}) {
+        for (const CoopCase& c : coopCases()) {
+            TransferNetwork net;
+            net.sourcePath = c.name;
+            net.layers = c.layers;
+            // pack=0 also takes the element-per-invocation tile load (PASTICHE_VK_CM_LOADE=0).
+            setenv("PASTICHE_VK_CM_PACK", pack, 1);
+            setenv("PASTICHE_VK_CM_LOADE", pack, 1);
+            auto vk = makeCoop(net, "all");
+            unsetenv("PASTICHE_VK_CM_PACK");
+            unsetenv("PASTICHE_VK_CM_LOADE");
+            auto cpu = makeCpu(net);
+            ASSERT_TRUE(vk && cpu);
+            EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
+            if (pack[0] == '0') { EXPECT_EQ(packedLayers(*vk), 0) << vk->device().matrixUnits; }
+            // Partial tiles in x and y, one-tile frames, and frames of many tiles.
+            for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}}) {
+                const ImageF in = testFrame(w, h, unsigned(w + h));
+                const ImageF want = runFloat(*cpu, in, style);
+                const ImageF got = runFloat(*vk, in, style);
+                bool finite = true;
+                for (float v : got.pixels) finite = finite && std::isfinite(v);
+                EXPECT_TRUE(finite) << c.name << " at " << w << "x" << h;
+                const double p = psnr(want.pixels, got.pixels);
+                EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
+                std::printf("coopmat pack=%s %-22s %4dx%-4d PSNR %.1f dB\n", pack, c.name, w, h, p);
+            }
         }
     }
 }
@@ -127,7 +197,7 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     auto cpu = makeCpu(net);
     ASSERT_TRUE(cpu);
     const StyleVector style = randomStyle(3);
-    for (const char* mode : {"k3", "wide", "all"}) {
+    for (const char* mode : {"auto", "k3", "wide", "all"}) {
         auto vk = makeCoop(net, mode);
         ASSERT_TRUE(vk);
         ASSERT_TRUE(usesTensorCores(*vk));
@@ -141,6 +211,34 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
                         path.empty() ? "synthetic" : path.c_str(), vk->device().matrixUnits.c_str());
         }
     }
+}
+
+// The whole real network against TensorFlow Lite itself at 384x384 (the make_goldens fixture), in
+// the default layer choice and with every layer on tensor cores where the device has them.
+TEST(VulkanTflite, WholeNetworkMatchesTfliteAt384) {
+    PASTICHE_REQUIRE_VULKAN();
+    if (!tfliteReferencesAvailable()) GTEST_SKIP() << "goldens not made (make_goldens fixture)";
+    const std::string path = realModelPath();
+    ASSERT_FALSE(path.empty()) << "style_transfer_f16_384.tflite not found";
+    auto net = loadTransferNetwork(path);
+    ASSERT_TRUE(net.isOk()) << net.status().message();
+    ImageF in(384, 384);
+    in.pixels = readRawFloats(goldenPath("content384.bin"));
+    ASSERT_EQ(in.pixels.size(), size_t(384) * 384 * 3);
+    const StyleVector style = readStyleVector(goldenPath("vec_tflite.bin"));
+    const std::vector<float> want = readRawFloats(goldenPath("out384_tflite.bin"));
+    takeValidationMessages();
+    for (const char* mode : {"auto", "all"}) {
+        auto vk = makeCoop(net.value(), mode);
+        ASSERT_TRUE(vk);
+        const ImageF got = runFloat(*vk, in, style);
+        const double p = psnr(want, got.pixels);
+        EXPECT_GE(p, 40.0) << "PASTICHE_VK_COOPMAT=" << mode;
+        std::printf("whole network vs TFLite at 384x384, PASTICHE_VK_COOPMAT=%s: PSNR %.1f dB, max abs %.3g (%s)\n",
+                    mode, p, maxAbsDiff(want, got.pixels), vk->device().matrixUnits.c_str());
+    }
+    auto messages = takeValidationMessages();
+    EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
 }
 
 // Runs on every device: the first backend writes the pipeline cache file, the second loads it
