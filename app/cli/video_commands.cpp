@@ -328,8 +328,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
         recordedFrames = frames;
         recordError = st;
     };
-    session::Session live(std::move(so), std::move(callbacks));
-    installInterruptHandler();
+    // Declared before the session: its stylize thread may still be finishing a frame for the
+    // consumer below after stop(), until the session's destructor joins it.
     // The clock of --seconds starts at the first stylized frame's capture, so a recording of
     // S seconds holds S seconds of video whatever the model's start-up took.
     std::atomic<int64_t> firstCaptureNanos{0};
@@ -337,6 +337,8 @@ int runLive(const GlobalOptions& g, const LiveArgs& a) {
     // source, stylizer, consumers), for the comparison with `bench`'s.
     std::atomic<int64_t> stylizedSeen{0}, stylizedAtStart{0};
     std::atomic<double> cpuAtStartMs{0};
+    session::Session live(std::move(so), std::move(callbacks));
+    installInterruptHandler();
     live.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         int64_t expected = 0;
         if (!f.isStylized) return;
