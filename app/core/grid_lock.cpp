@@ -97,9 +97,8 @@ void GridLock::addSimilarity(const cv::Matx23d& b, cv::Size frame) {
     else if (std::abs(angle) > kMaxAngle) target = scale;
     if (target == 0) return;
     // Re-anchor about the frame's centre: it keeps its place on the anchor's grid.
-    const double cx = anchor_(0, 0) * centre_.x + anchor_(0, 1) * centre_.y + anchor_(0, 2);
-    const double cy = anchor_(1, 0) * centre_.x + anchor_(1, 1) * centre_.y + anchor_(1, 2);
-    anchor_ = cv::Matx23d(target, 0, cx - target * centre_.x, 0, target, cy - target * centre_.y);
+    const cv::Point2d c = applyAffine(anchor_, centre_);
+    anchor_ = cv::Matx23d(target, 0, c.x - target * centre_.x, 0, target, c.y - target * centre_.y);
     ++reanchors_;
 }
 
@@ -108,23 +107,25 @@ bool GridLock::scaled() const {
            std::abs(anchor_(1, 0)) > 1e-9;
 }
 
-cv::Point2d GridLock::offset() const {
-    // The centre's displacement d = c - A(c), less whole 4 px cells (for a translation, d = D_t).
+cv::Point2d GridLock::displacement() const {
+    // For a translation A(x) = x - D_t everywhere; with a scale, the centre's displacement.
     const cv::Point2d c = scaled() ? centre_ : cv::Point2d(0, 0);
-    const double dx = c.x - (anchor_(0, 0) * c.x + anchor_(0, 1) * c.y + anchor_(0, 2));
-    const double dy = c.y - (anchor_(1, 0) * c.x + anchor_(1, 1) * c.y + anchor_(1, 2));
-    return {dx - 4.0 * std::round(dx / 4.0), dy - 4.0 * std::round(dy / 4.0)};
+    return c - applyAffine(anchor_, c);
+}
+
+cv::Point2d GridLock::offset() const {
+    // The displacement less whole 4 px cells.
+    const cv::Point2d d = displacement();
+    return {d.x - 4.0 * std::round(d.x / 4.0), d.y - 4.0 * std::round(d.y / 4.0)};
 }
 
 cv::Matx23d GridLock::toCanvasMap() const {
     // M(x) = A(x) + margin + 4k, with 4k the whole cells of the centre's displacement.
-    const cv::Point2d g = offset();
-    const cv::Point2d c = centre_;
-    const double dx = c.x - (anchor_(0, 0) * c.x + anchor_(0, 1) * c.y + anchor_(0, 2));
-    const double dy = c.y - (anchor_(1, 0) * c.x + anchor_(1, 1) * c.y + anchor_(1, 2));
+    const cv::Point2d d = displacement();
+    const cv::Point2d cells = d - offset();
     cv::Matx23d m = anchor_;
-    m(0, 2) += kMargin + (dx - g.x);
-    m(1, 2) += kMargin + (dy - g.y);
+    m(0, 2) += kMargin + cells.x;
+    m(1, 2) += kMargin + cells.y;
     return m;
 }
 

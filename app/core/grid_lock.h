@@ -20,6 +20,11 @@
 
 namespace pastiche {
 
+// m applied to the point p: (m(0,0) x + m(0,1) y + m(0,2), m(1,0) x + m(1,1) y + m(1,2)).
+inline cv::Point2d applyAffine(const cv::Matx23d& m, cv::Point2d p) {
+    return {m(0, 0) * p.x + m(0, 1) * p.y + m(0, 2), m(1, 0) * p.x + m(1, 1) * p.y + m(1, 2)};
+}
+
 class GridLock {
 public:
     static constexpr int kMargin = 4;
@@ -46,6 +51,7 @@ public:
 
 private:
     cv::Matx23d toCanvasMap() const;  // M_t
+    cv::Point2d displacement() const;  // D_t: c - A_t(c) of the centre (of the origin without a scale)
     cv::Matx23d anchor_ = cv::Matx23d(1, 0, 0, 0, 1, 0);  // A_t: frame -> anchor coordinates
     cv::Point2d centre_{0, 0};  // of the frames seen by addSimilarity
     int reanchors_ = 0;

@@ -40,7 +40,6 @@ struct TemporalStabilizer::State {
     cv::Size frameSize;
     bool havePrevious = false;
     bool globalMotion = true;  // grid lock on (see kSpreadOff)
-    cv::Mat prevGray;       // CV_32F, frame size: global motion
     cv::Mat prevGray8;      // CV_8U, frame size: similarity motion
     cv::Mat prevCanvasHalf; // CV_8U, half canvas: trunk flow
     TrunkShape trunk;
@@ -83,9 +82,8 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
         s.forget();
         s.frameSize = frame.size();
     }
-    cv::Mat gray8, gray;
+    cv::Mat gray8;
     cv::cvtColor(frame, gray8, cv::COLOR_RGB2GRAY);
-    gray8.convertTo(gray, CV_32F);
     if (s.cuts.isCut(gray8)) {
         const cv::Size keep = s.frameSize;
         s.forget();
@@ -113,10 +111,16 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
         } else if (s.globalMotion) {
             // A translation: the corners' fit when it has one (the similarity's translation at
             // the frame's centre), else phase correlation + Lucas-Kanade.
-            const cv::Point2d c(0.5 * (frame.cols - 1), 0.5 * (frame.rows - 1));
-            const cv::Point2d fromCorners(c.x - (sim.curToPrev(0, 0) * c.x + sim.curToPrev(0, 1) * c.y + sim.curToPrev(0, 2)),
-                                          c.y - (sim.curToPrev(1, 0) * c.x + sim.curToPrev(1, 1) * c.y + sim.curToPrev(1, 2)));
-            cv::Point2d d = sim.ok ? fromCorners : estimateTranslation(s.prevGray, gray).shift;
+            cv::Point2d d;
+            if (sim.ok) {
+                const cv::Point2d c(0.5 * (frame.cols - 1), 0.5 * (frame.rows - 1));
+                d = c - applyAffine(sim.curToPrev, c);
+            } else {  // the fallback works on floats; only it needs them
+                cv::Mat prev, cur;
+                s.prevGray8.convertTo(prev, CV_32F);
+                gray8.convertTo(cur, CV_32F);
+                d = estimateTranslation(prev, cur).shift;
+            }
             // A still camera: estimation noise must not random-walk the canvas into resampling.
             if (std::abs(d.x) < kStillShift && std::abs(d.y) < kStillShift) d = {0, 0};
             s.grid.addMotion(d);
@@ -169,10 +173,10 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
             report_.flowSpread = field.spread;
             // Grid lock only pays under a global translation (a zoom or local motion would just
             // be resampled twice): on while the scene's flow is uniform, with hysteresis.
-            // (A re-anchored zoom moves the whole canvas by the scale step: no local motion.)
-            const bool reanchored = s.grid.reanchors() != reanchorsBefore;
-            report_.reanchored = reanchored;
-            if (s.globalMotion && field.spread > kSpreadOff && !reanchored && !similarityStep) {
+            // A similarity step (a re-anchor included, which only a similarity step makes) moves
+            // the whole canvas: its flow spread says nothing about local motion.
+            report_.reanchored = s.grid.reanchors() != reanchorsBefore;
+            if (s.globalMotion && field.spread > kSpreadOff && !similarityStep) {
                 s.globalMotion = false;
                 s.grid.reset();
             } else if (!s.globalMotion && field.spread < kSpreadOn) {
@@ -208,7 +212,6 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     cv::Mat out = wrap(output);
     s.grid.fromCanvas(wrap(s.canvasOut), frame.size(), out);
     report_.msGridLock += msSince(t0);
-    s.prevGray = gray;
     s.prevGray8 = gray8;
     s.prevCanvasHalf = canvasHalf;
     s.havePrevious = true;
