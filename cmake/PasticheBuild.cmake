@@ -27,9 +27,11 @@ elseif(NOT pastiche_sanitize STREQUAL "off" AND NOT pastiche_sanitize STREQUAL "
   message(FATAL_ERROR "PASTICHE_SANITIZE=${PASTICHE_SANITIZE}: use OFF, address or thread")
 endif()
 
+# Coverage: gcov data (.gcno/.gcda), which GCC writes and Clang too with --coverage; gcovr reads
+# Clang's through `llvm-cov gcov`.
 if(PASTICHE_COVERAGE)
-  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    message(FATAL_ERROR "PASTICHE_COVERAGE needs GCC (gcov data for gcovr)")
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    message(FATAL_ERROR "PASTICHE_COVERAGE needs GCC or Clang (gcov data for gcovr)")
   endif()
   add_compile_options(--coverage)
   add_link_options(--coverage)

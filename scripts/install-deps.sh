@@ -12,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
   # toolchain, CI tools
   build-essential cmake ninja-build pkg-config git ca-certificates curl ccache
-  clang clang-tidy clang-format gcovr
+  clang clang-tidy clang-format gcovr llvm
   # libraries the code links
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev
   libvulkan-dev glslang-tools glslang-dev spirv-tools mesa-vulkan-drivers vulkan-validationlayers vulkan-tools

@@ -8,9 +8,14 @@ comments, which are comments). The checkout's path is replaced by a placeholder 
 in the preprocessed text, so checkouts at other paths share hits. Only clean results are cached: a
 file with findings is checked again on every run.
 
+TIDY_SINCE=COMMIT checks only the sources that changed since COMMIT, or that include (through any
+chain of the project's own headers) a file that changed; a change to .clang-tidy or to a
+CMakeLists.txt (flags) checks everything. CI uses it with the commit at which the whole tree was
+last checked clean (.ci/tidy-clean-at), so a cold cache does not cost a whole-tree run.
+
 Usage: scripts/tidy.py BUILD_DIR   (env: PASTICHE_TIDY_CACHE, default ~/.cache/pastiche-clang-tidy;
 PASTICHE_TIDY_CACHE=off checks everything; TIDY_JOBS, default nproc; TIDY_ONLY=REGEX checks only
-the files whose path under engine/, app/ or ui/ starts with it)
+the files whose path under engine/, app/ or ui/ starts with it; TIDY_SINCE=COMMIT as above)
 """
 import concurrent.futures
 import hashlib
@@ -73,6 +78,51 @@ for e in db:
 if not entries:
     sys.exit(f"tidy: no engine/app/ui sources in {build}/compile_commands.json")
 
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
+
+
+def project_includes(path, memo):
+    """The project's own files that PATH includes, directly or through other project headers."""
+    if path in memo:
+        return memo[path]
+    memo[path] = set()  # cycles (none expected) end here
+    found = set()
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return found
+    for name in INCLUDE.findall(text):
+        for candidate in (os.path.join(os.path.dirname(path), name), os.path.join(root, name)):
+            if os.path.isfile(candidate):
+                candidate = os.path.normpath(candidate)
+                found.add(candidate)
+                found |= project_includes(candidate, memo)
+                break
+    memo[path] = found
+    return found
+
+
+since = os.environ.get("TIDY_SINCE", "")
+scope = "every engine/, app/ and ui/ source"
+if since:
+    diff = subprocess.run(["git", "-C", root, "diff", "--name-only", since], capture_output=True, text=True)
+    if diff.returncode != 0:
+        sys.exit(f"tidy: TIDY_SINCE={since}: {diff.stderr.strip()}")
+    changed = {os.path.normpath(os.path.join(root, n)) for n in diff.stdout.split()}
+    untracked = subprocess.run(["git", "-C", root, "ls-files", "--others", "--exclude-standard"],
+                               capture_output=True, text=True).stdout.split()
+    changed |= {os.path.normpath(os.path.join(root, n)) for n in untracked}
+    everything = any(os.path.basename(c) in (".clang-tidy", "CMakeLists.txt") or c.endswith(".cmake")
+                     for c in changed)
+    if not everything:
+        memo = {}
+        entries = [e for e in entries
+                   if os.path.normpath(e["file"]) in changed or project_includes(e["file"], memo) & changed]
+        scope = f"the sources affected by changes since {since[:12]}"
+    if not entries:
+        print(f"tidy: no engine/app/ui source is affected by the changes since {since[:12]}")
+        sys.exit(0)
+
 version = subprocess.run([tidy, "--version"], capture_output=True, check=True).stdout
 with open(os.path.join(root, ".clang-tidy"), "rb") as f:
     config = f.read()
@@ -124,7 +174,7 @@ for file, text in bad:
     print("\n".join(l for l in text.splitlines() if not l.startswith(("Error while processing", "Suppressed"))
                     and "warnings generated" not in l))
 cached = sum(1 for _, s, _ in results if s == "cached")
-summary = (f"{len(entries)} files: {cached} unchanged since a clean check (cache), "
+summary = (f"{len(entries)} files ({scope}): {cached} unchanged since a clean check (cache), "
            f"{len(entries) - cached} checked, {time.time() - t0:.0f} s")
 if bad:
     print(f"tidy: clang-tidy found problems in {len(bad)} of {summary} (log: {log})")

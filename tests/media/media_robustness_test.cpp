@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -218,12 +219,32 @@ TEST_F(MediaRobustness, FailingVideoJobKeepsAnExistingOutput) {
 
 TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     makeClip(path("clip.mkv"), "-c:v libx264 -preset ultrafast -c:a aac", 4.0);
-    // The first job runs slowly (larger, slow preset) while the second starts.
+    // The first job is held still (SIGSTOP) once its .part exists, so the second one meets a writer
+    // for certain, however fast or slow (sanitizers) the machine is; then it is let go to finish.
+    // A wrapper records the first job's pid, which std::thread's command cannot tell.
+    writeFile(path("first.sh"), "echo $$ > \"$0.pid\"\nexec \"$@\"\n");
     CommandRun first;
-    std::thread firstJob([&] { first = stylize(dir_, path("clip.mkv"), path("same.mp4"), "256", "--preset slower"); });
-    for (int i = 0; i < 400 && !fs::exists(path("same.mp4.part")); ++i) ::usleep(25000);
-    const CommandRun second = stylize(dir_, path("clip.mkv"), path("same.mp4"));
+    std::thread firstJob([&] {
+        first.out = test::runCommand("PASTICHE_MODELS=" + q(modelsDirForTests()) + " sh " + q(path("first.sh")) + " " +
+                                         q(PASTICHE_BINARY) + " stylize " + q(path("clip.mkv")) + " -o " + q(path("same.mp4")) +
+                                         " --style-vector " + q(styleVector(dir_)) + " --size 96 --backend cpu 2>&1",
+                                     &first.rc);
+    });
+    bool held = false;
+    for (int i = 0; i < 20000 && !held; ++i) {
+        const std::string pid = readText(path("first.sh.pid"));
+        if (fs::exists(path("same.mp4.part")) && !pid.empty())
+            held = ::kill(std::stoi(pid), SIGSTOP) == 0;
+        else
+            ::usleep(1000);
+    }
+    CommandRun second;
+    if (held) {
+        second = stylize(dir_, path("clip.mkv"), path("same.mp4"));
+        ::kill(std::stoi(readText(path("first.sh.pid"))), SIGCONT);
+    }
     firstJob.join();
+    ASSERT_TRUE(held) << "the first job never showed its .part: " << first.out;
     EXPECT_EQ(first.rc, 0) << first.out;
     EXPECT_EQ(second.rc, 5) << second.out;  // before: both exit 0, the file a mix of both
     EXPECT_NE(second.out.find("another pastiche process"), std::string::npos) << second.out;
