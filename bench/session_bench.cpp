@@ -3,11 +3,16 @@
 // consumer against `pastiche bench`'s loop (runFramesInFlight) at the same size on the same
 // backend. Needs only Vulkan and OpenCV core/imgproc (no codecs, no Qt), so it runs on the GPU
 // machine. Usage: pastiche_session_bench MODELS_DIR [WxH] [FRAMES] [BACKEND] [ROUNDS]
+// BACKEND "instant" runs the session with a backend that does no work (no GPU needed): the
+// session's own ceiling, with each session thread's CPU time per frame.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -17,6 +22,7 @@
 #include "app/media/sources_internal.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/session.h"
+#include "tests/support/pass_through_backend.h"
 
 using namespace pastiche;
 using Clock = std::chrono::steady_clock;
@@ -68,13 +74,30 @@ double engineFps(const std::shared_ptr<const TransferNetwork>& net, const Backen
     return frames / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// CPU time of each of this process's threads by name (the session names its stages), from
+// /proc/self/task/*/schedstat (nanoseconds on a CPU).
+using ThreadCpu = std::map<std::string, double>;  // name -> seconds, summed over same-named threads
+
+ThreadCpu threadCpu() {
+    ThreadCpu cpu;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+        std::ifstream comm(task.path() / "comm"), sched(task.path() / "schedstat");
+        std::string name;
+        double ns = 0;
+        if (std::getline(comm, name) && (sched >> ns)) cpu[name] += ns * 1e-9;
+    }
+    return cpu;
+}
+
 struct SessionFigure {
     double fps = 0, latencyMs = 0;
     int inFlight = 1;
+    std::map<std::string, double> cpuMsPerFrame;  // thread name -> CPU ms per timed frame
 };
 
-SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, int w, int h,
-                         int frames) {
+SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, bool instant,
+                         int w, int h, int frames) {
     const int warmup = 20;
     session::SessionOptions o;
     o.mode = session::SessionMode::File;
@@ -87,16 +110,25 @@ SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, cons
     o.initial.mix.style = benchStyle();
     o.initial.backend = spec;
     o.warmUpBackendSwitch = false;
+    if (instant)
+        o.makeBackend = [](const TransferNetwork&) {
+            return test::PassThroughBackend::make(test::PassThroughBackend::Pixels::Instant);
+        };
     session::Session s(std::move(o), {});
     if (!s.prepareEngine()) return {};
     std::mutex m;
     int64_t seen = 0;
     Clock::time_point start, last;
+    ThreadCpu cpuAtStart, cpuAtEnd;  // sampled while the session's threads live
     s.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         std::lock_guard lock(m);
         if (!f.isStylized) return;
-        if (++seen == warmup) start = Clock::now();
+        if (++seen == warmup) {
+            cpuAtStart = threadCpu();
+            start = Clock::now();
+        }
         last = Clock::now();
+        if (seen == frames + warmup) cpuAtEnd = threadCpu();
     }));
     SourceSpec ps;
     ps.kind = SourceKind::TestPattern;
@@ -110,6 +142,8 @@ SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, cons
     if (seen > warmup && seconds > 0) r.fps = double(seen - warmup) / seconds;
     r.latencyMs = s.stats().latencyMsAvg;
     r.inFlight = s.stats().framesInFlight;
+    for (const auto& [name, seconds] : cpuAtEnd)
+        if (seen > warmup) r.cpuMsPerFrame[name] = (seconds - cpuAtStart[name]) * 1e3 / double(seen - warmup);
     return r;
 }
 
@@ -129,7 +163,9 @@ int main(int argc, char** argv) {
     int w = 1920, h = 1080;
     if (argc > 2 && std::sscanf(argv[2], "%dx%d", &w, &h) != 2) return 2;
     const int frames = argc > 3 ? std::atoi(argv[3]) : 600;
-    auto spec = BackendSpec::parse(argc > 4 ? argv[4] : "vulkan");
+    const std::string backendArg = argc > 4 ? argv[4] : "vulkan";
+    const bool instant = backendArg == "instant";
+    auto spec = BackendSpec::parse(instant ? "cpu" : backendArg);
     const int rounds = argc > 5 ? std::atoi(argv[5]) : 3;
     if (!spec || frames < 10 || rounds < 1) return 2;
     auto net = loadTransferModel(models, "fast");
@@ -141,10 +177,22 @@ int main(int argc, char** argv) {
     std::string description;
     SessionFigure last;
     for (int r = 0; r < rounds; ++r) {  // alternated, so drift (clocks, heat) hits both alike
-        engine.push_back(engineFps(net.value(), spec.value(), w, h, frames, description));
-        last = sessionFps(net.value(), spec.value(), w, h, frames);
+        if (!instant) engine.push_back(engineFps(net.value(), spec.value(), w, h, frames, description));
+        last = sessionFps(net.value(), spec.value(), instant, w, h, frames);
         session.push_back(last.fps);
-        std::printf("round %d: engine %.1f fps, session %.1f fps\n", r + 1, engine.back(), session.back());
+        std::printf("round %d: engine %.1f fps, session %.1f fps; CPU ms per frame:", r + 1,
+                    instant ? 0.0 : engine.back(), session.back());
+        for (const auto& [name, ms] : last.cpuMsPerFrame)
+            if (ms >= 0.001) std::printf(" %s %.3f", name.c_str(), ms);
+        std::printf("\n");
+    }
+    if (instant) {  // nothing to compare with: the session's own ceiling
+        const double s = median(session);
+        std::printf(
+            "{\"backend\": \"instant\", \"width\": %d, \"height\": %d, \"frames\": %d, "
+            "\"session_fps\": %.1f, \"frames_in_flight\": %d, \"session_latency_ms\": %.3f}\n",
+            w, h, frames, s, last.inFlight, last.latencyMs);
+        return s > 0 ? 0 : 1;
     }
     const double e = median(engine), s = median(session);
     std::printf("{\"backend\": \"%s\", \"width\": %d, \"height\": %d, \"frames\": %d, \"engine_fps\": %.1f, "
