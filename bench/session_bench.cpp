@@ -3,8 +3,10 @@
 // consumer against `pastiche bench`'s loop (runFramesInFlight) at the same size on the same
 // backend. Needs only Vulkan and OpenCV core/imgproc (no codecs, no Qt), so it runs on the GPU
 // machine. Usage: pastiche_session_bench MODELS_DIR [WxH] [FRAMES] [BACKEND] [ROUNDS]
-// BACKEND "instant" runs the session with a backend that does no work (no GPU needed): the
-// session's own ceiling, with each session thread's CPU time per frame.
+// Two backends need no GPU (tests/support/pass_through_backend.h): "instant" does no work, so the
+// session alone is timed (its ceiling; no backend-alone figure); "staged" does the Vulkan
+// backend's host copies only (frame into a staging buffer, out of it), timed both ways. Each
+// round prints the session threads' CPU time per frame.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,10 +51,18 @@ StyleVector benchStyle() {
     return style;
 }
 
-double engineFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, int w, int h, int frames,
-                 std::string& description) {
+using Pixels = test::PassThroughBackend::Pixels;
+
+BackendFactory fakeBackend(std::optional<Pixels> pixels) {
+    if (!pixels) return {};
+    return [p = *pixels](const TransferNetwork&) { return test::PassThroughBackend::make(p); };
+}
+
+double engineFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, std::optional<Pixels> fake,
+                 int w, int h, int frames, std::string& description) {
     StylizerOptions o;
     o.backend = spec;
+    o.makeBackend = fakeBackend(fake);
     auto stylizer = Stylizer::create(net, o);
     if (!stylizer) {
         std::fprintf(stderr, "engine: %s\n", stylizer.status().message().c_str());
@@ -96,8 +107,8 @@ struct SessionFigure {
     std::map<std::string, double> cpuMsPerFrame;  // thread name -> CPU ms per timed frame
 };
 
-SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, bool instant,
-                         int w, int h, int frames) {
+SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec,
+                         std::optional<Pixels> fake, int w, int h, int frames) {
     const int warmup = 20;
     session::SessionOptions o;
     o.mode = session::SessionMode::File;
@@ -110,10 +121,7 @@ SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, cons
     o.initial.mix.style = benchStyle();
     o.initial.backend = spec;
     o.warmUpBackendSwitch = false;
-    if (instant)
-        o.makeBackend = [](const TransferNetwork&) {
-            return test::PassThroughBackend::make(test::PassThroughBackend::Pixels::Instant);
-        };
+    o.makeBackend = fakeBackend(fake);
     session::Session s(std::move(o), {});
     if (!s.prepareEngine()) return {};
     std::mutex m;
@@ -164,8 +172,11 @@ int main(int argc, char** argv) {
     if (argc > 2 && std::sscanf(argv[2], "%dx%d", &w, &h) != 2) return 2;
     const int frames = argc > 3 ? std::atoi(argv[3]) : 600;
     const std::string backendArg = argc > 4 ? argv[4] : "vulkan";
-    const bool instant = backendArg == "instant";
-    auto spec = BackendSpec::parse(instant ? "cpu" : backendArg);
+    std::optional<Pixels> fake;
+    if (backendArg == "instant") fake = Pixels::Instant;
+    if (backendArg == "staged") fake = Pixels::Staged;
+    const bool instant = fake == Pixels::Instant;
+    auto spec = BackendSpec::parse(fake ? "cpu" : backendArg);
     const int rounds = argc > 5 ? std::atoi(argv[5]) : 3;
     if (!spec || frames < 10 || rounds < 1) return 2;
     auto net = loadTransferModel(models, "fast");
@@ -177,8 +188,8 @@ int main(int argc, char** argv) {
     std::string description;
     SessionFigure last;
     for (int r = 0; r < rounds; ++r) {  // alternated, so drift (clocks, heat) hits both alike
-        if (!instant) engine.push_back(engineFps(net.value(), spec.value(), w, h, frames, description));
-        last = sessionFps(net.value(), spec.value(), instant, w, h, frames);
+        if (!instant) engine.push_back(engineFps(net.value(), spec.value(), fake, w, h, frames, description));
+        last = sessionFps(net.value(), spec.value(), fake, w, h, frames);
         session.push_back(last.fps);
         std::printf("round %d: engine %.1f fps, session %.1f fps; CPU ms per frame:", r + 1,
                     instant ? 0.0 : engine.back(), session.back());
