@@ -34,11 +34,14 @@ public:
 
     // A recycled frame this source painted holds the still background plus the moving parts of
     // its old index: only those boxes are restored before the new parts are drawn. At 1080p that
-    // is ~0.3 MB of pixels instead of a 6 MB copy (the session's source stage ran at ~1.9 ms a
-    // frame, below the GPU's rate).
+    // is ~0.3 MB of pixels instead of a 6 MB copy, which was the session's ceiling (~0.7 ms of
+    // CPU a frame on a 2-core EPYC; docs/PERFORMANCE.md).
     ReadStatus read(Frame& frame) override {
         const int w = info_.width, h = info_.height;
-        if (frame.image.width != w || frame.image.height != h) frame.image = Image8(w, h);
+        if (frame.image.width != w || frame.image.height != h) {
+            frame.image = Image8(w, h);
+            frame.painter = 0;
+        }
         cv::Mat m(h, w, CV_8UC3, frame.image.pixels.data());
         if (background_.empty()) {
             background_.create(h, w, CV_8UC3);
