@@ -3,12 +3,20 @@
 // consumer against `pastiche bench`'s loop (runFramesInFlight) at the same size on the same
 // backend. Needs only Vulkan and OpenCV core/imgproc (no codecs, no Qt), so it runs on the GPU
 // machine. Usage: pastiche_session_bench MODELS_DIR [WxH] [FRAMES] [BACKEND] [ROUNDS]
+// Two backends need no GPU (tests/support/pass_through_backend.h): "instant" does no work, so the
+// session alone is timed (its ceiling; no backend-alone figure); "staged" does the Vulkan
+// backend's host copies only (frame into a staging buffer, out of it), timed both ways. Each
+// round prints the session threads' CPU time per frame.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +25,7 @@
 #include "app/media/sources_internal.h"
 #include "app/session/callback_consumer.h"
 #include "app/session/session.h"
+#include "tests/support/pass_through_backend.h"
 
 using namespace pastiche;
 using Clock = std::chrono::steady_clock;
@@ -42,10 +51,18 @@ StyleVector benchStyle() {
     return style;
 }
 
-double engineFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, int w, int h, int frames,
-                 std::string& description) {
+using Pixels = test::PassThroughBackend::Pixels;
+
+BackendFactory fakeBackend(std::optional<Pixels> pixels) {
+    if (!pixels) return {};
+    return [p = *pixels](const TransferNetwork&) { return test::PassThroughBackend::make(p); };
+}
+
+double engineFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, std::optional<Pixels> fake,
+                 int w, int h, int frames, std::string& description) {
     StylizerOptions o;
     o.backend = spec;
+    o.makeBackend = fakeBackend(fake);
     auto stylizer = Stylizer::create(net, o);
     if (!stylizer) {
         std::fprintf(stderr, "engine: %s\n", stylizer.status().message().c_str());
@@ -68,13 +85,30 @@ double engineFps(const std::shared_ptr<const TransferNetwork>& net, const Backen
     return frames / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// CPU time of each of this process's threads by name (the session names its stages), from
+// /proc/self/task/*/schedstat (nanoseconds on a CPU).
+using ThreadCpu = std::map<std::string, double>;  // name -> seconds, summed over same-named threads
+
+ThreadCpu threadCpu() {
+    ThreadCpu cpu;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+        std::ifstream comm(task.path() / "comm"), sched(task.path() / "schedstat");
+        std::string name;
+        double ns = 0;
+        if (std::getline(comm, name) && (sched >> ns)) cpu[name] += ns * 1e-9;
+    }
+    return cpu;
+}
+
 struct SessionFigure {
     double fps = 0, latencyMs = 0;
     int inFlight = 1;
+    std::map<std::string, double> cpuMsPerFrame;  // thread name -> CPU ms per timed frame
 };
 
-SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec, int w, int h,
-                         int frames) {
+SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec,
+                         std::optional<Pixels> fake, int w, int h, int frames) {
     const int warmup = 20;
     session::SessionOptions o;
     o.mode = session::SessionMode::File;
@@ -87,16 +121,22 @@ SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, cons
     o.initial.mix.style = benchStyle();
     o.initial.backend = spec;
     o.warmUpBackendSwitch = false;
+    o.makeBackend = fakeBackend(fake);
     session::Session s(std::move(o), {});
     if (!s.prepareEngine()) return {};
     std::mutex m;
     int64_t seen = 0;
     Clock::time_point start, last;
+    ThreadCpu cpuAtStart, cpuAtEnd;  // sampled while the session's threads live
     s.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         std::lock_guard lock(m);
         if (!f.isStylized) return;
-        if (++seen == warmup) start = Clock::now();
+        if (++seen == warmup) {
+            cpuAtStart = threadCpu();
+            start = Clock::now();
+        }
         last = Clock::now();
+        if (seen == frames + warmup) cpuAtEnd = threadCpu();
     }));
     SourceSpec ps;
     ps.kind = SourceKind::TestPattern;
@@ -110,6 +150,8 @@ SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, cons
     if (seen > warmup && seconds > 0) r.fps = double(seen - warmup) / seconds;
     r.latencyMs = s.stats().latencyMsAvg;
     r.inFlight = s.stats().framesInFlight;
+    for (const auto& [name, seconds] : cpuAtEnd)
+        if (seen > warmup) r.cpuMsPerFrame[name] = (seconds - cpuAtStart[name]) * 1e3 / double(seen - warmup);
     return r;
 }
 
@@ -129,7 +171,12 @@ int main(int argc, char** argv) {
     int w = 1920, h = 1080;
     if (argc > 2 && std::sscanf(argv[2], "%dx%d", &w, &h) != 2) return 2;
     const int frames = argc > 3 ? std::atoi(argv[3]) : 600;
-    auto spec = BackendSpec::parse(argc > 4 ? argv[4] : "vulkan");
+    const std::string backendArg = argc > 4 ? argv[4] : "vulkan";
+    std::optional<Pixels> fake;
+    if (backendArg == "instant") fake = Pixels::Instant;
+    if (backendArg == "staged") fake = Pixels::Staged;
+    const bool instant = fake == Pixels::Instant;
+    auto spec = BackendSpec::parse(fake ? "cpu" : backendArg);
     const int rounds = argc > 5 ? std::atoi(argv[5]) : 3;
     if (!spec || frames < 10 || rounds < 1) return 2;
     auto net = loadTransferModel(models, "fast");
@@ -141,10 +188,22 @@ int main(int argc, char** argv) {
     std::string description;
     SessionFigure last;
     for (int r = 0; r < rounds; ++r) {  // alternated, so drift (clocks, heat) hits both alike
-        engine.push_back(engineFps(net.value(), spec.value(), w, h, frames, description));
-        last = sessionFps(net.value(), spec.value(), w, h, frames);
+        if (!instant) engine.push_back(engineFps(net.value(), spec.value(), fake, w, h, frames, description));
+        last = sessionFps(net.value(), spec.value(), fake, w, h, frames);
         session.push_back(last.fps);
-        std::printf("round %d: engine %.1f fps, session %.1f fps\n", r + 1, engine.back(), session.back());
+        std::printf("round %d: engine %.1f fps, session %.1f fps; CPU ms per frame:", r + 1,
+                    instant ? 0.0 : engine.back(), session.back());
+        for (const auto& [name, ms] : last.cpuMsPerFrame)
+            if (ms >= 0.001) std::printf(" %s %.3f", name.c_str(), ms);
+        std::printf("\n");
+    }
+    if (instant) {  // nothing to compare with: the session's own ceiling
+        const double s = median(session);
+        std::printf(
+            "{\"backend\": \"instant\", \"width\": %d, \"height\": %d, \"frames\": %d, "
+            "\"session_fps\": %.1f, \"frames_in_flight\": %d, \"session_latency_ms\": %.3f}\n",
+            w, h, frames, s, last.inFlight, last.latencyMs);
+        return s > 0 ? 0 : 1;
     }
     const double e = median(engine), s = median(session);
     std::printf("{\"backend\": \"%s\", \"width\": %d, \"height\": %d, \"frames\": %d, \"engine_fps\": %.1f, "

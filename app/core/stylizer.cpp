@@ -52,6 +52,7 @@ int pickRealGpu(std::string& why) {
 
 Result<std::unique_ptr<TransferBackend>> makeBackend(const TransferNetwork& net, const StylizerOptions& o,
                                                      BackendKind kind, int device) {
+    if (o.makeBackend) return o.makeBackend(net);
     BackendOptions bo;
     bo.kind = kind;
     bo.deviceIndex = device;

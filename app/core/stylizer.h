@@ -27,8 +27,13 @@ struct BackendSpec {
     std::string toString() const;
 };
 
+// Makes the backend in place of the CPU/Vulkan choice: the session bench's instant backend and
+// tests measure the session's own work with it. Unset in the app.
+using BackendFactory = std::function<Result<std::unique_ptr<TransferBackend>>(const TransferNetwork&)>;
+
 struct StylizerOptions {
     BackendSpec backend;
+    BackendFactory makeBackend;             // set: used for every backend, the CPU fallback included
     Precision precision = Precision::Auto;  // PASTICHE_VK_FP32=1 forces Fp32
     int threads = 0;
     bool profile = false;

@@ -13,6 +13,9 @@ struct Frame {
     int64_t ptsMicros = 0;     // presentation time, microseconds from stream start (VFR preserved)
     int64_t index = 0;         // sequence number from the source
     int64_t captureNanos = 0;  // steady_clock when the source produced it (latency, fps)
+    // Which generator painted `image` (0: any other writer). A recycled frame that the test
+    // pattern itself painted needs only the parts that moved repainted; every source sets it.
+    uint64_t painter = 0;
 };
 
 }  // namespace pastiche

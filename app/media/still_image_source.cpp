@@ -30,6 +30,7 @@ public:
     ReadStatus read(Frame& frame) override {
         if (info_.fps <= 0 && next_ > 0) return ReadStatus::EndOfStream;
         frame.image = image_;
+        frame.painter = 0;
         frame.index = next_;
         frame.ptsMicros = info_.fps > 0 ? int64_t(std::llround(next_ * 1e6 / info_.fps)) : 0;
         frame.captureNanos = steadyNanos();

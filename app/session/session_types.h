@@ -51,6 +51,7 @@ struct SessionOptions {
     size_t fileQueueDepth = 4;
     int threads = 0;                                 // CPU backend threads, 0 = all cores
     bool warmUpBackendSwitch = true;                 // build a new backend beside the running one
+    BackendFactory makeBackend;                      // benchmarks, tests: replaces the backend choice
     Controls initial;
 };
 

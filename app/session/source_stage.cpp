@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <pthread.h>
+
 namespace pastiche::session {
 
 using Clock = std::chrono::steady_clock;
@@ -92,6 +94,7 @@ void SourceStage::paceFrame(const Frame& frame, bool& needBase) {
 }
 
 void SourceStage::run() {
+    pthread_setname_np(pthread_self(), "session-source");  // for perf, top and the session bench
     std::unique_ptr<FrameSource> source;
     SourceInfo info;
     bool ended = false, needBase = true;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include <pthread.h>
+
 #include "app/core/color_preserve.h"
 #include "app/core/guided_upsample.h"
 #include "app/core/model_loader.h"
@@ -61,6 +63,7 @@ void Session::ensureEngine() {
     StylizerOptions so;
     so.backend = e.controls.backend;
     so.threads = options_.threads;
+    so.makeBackend = options_.makeBackend;
     auto created = Stylizer::create(e.network, so, [this](const std::string& m) { notify(m); });
     if (!created) {
         e.failed = true;
@@ -116,23 +119,24 @@ void Session::startBackendSwitch(const BackendSpec& spec) {
         warmup = resampleImage(lastItem_->frame->image, w, h);
     }
     auto network = e.network;
-    const int threads = options_.threads;
+    StylizerOptions so;
+    so.backend = spec;
+    so.threads = options_.threads;
+    so.makeBackend = options_.makeBackend;
     auto notice = [this](const std::string& m) { notify(m); };
-    e.switching = std::async(std::launch::async, [this, network, spec, vector, warmup = std::move(warmup), threads,
-                                                  notice]() -> Result<std::unique_ptr<Stylizer>> {
-        StylizerOptions so;
-        so.backend = spec;
-        so.threads = threads;
-        auto created = Stylizer::create(network, so, notice);
-        if (created && vector && !warmup.empty()) {
-            Image8 out(warmup.width, warmup.height);
-            Status st = created.value()->setStyle(*vector);
-            if (st) st = created.value()->stylize(warmup.view(), out.view());
-            if (!st) created = st;
-        }
-        channel_.interrupt();  // wake the stylize thread to take it
-        return created;
-    });
+    e.switching = std::async(
+        std::launch::async,
+        [this, network, so, vector, warmup = std::move(warmup), notice]() -> Result<std::unique_ptr<Stylizer>> {
+            auto created = Stylizer::create(network, so, notice);
+            if (created && vector && !warmup.empty()) {
+                Image8 out(warmup.width, warmup.height);
+                Status st = created.value()->setStyle(*vector);
+                if (st) st = created.value()->stylize(warmup.view(), out.view());
+                if (!st) created = st;
+            }
+            channel_.interrupt();  // wake the stylize thread to take it
+            return created;
+        });
     std::lock_guard lock(mutex_);
     stats_.switchingTo = spec.toString();
 }
@@ -428,6 +432,7 @@ void Session::handleFullSourceStills(const SourceItem& item) {
 }
 
 void Session::stylizeLoop() {
+    pthread_setname_np(pthread_self(), "session-stylize");  // for perf, top and the session bench
     Engine& e = *engine_;
     {
         std::lock_guard lock(mutex_);
