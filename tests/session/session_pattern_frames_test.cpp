@@ -54,9 +54,9 @@ TEST(SessionEngine, RecycledPatternFramesReachTheConsumersWholeAndInOrder) {
     o.makeBackend = [](const TransferNetwork&) { return PassThroughBackend::make(PassThroughBackend::Pixels::Copy); };
     o.initial.mix.style = StyleVector{};
     o.warmUpBackendSwitch = false;
-    session::Session s(std::move(o), {});
-    std::mutex m;
+    std::mutex m;  // both outlive the session, whose thread fills them
     std::vector<session::SessionFrame> seen;
+    session::Session s(std::move(o), {});
     s.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         std::lock_guard lock(m);
         seen.push_back(f);  // holds every frame: none comes back, each is a new one
@@ -96,8 +96,8 @@ TEST(SessionEngine, PatternFramesReusedAtOnceStillShowTheirOwnIndex) {
     o.makeBackend = [](const TransferNetwork&) { return PassThroughBackend::make(PassThroughBackend::Pixels::Copy); };
     o.initial.mix.style = StyleVector{};
     o.warmUpBackendSwitch = false;
+    int64_t next = 0, wrong = 0;  // outlive the session, whose thread counts into them
     session::Session s(std::move(o), {});
-    int64_t next = 0, wrong = 0;
     s.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         if (f.index != next++ || !f.isStylized || f.stylized->pixels != patternFrame(spec, f.index).pixels) ++wrong;
     }));
