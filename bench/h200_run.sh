@@ -12,17 +12,15 @@
 #       vulkan/test_host_copy,vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
 #       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \
-#       -pthread  # (+ /usr/lib/x86_64-linux-gnu/libdnnl.so where the engine was built with oneDNN)
-# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b|fast
+#       /usr/lib/x86_64-linux-gnu/libdnnl.so -pthread
+# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b
 # (dev: tests of the packed coopmat variants + per-layer bench of packing off vs on.)
 set -o pipefail
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-# The script's own folder holds its files (.devdata/vk, or a copy beside it such as .devdata/vk-fast).
-HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p /tmp/vvl && dpkg -x "$HERE"/vulkan-validationlayers_*.deb /tmp/vvl
+mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
 export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-cd "$HERE"
+cd .devdata/vk
 export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/td
 MODE=${1:-a}
 summ() { grep -E "^\{" | python3 -c '
@@ -88,19 +86,6 @@ fi
 if [ "$MODE" = final2 ]; then  # + the PyTorch peer (torch.compile max-autotune) in the same run
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
   PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile --compile-only 2>&1 | tee $OUT/peer.log | cut -c1-330
-fi
-if [ "$MODE" = fast ]; then  # FAST coopmat staging (PASTICHE_VK_CM_FAST=1): tests with validation, old vs new per layer
-  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
-  chmod +x test_vulkan
-  PASTICHE_VK_VALIDATION=1 timeout 75 ./test_vulkan --gtest_filter='VulkanCoopMatTest.FastStaging*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped" | cut -c1-200
-  PASTICHE_VK_CM_FAST=1 PASTICHE_VK_VALIDATION=1 timeout 60 ./test_vulkan --gtest_filter='VulkanCoopMatTest.WholeNetwork*:VulkanTflite*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped" | cut -c1-260
-  bench old 384x384,1920x1080,3840x2160 300
-  bench fast 384x384,1920x1080,3840x2160 300 PASTICHE_VK_CM_FAST=1
-  bench fast_all 1920x1080 300 PASTICHE_VK_CM_FAST=1 PASTICHE_VK_COOPMAT=all
-  bench fast_32x8 384x384,1920x1080 300 PASTICHE_VK_CM_FAST=1 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=8
-  bench fast_16x16 1920x1080 300 PASTICHE_VK_CM_FAST=1 PASTICHE_VK_CM_TH=16
-  bench old_again 1920x1080 300
-  PASTICHE_VK_VALIDATION=1 timeout 60 ./test_vulkan --gtest_filter='VulkanCoopMatTest.Every*:VulkanCoopMatTest.Packed*' 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped" | cut -c1-200
 fi
 if [ "$MODE" = final ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log

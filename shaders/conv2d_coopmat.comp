@@ -54,8 +54,6 @@ layout(constant_id = 17) const uint P = 1;       // output pixels per matrix row
 layout(constant_id = 18) const bool SUB = false; // sub-pixel 2x upsample (with UPSAMPLE, K = 3, PAD = 1)
 layout(constant_id = 19) const uint PSX = 0;     // tile entry stride override (0: the default below)
 layout(constant_id = 20) const bool LOADE = true;   // tile load: one entry (all its values) per invocation
-layout(constant_id = 21) const bool FAST = false;   // the 12-03b staging (below); needs LOADE, PS % 8 == 0
-layout(constant_id = 22) const uint SGS = 32;       // subgroup size (FAST's statistics scratch)
 
 const uint OCP = NT * 16u;
 const uint PS = PSX != 0u ? PSX : (ICP == 8u ? 8u : ICP + 8u);
@@ -90,21 +88,8 @@ layout(push_constant) uniform Push {
     int tilesX, numTiles;
 } pc;
 
-// FAST staging: the input tile and the accumulators share one uvec4 array (the tile is dead once
-// the products are done), so a workgroup needs about half the shared memory and more of them fit
-// on an SM; tile entries are written 8 fp16 values (16 bytes) at a time instead of one 2-byte
-// store per value (the 2-byte stores at an 80-byte entry stride were 4-way bank conflicts); the
-// accumulators go column-major at a stride of MROWS + 4 floats, so the 8 rows x 4 column pairs of
-// an accumulator fragment fall into 32 different banks (at MROWS they hit 8 banks); and the
-// instance-norm statistics are taken per subgroup in the store pass (each subgroup's 32 values
-// lie in one channel), so the second pass over shared memory and its barrier go away. The
-// matrices are loaded and stored in units of uvec4 (8 halves or 4 floats).
-const uint OTS = MROWS + 4u;               // FAST: column stride of the staged accumulators (floats)
-const uint SM_TILE = TIH * TIW * PS / 8u, SM_OUT = OCP * OTS / 4u;
-shared float16_t tileIn[FAST ? 1u : TIH * TIW * PS];
-shared float outTile[FAST ? 1u : OCP * MROWS];
-shared uvec4 smem[FAST ? (SM_TILE > SM_OUT ? SM_TILE : SM_OUT) : 1u];
-shared vec4 sgStats[FAST && STATS ? OC * TP / SGS : 1u];  // (n, mean, M2) per subgroup-sized run of a channel
+shared float16_t tileIn[TIH * TIW * PS];
+shared float outTile[OCP * MROWS];
 
 // Where output channel oc of tile pixel p (row-major TW x TH) sits in outTile ([n][MROWS]).
 uint accIndex(uint oc, uint p) {
@@ -115,17 +100,7 @@ uint accIndex(uint oc, uint p) {
         ly >>= 1;
     }
     const uint mt = par * MTP + ly * RUNS + lx / (16u * P), r = lx % (16u * P);
-    return (P > 1u ? (r % P) * OC + oc : oc) * (FAST ? OTS : MROWS) + mt * 16u + r / P;
-}
-
-float staged(uint a) { return FAST ? uintBitsToFloat(smem[a >> 2][a & 3u]) : outTile[a]; }
-
-// Chan et al.: two (n, mean, M2) partials into one.
-vec3 combineStats(vec3 a, vec3 b) {
-    if (b.x == 0.0) return a;
-    if (a.x == 0.0) return b;
-    const float n = a.x + b.x, d = b.y - a.y;
-    return vec3(n, a.y + d * (b.x / n), a.z + b.z + d * d * (a.x * b.x / n));
+    return (P > 1u ? (r % P) * OC + oc : oc) * MROWS + mt * 16u + r / P;
 }
 
 void main() {
@@ -155,24 +130,18 @@ void main() {
                 else x = reflectIndex(ix0 + int(tx + g), eW) >> (UPSAMPLE ? 1 : 0);
                 row[g] = uint(y * pc.inW + x);
             }
-            [[unroll]] for (uint e8 = 0; e8 < ICP; e8 += 8u) {
-                float16_t v[8];
-                [[unroll]] for (uint k = 0; k < 8u; ++k) {
-                    const uint e = e8 + k, g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
-                    v[k] = float16_t(0.0);
-                    if (c < IC && g < G) {
-                        if (IN_NORM) {
-                            const vec2 ss = inScaleShift[c];
-                            v[k] = float16_t(activate(float(inData[c * inPlane + row[g]]) * ss.x + ss.y, IN_ACT));
-                        } else {
-                            v[k] = inData[c * inPlane + row[g]];
-                        }
+            [[unroll]] for (uint e = 0; e < ICP; ++e) {
+                const uint g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
+                float16_t v = float16_t(0.0);
+                if (c < IC && g < G) {
+                    if (IN_NORM) {
+                        const vec2 ss = inScaleShift[c];
+                        v = float16_t(activate(float(inData[c * inPlane + row[g]]) * ss.x + ss.y, IN_ACT));
+                    } else {
+                        v = inData[c * inPlane + row[g]];
                     }
-                    if (!FAST) tileIn[n * PS + e] = v[k];
                 }
-                if (FAST)
-                    smem[(n * PS + e8) / 8u] = uvec4(packFloat2x16(f16vec2(v[0], v[1])), packFloat2x16(f16vec2(v[2], v[3])),
-                                                     packFloat2x16(f16vec2(v[4], v[5])), packFloat2x16(f16vec2(v[6], v[7])));
+                tileIn[n * PS + e] = v;
             }
         }
     } else {
@@ -225,20 +194,16 @@ void main() {
                 const uint mt = (sg * MPS + j) % MTP;
                 const uint ty = mt / RUNS, tx = (mt % RUNS) * 16u * P;
                 fcoopmatNV<16, gl_ScopeSubgroup, 16, 16> a;
-                const uint aAt = ((ty * S + ky + py) * TIW + tx * S + kx + px) * PS + icOff, aStride = (P > 1u ? P : S) * PS;
-                if (FAST) coopMatLoadNV(a, smem, aAt / 8u, aStride / 8u, false);
-                else coopMatLoadNV(a, tileIn, aAt, aStride, false);
+                coopMatLoadNV(a, tileIn, ((ty * S + ky + py) * TIW + tx * S + kx + px) * PS + icOff,
+                              (P > 1u ? P : S) * PS, false);
                 [[unroll]] for (uint n = 0; n < NT; ++n) acc[j][n] = coopMatMulAddNV(a, b[n], acc[j][n]);
             }
         }
     }
 
-    if (FAST) barrier();  // every subgroup is done with the tile before the accumulators overwrite it
     [[unroll]] for (uint j = 0; j < MPS; ++j)
-        [[unroll]] for (uint n = 0; n < NT; ++n) {
-            if (FAST) coopMatStoreNV(acc[j][n], smem, (n * 16u * OTS + (sg * MPS + j) * 16u) / 4u, OTS / 4u, true);
-            else coopMatStoreNV(acc[j][n], outTile, n * 16u * MROWS + (sg * MPS + j) * 16u, MROWS, true);
-        }
+        [[unroll]] for (uint n = 0; n < NT; ++n)
+            coopMatStoreNV(acc[j][n], outTile, n * 16u * MROWS + (sg * MPS + j) * 16u, MROWS, true);
     barrier();
 
     const uint outPlane = uint(pc.outW * pc.outH);
@@ -248,29 +213,13 @@ void main() {
         const uint oc = i / TP, p = i % TP;
         const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
         const uint a = accIndex(oc, p);
-        const float v = staged(a) + bias[oc];
-        if (STATS && !FAST) outTile[a] = v;
-        const bool inside = ox < pc.outW && oy < pc.outH;
-        if (inside) outData[oc * outPlane + uint(oy * pc.outW + ox)] = float16_t(STATS ? v : activate(v, ACT));
-        if (FAST && STATS) {
-            // TP % SGS == 0 (host check): this subgroup's values are one run of channel oc.
-            const float cnt = subgroupAdd(inside ? 1.0 : 0.0);
-            const float mean = subgroupAdd(inside ? v : 0.0) / max(cnt, 1.0);
-            const float m2 = subgroupAdd(inside ? (v - mean) * (v - mean) : 0.0);
-            if (subgroupElect()) sgStats[i / SGS] = vec4(cnt, mean, m2, 0.0);
-        }
+        const float v = outTile[a] + bias[oc];
+        if (STATS) outTile[a] = v;
+        if (ox < pc.outW && oy < pc.outH)
+            outData[oc * outPlane + uint(oy * pc.outW + ox)] = float16_t(STATS ? v : activate(v, ACT));
     }
 
-    if (FAST && STATS) {
-        barrier();
-        const uint runs = TP / SGS, tile = gl_WorkGroupID.y * uint(pc.tilesX) + gl_WorkGroupID.x;
-        for (uint oc = lid; oc < OC; oc += NTHREADS) {
-            vec3 t = vec3(0.0);
-            for (uint r = 0; r < runs; ++r) t = combineStats(t, sgStats[oc * runs + r].xyz);
-            partials[oc * uint(pc.numTiles) + tile] = vec4(t, 0.0);
-        }
-    }
-    if (STATS && !FAST) {
+    if (STATS) {
         // Per tile and channel: mean, then the sum of squared deviations (no cancellation).
         barrier();
         const int nx = min(int(TW), pc.outW - ox0), ny = min(int(TH), pc.outH - oy0);

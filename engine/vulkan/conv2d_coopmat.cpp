@@ -123,16 +123,6 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     v.nt = (v.p * OC + 15) / 16;
     const uint32_t nsg = knob("PASTICHE_VK_CM_NSG", 4), sgSize = ctx.caps().subgroupSize;
     const uint32_t sf = v.sub ? 2 : 1;
-    const bool loade = !knobOff("PASTICHE_VK_CM_LOADE");
-    // FAST staging (conv2d_coopmat.comp): off by default until the H200 run says it is correct and
-    // faster; PASTICHE_VK_CM_FAST=1 turns it on. It loads and stores the matrices in units of 8
-    // halves, hence the entry stride condition, and needs each subgroup's store-pass values in one
-    // channel (the tile's pixel count a multiple of the subgroup size).
-    auto fastFits = [&] {
-        const uint32_t ps = v.ps ? v.ps : (v.icp == 8 ? 8 : v.icp + 8);
-        return loade && ps % 8 == 0 && (v.tw * v.th) % sgSize == 0;
-    };
-    v.fast = std::getenv("PASTICHE_VK_CM_FAST") && std::strcmp(std::getenv("PASTICHE_VK_CM_FAST"), "1") == 0;
     auto shape = [&]() -> Result<uint32_t> {  // shared bytes of the tile, or an error for a bad shape
         const uint32_t mrows = v.tw * v.th / v.p, mtp = (v.th / sf) * (v.tw / sf / (16 * v.p));
         if (v.tw % (16 * v.p * sf) || v.th % sf || mrows % (16 * nsg) || (mrows / 16 / nsg) > mtp ||
@@ -140,10 +130,6 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
             return Status::error("layer " + layer.name + ": bad cooperative-matrix tile " + std::to_string(v.tw) + "x" +
                                  std::to_string(v.th));
         const CoopGeometry geo(K, S, v.icp, v.g, v.p, v.sub, v.tw, v.th, v.ps);
-        if (v.fast && fastFits()) {  // tile and accumulators share one array; per-run statistics
-            const uint32_t stats = layer.hasNorm ? OC * v.tw * v.th / sgSize * 16 : 0;
-            return std::max(geo.tih * geo.tiw * geo.ps * 2, v.nt * 16 * (mrows + 4) * 4) + stats;
-        }
         return geo.tih * geo.tiw * geo.ps * 2 + v.nt * 16 * mrows * 4;
     };
     // Too big for shared memory: fewer rows (while the subgroups still get whole matrix tiles), then
@@ -162,7 +148,6 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         }
         return false;
     }
-    v.fast = v.fast && fastFits();
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
     std::vector<uint32_t> spec = {nsg * sgSize,
                                   v.tw,
@@ -184,9 +169,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
                                   v.p,
                                   uint32_t(v.sub),
                                   v.ps,
-                                  uint32_t(loade),
-                                  uint32_t(v.fast),
-                                  sgSize};
+                                  uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());

@@ -71,8 +71,6 @@ public:
     ConvKernel kernelKind() const { return coop_ ? ConvKernel::CoopMat : ConvKernel::Scalar; }
     // On a packed cooperative-matrix variant (taps per entry, pixels per row or sub-pixel upsample).
     bool coopPacked() const { return coop_ && (coop_->g > 1 || coop_->p > 1 || coop_->sub); }
-    // On the FAST staging of the cooperative-matrix kernel (PASTICHE_VK_CM_FAST=1).
-    bool coopFast() const { return coop_ && coop_->fast; }
     Conv2dShape shape(int inW, int inH) const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
@@ -95,7 +93,6 @@ private:
         uint32_t tw = 32, th = 4, icp = 32, nt = 2;
         uint32_t g = 1, p = 1, ps = 0;  // taps per entry, pixels per matrix row, entry stride (0: default)
         bool sub = false;               // nearest 2x upsample as four 2x2 sub-pixel convolutions
-        bool fast = false;              // shared tile/accumulator array, vector tile stores, fused stats
     };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
     // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.

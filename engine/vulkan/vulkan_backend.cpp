@@ -238,16 +238,14 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
 
 DeviceInfo VulkanBackend::device() const {
     DeviceInfo info = ctx_->info();  // matrixUnits: what the device offers; here: what this backend uses
-    int coop = 0, packed = 0, fast = 0;
+    int coop = 0, packed = 0;
     for (const LayerOps& l : layers_) {
         coop += l.conv.kernelKind() == ConvKernel::CoopMat;
         packed += l.conv.coopPacked();
-        fast += l.conv.coopFast();
     }
     if (coop > 0)
         info.matrixUnits = "tensor cores: " + std::to_string(coop) + " of " + std::to_string(layers_.size()) +
-                           " conv layers (" + std::to_string(packed) + " packed, " + std::to_string(fast) +
-                           " fast) on " + info.matrixUnits;
+                           " conv layers (" + std::to_string(packed) + " packed) on " + info.matrixUnits;
     else if (!info.matrixUnits.empty())
         info.matrixUnits = "unused here (" + std::string(fp16_ ? "PASTICHE_VK_COOPMAT=0" : "fp32") + "); device has " +
                            info.matrixUnits;

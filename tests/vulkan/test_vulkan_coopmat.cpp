@@ -139,48 +139,6 @@ TEST_F(VulkanCoopMatTest, PackedVariantsMatchCpuAtOddSizes) {
     }
 }
 
-// Number of conv layers on the FAST staging (PASTICHE_VK_CM_FAST=1), from DeviceInfo::matrixUnits.
-int fastLayers(const TransferBackend& b) {
-    const std::string& s = b.device().matrixUnits;
-    const size_t at = s.find(" fast)");
-    if (at == std::string::npos) return 0;
-    const size_t from = s.rfind(", ", at);
-    return from == std::string::npos ? 0 : std::atoi(s.c_str() + from + 2);
-}
-
-// The FAST staging (shared tile/accumulator array, 16-byte tile stores, padded accumulator stride,
-// statistics per subgroup in the store pass) for every layer shape, packed and plain, against the
-// CPU reference at odd sizes: partial tiles (the statistics' pixel counts at the edges), one-tile
-// frames and frames of many tiles.
-TEST_F(VulkanCoopMatTest, FastStagingMatchesCpuAtOddSizes) {
-    PASTICHE_REQUIRE_COOPMAT();
-    const StyleVector style = randomStyle(19);
-    std::vector<CoopCase> cases = coopCases();
-    for (CoopCase& c : packedCases()) cases.push_back(std::move(c));
-    setenv("PASTICHE_VK_CM_FAST", "1", 1);
-    for (const CoopCase& c : cases) {
-        TransferNetwork net;
-        net.sourcePath = c.name;
-        net.layers = c.layers;
-        auto vk = makeCoop(net, "all");
-        auto cpu = makeCpu(net);
-        ASSERT_TRUE(vk && cpu);
-        EXPECT_EQ(fastLayers(*vk), int(c.layers.size())) << c.name << ": " << vk->device().matrixUnits;
-        for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{161, 97}, std::pair{181, 171}}) {
-            const ImageF in = testFrame(w, h, unsigned(5 * w + h));
-            const ImageF want = runFloat(*cpu, in, style);
-            const ImageF got = runFloat(*vk, in, style);
-            bool finite = true;
-            for (float v : got.pixels) finite = finite && std::isfinite(v);
-            EXPECT_TRUE(finite) << c.name << " at " << w << "x" << h;
-            const double p = psnr(want.pixels, got.pixels);
-            EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
-            std::printf("fast coopmat %-22s %4dx%-4d PSNR %.1f dB\n", c.name, w, h, p);
-        }
-    }
-    unsetenv("PASTICHE_VK_CM_FAST");
-}
-
 TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
     PASTICHE_REQUIRE_COOPMAT();
     const StyleVector style = randomStyle(13);
