@@ -109,11 +109,11 @@ struct SessionFigure {
 
 SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, const BackendSpec& spec,
                          std::optional<Pixels> fake, int w, int h, int frames) {
-    const int warmup = 20;
+    constexpr int warmup = 20;
     session::SessionOptions o;
     o.mode = session::SessionMode::File;
     o.network = net;
-    o.openSource = [frames, warmup](const SourceSpec& s) -> Result<std::unique_ptr<FrameSource>> {
+    o.openSource = [frames](const SourceSpec& s) -> Result<std::unique_ptr<FrameSource>> {
         auto pattern = media::openTestPatternSource(s);
         if (!pattern) return pattern.status();
         return std::unique_ptr<FrameSource>(new LimitedSource(std::move(pattern).value(), frames + warmup));
@@ -122,12 +122,13 @@ SessionFigure sessionFps(const std::shared_ptr<const TransferNetwork>& net, cons
     o.initial.backend = spec;
     o.warmUpBackendSwitch = false;
     o.makeBackend = fakeBackend(fake);
-    session::Session s(std::move(o), {});
-    if (!s.prepareEngine()) return {};
+    // The consumer's state outlives the session, whose thread writes it.
     std::mutex m;
     int64_t seen = 0;
     Clock::time_point start, last;
     ThreadCpu cpuAtStart, cpuAtEnd;  // sampled while the session's threads live
+    session::Session s(std::move(o), {});
+    if (!s.prepareEngine()) return {};
     s.addConsumer(std::make_shared<session::CallbackConsumer>([&](const session::SessionFrame& f) {
         std::lock_guard lock(m);
         if (!f.isStylized) return;

@@ -12,6 +12,14 @@ unsigned HostCopier::defaultHelpers() {
     return hw > 1 ? std::min(3u, hw - 1) : 0u;
 }
 
+size_t HostCopier::parallelBytes() {
+    static const size_t bytes = [] {
+        const char* v = std::getenv("PASTICHE_VK_COPY_PARALLEL_BYTES");
+        return v ? size_t(std::max(0LL, std::atoll(v))) : kParallelBytes;
+    }();
+    return bytes;
+}
+
 HostCopier::HostCopier(unsigned helpers) {
     for (unsigned i = 0; i < helpers; ++i) workers_.emplace_back([this] { work(); });
 }
@@ -54,7 +62,7 @@ void HostCopier::work() {
 void HostCopier::copyRows(void* dst, size_t dstStride, const void* src, size_t srcStride, size_t rowBytes,
                           size_t rows) {
     Job job{static_cast<uint8_t*>(dst), static_cast<const uint8_t*>(src), dstStride, srcStride, rowBytes, rows, 1};
-    if (workers_.empty() || rowBytes * rows < kParallelBytes) {
+    if (workers_.empty() || rowBytes * rows < parallelBytes()) {
         job.run(0);
         return;
     }

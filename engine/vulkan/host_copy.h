@@ -21,11 +21,13 @@ public:
     HostCopier& operator=(const HostCopier&) = delete;
 
     // Copies `rows` rows of `rowBytes` bytes from src (row stride srcStride) to dst (dstStride).
-    // Frames under kParallelBytes go through one thread (starting helpers would cost more).
+    // Frames under parallelBytes() go through one thread (starting helpers would cost more).
     void copyRows(void* dst, size_t dstStride, const void* src, size_t srcStride, size_t rowBytes, size_t rows);
     unsigned helpers() const { return unsigned(workers_.size()); }
 
     static constexpr size_t kParallelBytes = size_t(8) << 20;
+    // PASTICHE_VK_COPY_PARALLEL_BYTES=n (a triage and tuning knob), else kParallelBytes.
+    static size_t parallelBytes();
     // PASTICHE_VK_COPY_THREADS=n (0: none), else min(3, hardware threads - 1).
     static unsigned defaultHelpers();
 

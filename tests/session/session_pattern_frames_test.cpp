@@ -53,6 +53,9 @@ TEST(SessionEngine, RecycledPatternFramesReachTheConsumersWholeAndInOrder) {
     };
     o.makeBackend = [](const TransferNetwork&) { return PassThroughBackend::make(PassThroughBackend::Pixels::Copy); };
     o.initial.mix.style = StyleVector{};
+    // CPU: no Vulkan device probe (the made backend replaces either; the probe's loader and
+    // driver are unloaded before exit, where LeakSanitizer cannot name their allocations).
+    o.initial.backend.choice = BackendSpec::Choice::Cpu;
     o.warmUpBackendSwitch = false;
     std::mutex m;  // both outlive the session, whose thread fills them
     std::vector<session::SessionFrame> seen;
@@ -95,6 +98,9 @@ TEST(SessionEngine, PatternFramesReusedAtOnceStillShowTheirOwnIndex) {
     };
     o.makeBackend = [](const TransferNetwork&) { return PassThroughBackend::make(PassThroughBackend::Pixels::Copy); };
     o.initial.mix.style = StyleVector{};
+    // CPU: no Vulkan device probe (the made backend replaces either; the probe's loader and
+    // driver are unloaded before exit, where LeakSanitizer cannot name their allocations).
+    o.initial.backend.choice = BackendSpec::Choice::Cpu;
     o.warmUpBackendSwitch = false;
     int64_t next = 0, wrong = 0;  // outlive the session, whose thread counts into them
     session::Session s(std::move(o), {});
