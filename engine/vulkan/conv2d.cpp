@@ -95,6 +95,18 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
         lx = knob("PASTICHE_VK_WIDE_LX", lx);
         ly = knob("PASTICHE_VK_WIDE_LY", ly);
     }
+    // The same for the narrow stride-1 layers (the last 9x9, 3 output channels: the one layer left
+    // on the scalar kernel on tensor-core devices, a fifth of the frame at 1080p on the H200):
+    // PASTICHE_VK_NARROW_PX / _LX / _LY.
+    if (layer.stride == 1 && op.ocb_ == 4) {
+        auto knob = [](const char* name, uint32_t fallback) {
+            const char* v = std::getenv(name);
+            return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
+        };
+        px = knob("PASTICHE_VK_NARROW_PX", px);
+        lx = knob("PASTICHE_VK_NARROW_LX", lx);
+        ly = knob("PASTICHE_VK_NARROW_LY", ly);
+    }
     PASTICHE_RETURN_IF_ERROR(op.addVariant(ctx, layer, fp16, lx, ly, px));
     if (small) {
         PASTICHE_RETURN_IF_ERROR(op.addVariant(ctx, layer, fp16, 16, 8, 2));
