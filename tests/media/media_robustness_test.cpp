@@ -225,10 +225,11 @@ TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     writeFile(path("first.sh"), "echo $$ > \"$0.pid\"\nexec \"$@\"\n");
     CommandRun first;
     std::thread firstJob([&] {
-        first.out = test::runCommand("PASTICHE_MODELS=" + q(modelsDirForTests()) + " sh " + q(path("first.sh")) + " " +
-                                         q(PASTICHE_BINARY) + " stylize " + q(path("clip.mkv")) + " -o " + q(path("same.mp4")) +
-                                         " --style-vector " + q(styleVector(dir_)) + " --size 96 --backend cpu 2>&1",
-                                     &first.rc);
+        first.out =
+            test::runCommand("PASTICHE_MODELS=" + q(modelsDirForTests()) + " sh " + q(path("first.sh")) + " " +
+                                 q(PASTICHE_BINARY) + " stylize " + q(path("clip.mkv")) + " -o " + q(path("same.mp4")) +
+                                 " --style-vector " + q(styleVector(dir_)) + " --size 96 --backend cpu 2>&1",
+                             &first.rc);
     });
     bool held = false;
     for (int i = 0; i < 20000 && !held; ++i) {
