@@ -69,6 +69,28 @@ def preprocess_args(args):
 with open(os.path.join(build, "compile_commands.json")) as f:
     db = json.load(f)
 pattern = re.compile("^" + re.escape(root) + "/(engine|app|ui)/" + os.environ.get("TIDY_ONLY", ""))
+UNITY_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
+
+
+def expand_unity(db):
+    """A unity build (CMake UNITY_BUILD, e.g. pastiche_cli) compiles Unity/unity_N_cxx.cxx, which
+    includes the target's sources: each of those is checked on its own with the unity file's
+    flags, as it was before the target was unified."""
+    out = []
+    for e in db:
+        if "/Unity/unity_" not in e["file"]:
+            out.append(e)
+            continue
+        with open(e["file"]) as f:
+            sources = UNITY_INCLUDE.findall(f.read())
+        for src in sources:
+            args = e["arguments"] if "arguments" in e else shlex.split(e["command"])
+            args = [src if a == e["file"] else a for a in args]
+            out.append({"directory": e["directory"], "file": src, "arguments": args})
+    return out
+
+
+db = expand_unity(db)
 entries = []
 for e in db:
     if not pattern.match(e["file"]):
