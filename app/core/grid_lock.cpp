@@ -14,10 +14,14 @@ constexpr double kNoShift = 1e-3;
 // 0.2 -> 1.47x with the warp error up by a quarter (over-sharpened texture flickers with phase).
 constexpr double kSharpenAtHalfPixel = 0.05;
 constexpr int kLanczosA = 4;
-// The similarity lock's warps: bicubic (OpenCV's warpAffine with Lanczos-4 took 31 ms per
-// 690x392 frame here, bicubic 9.7 ms), with a fixed 3-tap sharpening after the warp back.
-constexpr int kWarpInterpolation = cv::INTER_CUBIC;
-constexpr double kSharpenScaled = 0.06;
+// The similarity lock's warps. Into the canvas bilinear: the network re-synthesises texture from
+// it, and bilinear there measured the same warp error and sharpness as bicubic (docs/QUALITY.md)
+// at a third of the cost (OpenCV's bilinear warp is vectorised, its bicubic is not: 1.5 vs 5.0 ms
+// per 690x392 frame here). Back from the canvas bicubic (a bilinear warp back needs a sharpening
+// so strong that the texture flickers), with a fixed 3-tap sharpening after it. Lanczos-4 took
+// 31 ms.
+constexpr int kWarpIn = cv::INTER_LINEAR, kWarpOut = cv::INTER_CUBIC;
+constexpr double kSharpenScaled = 0.065;
 
 bool isZero(cv::Point2d g) { return std::abs(g.x) < kNoShift && std::abs(g.y) < kNoShift; }
 
@@ -136,7 +140,7 @@ cv::Size GridLock::canvasSize(cv::Size frame) {
 void GridLock::toCanvas(const cv::Mat& frame, cv::Mat& canvas) const {
     const cv::Size size = canvasSize(frame.size());
     if (scaled()) {  // canvas(y) = frame(M^-1 y)
-        cv::warpAffine(frame, canvas, cv::Mat(toCanvasMap()), size, kWarpInterpolation, cv::BORDER_REFLECT);
+        cv::warpAffine(frame, canvas, cv::Mat(toCanvasMap()), size, kWarpIn, cv::BORDER_REFLECT);
         return;
     }
     const cv::Point2d g = offset();
@@ -150,12 +154,13 @@ void GridLock::toCanvas(const cv::Mat& frame, cv::Mat& canvas) const {
 
 void GridLock::fromCanvas(const cv::Mat& canvasResult, cv::Size frame, cv::Mat& out) const {
     if (scaled()) {  // out(x) = result(M x)
-        cv::warpAffine(canvasResult, out, cv::Mat(toCanvasMap()), frame, kWarpInterpolation | cv::WARP_INVERSE_MAP,
+        cv::warpAffine(canvasResult, out, cv::Mat(toCanvasMap()), frame, kWarpOut | cv::WARP_INVERSE_MAP,
                        cv::BORDER_REFLECT);
         // The same 3-tap sharpening as the translation path's, at a fixed strength: a warp's
         // sub-pixel phase varies across the frame. Measured on the zoom (La_forma / black_zigzag),
         // bicubic warps: 0.045 -> sharpness 0.84x / 0.91x of per-frame, 0.06 -> 0.91x / 0.97x,
-        // 0.08 -> 1.00x / 1.05x with the warp error up by a twentieth.
+        // 0.08 -> 1.00x / 1.05x with the warp error up by a twentieth; with the trunk flow at the
+        // trunk's resolution and the bilinear warp in, 0.06 -> 0.90x / 0.96x, 0.07 -> 0.95x / 1.00x.
         const auto k = float(kSharpenScaled);
         const cv::Mat t = (cv::Mat_<float>(1, 3) << -k, 1 + 2 * k, -k);
         cv::sepFilter2D(out, out, -1, t, t.t(), cv::Point(-1, -1), 0, cv::BORDER_REFLECT);

@@ -41,7 +41,7 @@ struct TemporalStabilizer::State {
     bool havePrevious = false;
     bool globalMotion = true;  // grid lock on (see kSpreadOff)
     cv::Mat prevGray8;      // CV_8U, frame size: similarity motion
-    cv::Mat prevCanvasHalf; // CV_8U, half canvas: trunk flow
+    cv::Mat prevCanvasQuarter;  // CV_8U, trunk-sized canvas: trunk flow
     TrunkShape trunk;
     bool haveTrunk = false;
     std::vector<float> history, warped, weight, blended;
@@ -141,7 +141,7 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     // 2. Trunk blending where the backend has it.
     t0 = std::chrono::steady_clock::now();
     Status st;
-    cv::Mat canvasHalf;
+    cv::Mat canvasQuarter;
     if (trunkBlend && stylizer.supportsTrunkBlending()) {
         auto shape = stylizer.trunkShapeFor(canvas.width, canvas.height);
         if (!shape) return shape.status().withContext("stabilizer");
@@ -159,13 +159,13 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
         }
         cv::Mat canvasGray;
         cv::cvtColor(canvasIn, canvasGray, cv::COLOR_RGB2GRAY);
-        cv::resize(canvasGray, canvasHalf, cv::Size(canvas.width / 2, canvas.height / 2), 0, 0, cv::INTER_AREA);
+        cv::resize(canvasGray, canvasQuarter, cv::Size(t.width, t.height), 0, 0, cv::INTER_AREA);
         TrunkBlend blend;
         blend.blendedOut = s.blended.data();
         if (s.haveTrunk && s.havePrevious) {
             TrunkMotionField field;
             try {
-                field = s.motion.estimate(s.prevCanvasHalf, canvasHalf, options_.gateLevels);
+                field = s.motion.estimate(s.prevCanvasQuarter, canvasQuarter, options_.gateLevels);
             } catch (const cv::Exception&) {
                 field = {};  // flow failed (a frame too small for DIS): this frame runs without history
             }
@@ -213,7 +213,7 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     s.grid.fromCanvas(wrap(s.canvasOut), frame.size(), out);
     report_.msGridLock += msSince(t0);
     s.prevGray8 = gray8;
-    s.prevCanvasHalf = canvasHalf;
+    s.prevCanvasQuarter = canvasQuarter;
     s.havePrevious = true;
     return Status::ok();
 }
