@@ -1,11 +1,12 @@
 // Where and how far the trunk features of the previous frame may be carried onto this one
 // (flow-guided trunk blending, app/core/temporal_stabilizer.h).
 //
-// Flow (OpenCV DIS) on gray canvases at the trunk's resolution (a quarter of the canvas), backward t -> t-1 and forward t-1 -> t. A
-// pixel's history is trusted when the two flows agree and it is not on a motion boundary (Ruder et
-// al. 2016's occlusion criteria), its source lies inside frame t-1, and the input itself
-// warps consistently there: a gate exp(-(|I_t - warp(I_{t-1})| / tau)^2) on the input's own warp
-// residual keeps changing content (a hand moving, a light switching) from being held back.
+// Flow (OpenCV DIS) on gray canvases at the trunk's resolution (a quarter of the canvas),
+// backward t -> t-1 and forward t-1 -> t. A pixel's history is trusted when the two flows agree
+// and it is not on a motion boundary (Ruder et al. 2016's occlusion criteria), its source lies
+// inside frame t-1, and the input itself warps consistently there: a gate
+// exp(-(|I_t - warp(I_{t-1})| / tau)^2) on the input's own warp residual keeps changing content
+// (a hand moving, a light switching) from being held back.
 #pragma once
 
 #include <opencv2/core.hpp>
