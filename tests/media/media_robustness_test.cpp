@@ -1,8 +1,12 @@
 // Damaged and unusual video inputs through the real binary (issue 15): a truncated MKV or TS is
 // reported (non-zero exit, one clear line) while the output so far stays playable; a valid AVI
 // whose header over-counts frames and two TS files joined with `cat` work; outputs never clobber.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <fstream>
@@ -217,6 +221,19 @@ TEST_F(MediaRobustness, FailingVideoJobKeepsAnExistingOutput) {
     EXPECT_TRUE(probe(path("good.mp4")).decodesCleanly);
 }
 
+namespace {
+
+// Whether another process holds a lock on the file (the atomic output's writer lock).
+bool lockedByAnotherProcess(const std::string& file) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return locked;
+}
+
+}  // namespace
+
 TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     makeClip(path("clip.mkv"), "-c:v libx264 -preset ultrafast -c:a aac", 4.0);
     // The first job is held still (SIGSTOP) once its .part exists, so the second one meets a writer
@@ -234,7 +251,9 @@ TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     bool held = false;
     for (int i = 0; i < 20000 && !held; ++i) {
         const std::string pid = readText(path("first.sh.pid"));
-        if (fs::exists(path("same.mp4.part")) && !pid.empty())
+        // Locked, not only created: the writer creates its .part and then locks it, and a job
+        // stopped between the two would let the second one take the lock.
+        if (!pid.empty() && lockedByAnotherProcess(path("same.mp4.part")))
             held = ::kill(std::stoi(pid), SIGSTOP) == 0;
         else
             ::usleep(1000);
