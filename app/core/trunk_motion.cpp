@@ -7,13 +7,14 @@
 namespace pastiche {
 namespace {
 
-// Ruder et al.'s criteria as in ../shared/tools/temporal/flicker.py (the metric), written for
-// half-resolution pixels there and here scaled to trunk pixels (flows half as long): forward-backward
-// consistency |b + f(x + b)|^2 <= 0.01 (|b|^2 + |f|^2) + 0.125, motion boundary |grad b|^2 <=
-// 0.04 |b|^2 + 0.002 (forward differences), and the source inside the frame. Returns the binary
-// occlusion mask; gate gets exp(-(|I_t - I_{t-1}(x + b)| / tau)^2), the input's own warp residual.
-cv::Mat occlusionMask(const cv::Mat& bwd, const cv::Mat& fwd, const cv::Mat& prev, const cv::Mat& cur, double tau,
-                      cv::Mat& gate) {
+// Ruder et al.'s criteria as in ../shared/tools/temporal/flicker.py (the metric), whose constants
+// were used as they are on half-resolution canvases before; here scaled to trunk pixels, where the
+// flows are half as long: forward-backward consistency |b + f(x + b)|^2 <= 0.01 (|b|^2 + |f|^2) +
+// 0.125, motion boundary |grad b|^2 <= 0.04 |b|^2 + 0.002 (forward differences), and the source
+// inside the frame. Returns that binary mask; gate gets exp(-(|I_t - I_{t-1}(x + b)| / tau)^2),
+// the input's own warp residual (one pass over the pixels for both).
+cv::Mat occlusionMaskAndGate(const cv::Mat& bwd, const cv::Mat& fwd, const cv::Mat& prev, const cv::Mat& cur,
+                             double tau, cv::Mat& gate) {
     const int h = bwd.rows, w = bwd.cols;
     cv::Mat map(h, w, CV_32FC2);
     for (int y = 0; y < h; ++y) {
@@ -77,7 +78,7 @@ TrunkMotionField TrunkMotion::estimate(const cv::Mat& prev, const cv::Mat& cur, 
     dis_->calc(cur, prev, bwd);  // t -> t-1
     dis_->calc(prev, cur, fwd);  // t-1 -> t
     cv::Mat gate;
-    cv::Mat mask = occlusionMask(bwd, fwd, prev, cur, gateTau, gate);
+    cv::Mat mask = occlusionMaskAndGate(bwd, fwd, prev, cur, gateTau, gate);
     TrunkMotionField field;
     field.keptFraction = cv::mean(mask)[0];
     cv::GaussianBlur(mask, mask, cv::Size(0, 0), 0.5);

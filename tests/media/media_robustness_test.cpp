@@ -1,18 +1,15 @@
 // Damaged and unusual video inputs through the real binary (issue 15): a truncated MKV or TS is
 // reported (non-zero exit, one clear line) while the output so far stays playable; a valid AVI
 // whose header over-counts frames and two TS files joined with `cat` work; outputs never clobber.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "app/core/atomic_output.h"
 #include "app/media/frame_sink.h"
 #include "media_test_util.h"
 #include "support/test_support.h"
@@ -221,22 +218,9 @@ TEST_F(MediaRobustness, FailingVideoJobKeepsAnExistingOutput) {
     EXPECT_TRUE(probe(path("good.mp4")).decodesCleanly);
 }
 
-namespace {
-
-// Whether another process holds a lock on the file (the atomic output's writer lock).
-bool lockedByAnotherProcess(const std::string& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-    ::close(fd);
-    return locked;
-}
-
-}  // namespace
-
 TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
     makeClip(path("clip.mkv"), "-c:v libx264 -preset ultrafast -c:a aac", 4.0);
-    // The first job is held still (SIGSTOP) once its .part exists, so the second one meets a writer
+    // The first job is held still (SIGSTOP) once its .part is locked, so the second one meets a writer
     // for certain, however fast or slow (sanitizers) the machine is; then it is let go to finish.
     // A wrapper records the first job's pid, which std::thread's command cannot tell.
     writeFile(path("first.sh"), "echo $$ > \"$0.pid\"\nexec \"$@\"\n");
@@ -253,7 +237,7 @@ TEST_F(MediaRobustness, SecondWriterOfTheSameVideoIsRefused) {
         const std::string pid = readText(path("first.sh.pid"));
         // Locked, not only created: the writer creates its .part and then locks it, and a job
         // stopped between the two would let the second one take the lock.
-        if (!pid.empty() && lockedByAnotherProcess(path("same.mp4.part")))
+        if (!pid.empty() && !AtomicOutput::checkNotLocked(path("same.mp4")))
             held = ::kill(std::stoi(pid), SIGSTOP) == 0;
         else
             ::usleep(1000);
