@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "engine/vulkan/driver_pin.h"
 #include "spirv_registry.h"
 
 namespace pastiche::vk {
@@ -68,6 +69,7 @@ VkDebugUtilsMessengerCreateInfoEXT messengerInfo() {
 }
 
 Result<Instance> createInstance() {
+    pinDriversForLeakChecks();
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.pApplicationName = "pastiche";
     app.pEngineName = "pastiche";

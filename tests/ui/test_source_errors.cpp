@@ -5,12 +5,12 @@
 // stuck on it. Without a display `pastiche` says what to do and exits with 1 (not Qt's abort).
 #include <QFile>
 #include <QLabel>
-#include <QProcess>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QtTest>
 
 #include "app/controllers/session_controller.h"
+#include "tests/support/run_program.h"
 #include "tests/ui/ui_test_registry.h"
 #include "tests/ui/ui_window_fixture.h"
 #include "ui/notice_banner.h"
@@ -137,16 +137,15 @@ private slots:
     }
 
     void noDisplayIsAClearError() {
-        QProcess pastiche;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(name);
-        env.insert("XDG_CONFIG_HOME", scratch_.path() + "/config");
-        pastiche.setProcessEnvironment(env);
-        pastiche.start(QStringLiteral(PASTICHE_BINARY_DIR) + "/app/pastiche", {"gui", "--source", "test-pattern"});
-        QVERIFY(pastiche.waitForFinished(30000));
-        const QString err = QString::fromLocal8Bit(pastiche.readAllStandardError());
-        QCOMPARE(pastiche.exitStatus(), QProcess::NormalExit);
-        QVERIFY2(pastiche.exitCode() == 1, qPrintable(QString("rc %1: %2").arg(pastiche.exitCode()).arg(err)));
+        test::ProgramEnv env;
+        env.unset = {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"};
+        env.set = {"XDG_CONFIG_HOME=" + (scratch_.path() + "/config").toStdString()};
+        const auto pastiche =
+            test::runProgram({PASTICHE_BINARY_DIR "/app/pastiche", "gui", "--source", "test-pattern"}, env, 30000);
+        QVERIFY2(pastiche.error.empty() && !pastiche.timedOut, pastiche.error.c_str());
+        const QString err = QString::fromStdString(pastiche.err);
+        QCOMPARE(pastiche.signal, 0);
+        QVERIFY2(pastiche.exitCode == 1, qPrintable(QString("rc %1: %2").arg(pastiche.exitCode).arg(err)));
         QVERIFY2(err.contains("no display") && err.contains("xvfb-run"), qPrintable(err));
     }
 

@@ -24,6 +24,14 @@ namespace pastiche::uitest {
 inline QString modelsDir() {
     return qEnvironmentVariable("PASTICHE_MODELS", QStringLiteral(PASTICHE_TEST_DATA_DIR) + "/models");
 }
+// Built with ASan or TSan (tests/ui/CMakeLists.txt): checks of wall-clock lengths become
+// warnings, and the longest sessions run on shorter inputs.
+#ifdef PASTICHE_UI_UNDER_SANITIZER
+constexpr bool kUnderSanitizer = true;
+#else
+constexpr bool kUnderSanitizer = false;
+#endif
+
 inline QString sharedMedia(const QString& name) { return QStringLiteral(PASTICHE_SHARED_DIR) + "/media/" + name; }
 inline QString artifactsDir() { return QStringLiteral(PASTICHE_BINARY_DIR) + "/artifacts"; }
 
