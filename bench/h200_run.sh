@@ -12,8 +12,8 @@
 #       vulkan/test_host_copy,vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
 #       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \
-#       /usr/lib/x86_64-linux-gnu/libdnnl.so -pthread
-# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b
+#       -lcrypto -pthread     (before 12-04: /usr/lib/x86_64-linux-gnu/libdnnl.so instead of -lcrypto)
+# Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b|s7b|s7c|s7d
 # (dev: tests of the packed coopmat variants + per-layer bench of packing off vs on.)
 set -o pipefail
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
@@ -109,6 +109,68 @@ if [ "$MODE" = final ]; then
   done
   PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
   PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-300} python3 torch_peer_cuda.py net td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
+fi
+if [ "$MODE" = s7b ] || [ "$MODE" = s7c ]; then  # session 7: fp16x2 last 9x9, aliased accumulator staging
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  # One process per group: the NVIDIA ICD failed vkCreateInstance after ~100 instances in one process.
+  t() { PASTICHE_VK_VALIDATION=1 timeout 200 "$@" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped|PASSED|whole|fp16x2 h2_9x9_8to3_norm.*161x97|alias=1 pack=1 (magenta|residual).*401" | cut -c1-250; }
+  if [ "$MODE" = s7b ]; then  # (run 2: the switches before they became defaults)
+    ON="PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_CM_ALIAS=1"; OFF="PASTICHE_VK_NARROW_H2=0 PASTICHE_VK_CM_ALIAS=0"
+  else  # s7c: the new defaults are in the code (aliased staging, the last 9x9 on tensor cores, 16-row residual tiles)
+    ON=""; OFF="PASTICHE_VK_CM_ALIAS=0"
+  fi
+  t ./test_vulkan --gtest_filter='VulkanCoopMatTest.NarrowHalf2*'
+  t ./test_vulkan --gtest_filter='VulkanCoopMatTest.AliasedStaging*'
+  t env $ON ./test_vulkan --gtest_filter='VulkanCoopMatTest.WholeNetwork*:VulkanTflite*:VulkanCoopMatTest.Packed*'
+  t env $ON ./test_vulkan --gtest_filter='VulkanTest.*'
+  t env $ON ./test_vulkan --gtest_filter='VulkanCoopMatTest.EveryCoopMat*:VulkanCoopMatTest.Scalar*:VulkanCoopMatTest.PipelineCache*'
+  bench before 384x384,1920x1080,3840x2160 300 $OFF
+  bench after 384x384,1920x1080,3840x2160 300 $ON
+  if [ "$MODE" = s7b ]; then
+    bench h2 1920x1080 300 PASTICHE_VK_NARROW_H2=1
+    bench h2_nofuse 1920x1080 300 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_FUSE=0
+    for k in FLUSH=1 FLUSH=9 ICC=4 LY=16,ICC=4 PX=4 PX=4,LY=16,ICC=4 PX=16,LX=8 LX=32,LY=4 LX=8,LY=8; do  # (8, 16x8, 8 then)
+      bench h2_$k 1920x1080 300 PASTICHE_VK_NARROW_H2=1 $(echo $k | tr ',' '\n' | sed 's/^/PASTICHE_VK_H2_/')
+    done
+    bench alias 1920x1080 300 PASTICHE_VK_CM_ALIAS=1
+    bench alias_16x16 1920x1080 300 PASTICHE_VK_CM_ALIAS=1 PASTICHE_VK_CM_TW=16 PASTICHE_VK_CM_TH=16
+    bench alias_32x8 1920x1080 300 PASTICHE_VK_CM_ALIAS=1 PASTICHE_VK_CM_TW=32 PASTICHE_VK_CM_TH=8
+    bench alias_sub8 1920x1080 300 PASTICHE_VK_CM_ALIAS=1 PASTICHE_VK_CM_SUB_TH=8
+    bench all_9x9_alias 1920x1080 300 PASTICHE_VK_CM_ALIAS=1 PASTICHE_VK_COOPMAT=all
+  fi
+  if [ "$MODE" = s7c ]; then
+    bench after_large_off 1920x1080 300 PASTICHE_VK_CM_LARGE_TH=1
+    bench after_scalar9 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0
+    bench after_h2 384x384,1920x1080,3840x2160 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1
+    bench after_h2_fuse 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_FUSE=1
+    bench after_h2_ly32_icc2 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_LY=32 PASTICHE_VK_H2_ICC=2
+    bench after_h2_lx32_ly8 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_LX=32 PASTICHE_VK_H2_LY=8
+    bench after_h2_px2_ly16 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_PX=2
+    bench after_h2_ly16_icc2 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_ICC=2
+    bench after_sub8 1920x1080 300 PASTICHE_VK_CM_SUB_TH=8
+  fi
+  bench before_again 1920x1080 300 $OFF
+  bench after_again 1920x1080 300 $ON
+fi
+if [ "$MODE" = s7d ]; then  # session 7, last run: the tests the ICD's instance limit cut short, H2 defaults, tile knobs, repeats
+  nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log
+  chmod +x test_vulkan
+  t() { PASTICHE_VK_VALIDATION=1 timeout 200 "$@" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|Expected|Which|validation|Skipped|PASSED|fp16x2 h2_9x9_8to3_norm.*161x97|alias=. pack=1 (magenta|residual).*401" | cut -c1-250; }
+  t ./test_vulkan --gtest_filter='VulkanCoopMatTest.PlainStaging*'
+  t ./test_vulkan --gtest_filter='VulkanCoopMatTest.AliasedStaging*'
+  t ./test_vulkan --gtest_filter='VulkanCoopMatTest.NarrowHalf2*'
+  bench before 384x384,1920x1080,3840x2160 300 PASTICHE_VK_CM_ALIAS=0
+  bench after 384x384,1920x1080,3840x2160 300
+  bench after_nsg8 1920x1080 300 PASTICHE_VK_CM_NSG=8
+  bench after_pixth16 1920x1080 300 PASTICHE_VK_CM_PIX_TH=16
+  bench after_pixth4 1920x1080 300 PASTICHE_VK_CM_PIX_TH=4
+  bench after_h2 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1
+  bench after_h2_fuse 1920x1080 300 PASTICHE_VK_COOPMAT=narrow0 PASTICHE_VK_NARROW_H2=1 PASTICHE_VK_H2_FUSE=1
+  for i in 2 3; do
+    bench before_$i 1920x1080 300 PASTICHE_VK_CM_ALIAS=0
+    bench after_$i 1920x1080 300
+  done
 fi
 if [ "$MODE" = a ]; then
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv | tee $OUT/env.log

@@ -13,8 +13,8 @@
 // 2. For each ky and each 16-wide K chunk, every subgroup loads its A matrices (16 pixels x 16 K)
 //    straight from the tile (row stride S*PS) and B (16 K x 16 channels) from the packed weights
 //    ([ky][KSPAN][OCP] fp16, zero rows for padded channels and taps), and multiply-accumulates.
-// 3. The accumulators go to shared memory ([oc][pixel], fp32); then bias, and either the
-//    activation or per-tile instance-norm statistics (n, mean, M2: two passes over shared memory),
+// 3. The accumulators go to shared memory ([oc][pixel], fp32; with ACC_ALIAS over the tile); then
+//    bias, and either the activation or per-tile instance-norm statistics (n, mean, M2: two passes over shared memory),
 //    and the fp16 stores to the planar output.
 // Three packings cut the zero padding of narrow layers (all default off = the plain kernel above):
 // - G > 1 taps per entry (few input channels, the first 9x9: IC = 3): each tile entry holds the
@@ -31,6 +31,9 @@
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_NV_cooperative_matrix : require
 #extension GL_EXT_control_flow_attributes : require
+#if ACC_ALIAS  // built a second time as conv2d_coopmat_alias (shaders/CMakeLists.txt)
+#extension GL_EXT_shared_memory_block : require
+#endif
 #include "common.glsl"
 
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
@@ -88,8 +91,20 @@ layout(push_constant) uniform Push {
     int tilesX, numTiles;
 } pc;
 
+#if ACC_ALIAS
+// The fp32 accumulators are staged in the input tile's shared memory, which is free once every
+// subgroup's last matrix load is done (the barrier before the stores): max(tile, staging) instead of
+// their sum, 30 -> 16 KB a workgroup for the residual convs, so more workgroups fit on an SM. Two
+// shared blocks alias each other (GL_EXT_shared_memory_block; VK_KHR_workgroup_memory_explicit_layout,
+// SPIR-V 1.4): both keep their own element type. (Staging fp16 accumulators over the fp16 tile
+// through an fcoopmatNV<32> -> <16> conversion was tried first: wrong results on the H200, -3 to 24
+// dB, session 7.)
+shared TileBlock { float16_t tileIn[TIH * TIW * PS]; };
+shared AccBlock { float outTile[OCP * MROWS]; };
+#else
 shared float16_t tileIn[TIH * TIW * PS];
 shared float outTile[OCP * MROWS];
+#endif
 
 // Where output channel oc of tile pixel p (row-major TW x TH) sits in outTile ([n][MROWS]).
 uint accIndex(uint oc, uint p) {
@@ -201,6 +216,9 @@ void main() {
         }
     }
 
+#if ACC_ALIAS
+    barrier();  // every subgroup is done reading the tile that the stores overwrite
+#endif
     [[unroll]] for (uint j = 0; j < MPS; ++j)
         [[unroll]] for (uint n = 0; n < NT; ++n)
             coopMatStoreNV(acc[j][n], outTile, n * 16u * MROWS + (sg * MPS + j) * 16u, MROWS, true);

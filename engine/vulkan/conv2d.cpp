@@ -58,8 +58,13 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     op.outChannels_ = layer.outChannels;
     op.upsample_ = layer.upsampleBefore;
     op.stats_ = layer.hasNorm;
-    if (fp16 && ctx.caps().coopmat != CoopMat::None && coopMatWanted(layer)) {
+    if (fp16 && ctx.caps().coopmat != CoopMat::None && coopMatWanted(layer, ctx.caps())) {
         auto added = op.addCoopVariant(ctx, layer);
+        if (!added) return added.status();
+        if (added.value()) return op;
+    }
+    if (fp16) {  // few output channels: packed fp16 arithmetic (conv2d_narrow.cpp says which layers)
+        auto added = op.addNarrowVariant(ctx, layer);
         if (!added) return added.status();
         if (added.value()) return op;
     }
@@ -154,8 +159,16 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
     if (coop_) {
+        s.variant = coop_->large && s.outW * s.outH >= CoopVariant::kLargePixels ? 1 : 0;
+        const int th = int(s.variant ? coop_->largeTh : coop_->th);
         s.tilesX = (s.outW + int(coop_->tw) - 1) / int(coop_->tw);
-        s.tilesY = (s.outH + int(coop_->th) - 1) / int(coop_->th);
+        s.tilesY = (s.outH + th - 1) / th;
+        return s;
+    }
+    if (narrow_) {
+        const int tw = int(narrow_->lx * narrow_->px), th = int(narrow_->ly);
+        s.tilesX = (s.outW + tw - 1) / tw;
+        s.tilesY = (s.outH + th - 1) / th;
         return s;
     }
     s.variant = smallOutputPixels_ > 0 && s.outW * s.outH < smallOutputPixels_ ? 1 : 0;
@@ -168,6 +181,7 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
 
 void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
     if (coop_) return packCoop(layer, blob, weightsAt, biasAt);
+    if (narrow_) return packNarrow(layer, blob, weightsAt, biasAt);
     const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCB = int(ocb_);
     const int groups = (OC + OCB - 1) / OCB;
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
@@ -202,7 +216,12 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
     tracker.flush(cmd);
     const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
     if (coop_) {
-        PASTICHE_RETURN_IF_ERROR(coop_->kernel.bind(cmd, set, push));
+        PASTICHE_RETURN_IF_ERROR((s.variant ? *coop_->large : coop_->kernel).bind(cmd, set, push));
+        vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
+        return Status::ok();
+    }
+    if (narrow_) {
+        PASTICHE_RETURN_IF_ERROR(narrow_->kernel.bind(cmd, set, push));
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }

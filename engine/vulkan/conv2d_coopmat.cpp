@@ -10,7 +10,6 @@
 #include "engine/vulkan/ops.h"
 
 namespace pastiche::vk {
-namespace {
 
 uint16_t floatToHalf(float f) {  // round to nearest even; the weights are finite
     uint32_t x;
@@ -34,6 +33,8 @@ uint16_t floatToHalf(float f) {  // round to nearest even; the weights are finit
     return uint16_t(sign | h);
 }
 
+namespace {
+
 uint32_t knob(const char* name, uint32_t fallback) {
     const char* v = std::getenv(name);
     return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
@@ -46,16 +47,25 @@ bool knobOff(const char* name) {  // a sweep switch, on unless set to 0
 
 }  // namespace
 
-bool coopMatWanted(const TransferLayer& layer) {
+bool coopMatAliasStaging(const DeviceCaps& caps) {
+    const char* v = std::getenv("PASTICHE_VK_CM_ALIAS");
+    return caps.sharedBlocks && !(v && std::strcmp(v, "0") == 0);
+}
+
+bool coopMatWanted(const TransferLayer& layer, const DeviceCaps& caps) {
     const char* v = std::getenv("PASTICHE_VK_COOPMAT");
     const std::string mode = v ? v : "auto";
     if (mode == "0") return false;
     if (mode == "all") return true;
     if (mode == "k3") return layer.kernel <= 3;
     if (mode == "wide") return layer.inChannels >= 16 && layer.outChannels >= 16;
-    // auto: all but kernels above 3x3 with few output channels (the last 9x9, 8 -> 3), where the
-    // pixel-packed coopmat variant measured no faster than the scalar kernel (H200, 1080p: 0.316
-    // vs 0.311 ms); the first 9x9 (3 -> 8, tap-packed) gains (0.177 vs 0.216 ms).
+    if (mode == "narrow0") return layer.kernel <= 3 || layer.outChannels >= 8;  // auto without aliasing
+    // auto: with aliased staging every layer: the last 9x9 (8 -> 3, 5 pixels per matrix row) then
+    // beats the scalar kernel (H200, 1080p, session 7: 0.273 vs 0.311 ms with its norm, and the
+    // previous layer's norm goes on load). Without it all but kernels above 3x3 with few output
+    // channels, where the pixel-packed variant measured no faster (0.316 vs 0.311 ms); the first 9x9
+    // (3 -> 8, tap-packed) gains either way (0.177 vs 0.216 ms; 0.152 with aliased staging).
+    if (coopMatAliasStaging(caps)) return true;
     return layer.kernel <= 3 || layer.outChannels >= 8;
 }
 
@@ -117,10 +127,14 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         if (!v.sub && S == 1 && !layer.upsampleBefore && K > 3 && OC * 2 <= 16 && !knobOff("PASTICHE_VK_CM_PIX")) {
             v.p = 16 / OC;  // several output pixels per matrix row (8 channels: 2; 3 channels: 5)
             v.tw = 16 * v.p;
-            v.th = 8;
+            v.th = knob("PASTICHE_VK_CM_PIX_TH", 8);  // (a sweep knob, session 7)
         }
     }
     v.nt = (v.p * OC + 15) / 16;
+    // The accumulators staged in the input tile's shared memory once the matrix loads are done,
+    // instead of beside it (coopMatAliasStaging; H200, 1080p: first 9x9 0.178 -> 0.152 ms, the
+    // stride-2 and upsampling layers 0.01-0.03 ms less each, the residual convs unchanged).
+    v.alias = coopMatAliasStaging(ctx.caps());
     const uint32_t nsg = knob("PASTICHE_VK_CM_NSG", 4), sgSize = ctx.caps().subgroupSize;
     const uint32_t sf = v.sub ? 2 : 1;
     auto shape = [&]() -> Result<uint32_t> {  // shared bytes of the tile, or an error for a bad shape
@@ -130,7 +144,9 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
             return Status::error("layer " + layer.name + ": bad cooperative-matrix tile " + std::to_string(v.tw) + "x" +
                                  std::to_string(v.th));
         const CoopGeometry geo(K, S, v.icp, v.g, v.p, v.sub, v.tw, v.th, v.ps);
-        return geo.tih * geo.tiw * geo.ps * 2 + v.nt * 16 * mrows * 4;
+        const uint32_t tileBytes = geo.tih * geo.tiw * geo.ps * 2;
+        if (v.alias) return std::max(tileBytes, v.nt * 16 * mrows * 4);
+        return tileBytes + v.nt * 16 * mrows * 4;
     };
     // Too big for shared memory: fewer rows (while the subgroups still get whole matrix tiles), then
     // the tighter 32-byte entries of a G-packed tile; else the scalar kernel.
@@ -149,30 +165,50 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         return false;
     }
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
-    std::vector<uint32_t> spec = {nsg * sgSize,
-                                  v.tw,
-                                  v.th,
-                                  K,
-                                  S,
-                                  uint32_t(layer.pad),
-                                  IC,
-                                  OC,
-                                  v.icp,
-                                  v.nt,
-                                  uint32_t(layer.upsampleBefore),
-                                  act,
-                                  uint32_t(layer.hasNorm),
-                                  nsg,
-                                  uint32_t(inputNorm_ == InputNorm::OnLoad),
-                                  inputAct(),
-                                  v.g,
-                                  v.p,
-                                  uint32_t(v.sub),
-                                  v.ps,
-                                  uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
-    auto k = Kernel::create<ConvPush>(ctx, "conv2d_coopmat", true, 6, spec);
+    auto spec = [&](uint32_t th) -> std::vector<uint32_t> {
+        return {nsg * sgSize,
+                v.tw,
+                th,
+                K,
+                S,
+                uint32_t(layer.pad),
+                IC,
+                OC,
+                v.icp,
+                v.nt,
+                uint32_t(layer.upsampleBefore),
+                act,
+                uint32_t(layer.hasNorm),
+                nsg,
+                uint32_t(inputNorm_ == InputNorm::OnLoad),
+                inputAct(),
+                v.g,
+                v.p,
+                uint32_t(v.sub),
+                v.ps,
+                uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
+    };
+    const char* shader = v.alias ? "conv2d_coopmat_alias" : "conv2d_coopmat";
+    auto k = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(v.th));
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
+    // Large outputs of the plain stride-1 layers (the residual convs at 1080p and up) with aliased
+    // staging: 16 rows (H200, 1080p, session 7: 0.044-0.048 / 0.050-0.054 ms per residual conv
+    // against 0.051 / 0.058 with 16x8; the stride-2 layers lost, 0.043 -> 0.051; 384x384's 96x96
+    // maps have too few tiles for it). PASTICHE_VK_CM_LARGE_TH sets the rows (1: off).
+    const uint32_t largeTh = knob("PASTICHE_VK_CM_LARGE_TH", 16);
+    if (v.alias && S == 1 && !v.sub && v.g == 1 && v.p == 1 && largeTh > v.th) {
+        const uint32_t th = v.th;
+        v.th = largeTh;
+        auto bytes = shape();
+        v.th = th;
+        if (bytes && bytes.value() <= ctx.caps().maxSharedBytes) {
+            auto big = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(largeTh));
+            if (!big) return big.status().withContext("layer " + layer.name);
+            v.large = std::move(big.value());
+            v.largeTh = largeTh;
+        }
+    }
     coop_ = std::move(v);
     return true;
 }

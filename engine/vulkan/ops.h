@@ -36,15 +36,33 @@ struct Conv2dShape {
     int variant = 0;  // which tile shape (Conv2dOp keeps one for large and one for small outputs)
 };
 
+// fp32 -> fp16 bits, round to nearest even (the packed weights of the fp16-only kernels).
+uint16_t floatToHalf(float f);
+
 // Which shader a conv layer runs. Scalar: conv2d.comp (every device; the reference). CoopMat:
 // conv2d_coopmat.comp on tensor cores, where DeviceCaps::coopmat says the device has them.
 enum class ConvKernel { Scalar, CoopMat };
 
 // The layers that get the cooperative-matrix kernel on a device that has one:
 // PASTICHE_VK_COOPMAT=0 none, =all every layer it can run, =k3 layers with kernels up to 3x3, =wide
-// only layers with >= 16 input and output channels; default auto: every layer but the last 9x9
-// (8 -> 3 channels), where the scalar kernel measured as fast (docs/VULKAN.md).
-bool coopMatWanted(const TransferLayer& layer);
+// only layers with >= 16 input and output channels, =narrow0 all but the last 9x9 (the scalar or
+// the packed-fp16 kernel then takes it); default auto: every layer with aliased staging
+// (coopMatAliasStaging), else every layer but the last 9x9 (8 -> 3 channels), where the scalar kernel
+// measured as fast without it (docs/VULKAN.md).
+bool coopMatWanted(const TransferLayer& layer, const DeviceCaps& caps);
+
+// Whether conv2d_coopmat_alias runs (the fp32 accumulators staged over the input tile's shared
+// memory): where the device enabled VK_KHR_workgroup_memory_explicit_layout, unless
+// PASTICHE_VK_CM_ALIAS=0. With it the residual convs take 16x16 tiles on large outputs.
+bool coopMatAliasStaging(const DeviceCaps& caps);
+
+// Whether a conv runs conv2d_narrow_f16.comp (fp16 only; packed fp16 arithmetic, two pixels per
+// instruction): PASTICHE_VK_NARROW_H2=1 (off by default), stride 1, no upsample, more than 3x3 taps, at most
+// 4 output channels (the last 9x9, 8 -> 3; it runs only where coopMatWanted is false, e.g. with
+// PASTICHE_VK_COOPMAT=narrow0). Takes the previous layer's norm on load unless PASTICHE_VK_H2_FUSE=0
+// (narrowHalf2NormOnLoad).
+bool narrowHalf2Wanted(const TransferLayer& layer);
+bool narrowHalf2NormOnLoad();
 
 // Whether the cooperative-matrix kernel packs narrow layers (conv2d_coopmat.comp: several taps per
 // tile entry for few input channels, several pixels per matrix row for few output channels, the
@@ -71,6 +89,8 @@ public:
     ConvKernel kernelKind() const { return coop_ ? ConvKernel::CoopMat : ConvKernel::Scalar; }
     // On a packed cooperative-matrix variant (taps per entry, pixels per row or sub-pixel upsample).
     bool coopPacked() const { return coop_ && (coop_->g > 1 || coop_->p > 1 || coop_->sub); }
+    // On conv2d_narrow_f16.comp (few output channels, packed fp16 arithmetic; conv2d_narrow.cpp).
+    bool narrowHalf2() const { return narrow_.has_value(); }
     Conv2dShape shape(int inW, int inH) const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
@@ -80,7 +100,9 @@ public:
                   VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const;
     InputNorm inputNorm() const { return inputNorm_; }
     VkDescriptorSetLayout setLayout() const {
-        return coop_ ? coop_->kernel.setLayout() : variants_.front().kernel.setLayout();
+        return coop_     ? coop_->kernel.setLayout()
+               : narrow_ ? narrow_->kernel.setLayout()
+                         : variants_.front().kernel.setLayout();
     }
 
 private:
@@ -93,14 +115,26 @@ private:
         uint32_t tw = 32, th = 4, icp = 32, nt = 2;
         uint32_t g = 1, p = 1, ps = 0;  // taps per entry, pixels per matrix row, entry stride (0: default)
         bool sub = false;               // nearest 2x upsample as four 2x2 sub-pixel convolutions
+        bool alias = false;             // conv2d_coopmat_alias: accumulator staging over the input tile
+        std::optional<Kernel> large;    // the same with largeTh rows, for outputs of >= kLargePixels
+        uint32_t largeTh = 0;
+        static constexpr int kLargePixels = 100000;  // 1080p's residual maps (480x270) and up
+    };
+    struct NarrowVariant {  // conv2d_narrow_f16.comp: LX * PX x LY output pixels per workgroup
+        Kernel kernel;
+        uint32_t lx = 16, ly = 16, px = 4, icc = 2;  // icc: input channels per shared-memory chunk
     };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
+    // conv2d_narrow.cpp: false (and no error) when the layer does not fit that kernel or it is off.
+    Result<bool> addNarrowVariant(const Context& ctx, const TransferLayer& layer);
+    void packNarrow(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.
     Result<bool> addCoopVariant(const Context& ctx, const TransferLayer& layer);
     uint32_t inputAct() const;  // activation code of the norm applied on load
     void packCoop(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     std::vector<TileVariant> variants_;
     std::optional<CoopVariant> coop_;
+    std::optional<NarrowVariant> narrow_;
     int smallOutputPixels_ = 0;  // outputs with fewer pixels use variants_[1]
     int kernelSize_ = 3, stride_ = 1, pad_ = 1, outChannels_ = 0, inChannels_ = 0;
     bool upsample_ = false, stats_ = false;

@@ -134,7 +134,11 @@ CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint
     out.khrExtension = hasExtension(exts, "VK_KHR_cooperative_matrix");
     out.nvExtension = hasExtension(exts, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
     if (!out.nvExtension) return out;
+    VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR wm{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    const bool explicitLayout = hasExtension(exts, VK_KHR_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_EXTENSION_NAME);
+    if (explicitLayout) cm.pNext = &wm;
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     f12.pNext = &cm;
     VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
@@ -145,6 +149,9 @@ CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint
     props.pNext = &cmProps;
     vkGetPhysicalDeviceProperties2(physical, &props);
     out.memoryModelDeviceScope = f12.vulkanMemoryModelDeviceScope;
+    // conv2d_coopmat_alias: fp32 accumulator staging over the fp16 input tile (two aliased shared blocks).
+    out.sharedBlocks =
+        explicitLayout && wm.workgroupMemoryExplicitLayout && wm.workgroupMemoryExplicitLayout16BitAccess;
     if (!cm.cooperativeMatrix || !f12.vulkanMemoryModel || !f12.shaderFloat16 ||
         !(cmProps.cooperativeMatrixSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) || subgroupSize < 8 ||
         subgroupSize > 128)
@@ -282,6 +289,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     caps.storageAlignment = std::max<VkDeviceSize>(limits.minStorageBufferOffsetAlignment, 16);
     caps.timestampPeriodNs = limits.timestampPeriod;
     caps.coopmat = coopMatAllowed() ? chosen->coopmat.kind : CoopMat::None;
+    caps.sharedBlocks = caps.coopmat != CoopMat::None && chosen->coopmat.sharedBlocks;
     vkGetPhysicalDeviceMemoryProperties(ctx->physical_, &ctx->memory_);
 
     uint32_t nf = 0;
@@ -323,6 +331,8 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
+    VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR wm{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR};
     f11.pNext = &f12;
     if (caps.fp16) {
         f11.storageBuffer16BitAccess = VK_TRUE;
@@ -335,6 +345,12 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
         f12.vulkanMemoryModel = VK_TRUE;
         f12.vulkanMemoryModelDeviceScope = chosen->coopmat.memoryModelDeviceScope;
         extensions.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+        if (caps.sharedBlocks) {
+            cm.pNext = &wm;
+            wm.workgroupMemoryExplicitLayout = VK_TRUE;
+            wm.workgroupMemoryExplicitLayout16BitAccess = VK_TRUE;
+            extensions.push_back(VK_KHR_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_EXTENSION_NAME);
+        }
     }
     VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.pNext = &f11;

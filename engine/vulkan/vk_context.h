@@ -32,6 +32,7 @@ struct CoopMatSupport {
     bool khrExtension = false;   // VK_KHR_cooperative_matrix advertised
     bool nvExtension = false;    // VK_NV_cooperative_matrix advertised
     bool memoryModelDeviceScope = false;
+    bool sharedBlocks = false;     // VK_KHR_workgroup_memory_explicit_layout with 16-bit access
     std::string fp16Shapes;        // every fp16 subgroup shape listed, "MxNxK" + accumulator type
     std::string describe() const;  // for DeviceInfo::matrixUnits
 };
@@ -47,6 +48,7 @@ struct DeviceCaps {
     VkDeviceSize storageAlignment = 256;
     float timestampPeriodNs = 1.f;
     bool timestamps = false;
+    bool sharedBlocks = false;  // VK_KHR_workgroup_memory_explicit_layout enabled (with coopmat)
 };
 
 class Context {

@@ -185,10 +185,13 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     b->frameIo_ = std::move(io.value());
     std::vector<float> blob;
     size_t styleFloats = 0;
-    // Whether each layer will run the coopmat kernel, for the norm-on-load choice (a layer that
-    // then does not fit it runs the scalar kernel with the norm on load: slower, still right).
+    // Whether each layer will run the coopmat kernel (or the packed-fp16 one), for the norm-on-load
+    // choice (a layer that then does not fit it runs the scalar kernel with the norm on load: slower,
+    // still right).
     auto coopMat = [&](size_t i) {
-        return i < net.layers.size() && b->fp16_ && c.caps().coopmat != CoopMat::None && coopMatWanted(net.layers[i]);
+        if (i >= net.layers.size() || !b->fp16_) return false;
+        if (c.caps().coopmat != CoopMat::None && coopMatWanted(net.layers[i], c.caps())) return true;
+        return narrowHalf2Wanted(net.layers[i]) && narrowHalf2NormOnLoad();
     };
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const TransferLayer& l = net.layers[i];
@@ -238,14 +241,18 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
 
 DeviceInfo VulkanBackend::device() const {
     DeviceInfo info = ctx_->info();  // matrixUnits: what the device offers; here: what this backend uses
-    int coop = 0, packed = 0;
+    int coop = 0, packed = 0, half2 = 0;
     for (const LayerOps& l : layers_) {
         coop += l.conv.kernelKind() == ConvKernel::CoopMat;
         packed += l.conv.coopPacked();
+        half2 += l.conv.narrowHalf2();
     }
+    // "(n packed)" is parsed by tests/vulkan; ", n fp16x2" counts the layers on conv2d_narrow_f16.comp.
     if (coop > 0)
         info.matrixUnits = "tensor cores: " + std::to_string(coop) + " of " + std::to_string(layers_.size()) +
-                           " conv layers (" + std::to_string(packed) + " packed) on " + info.matrixUnits;
+                           " conv layers (" + std::to_string(packed) + " packed" +
+                           (half2 ? ", " + std::to_string(half2) + " fp16x2" : std::string()) + ") on " +
+                           info.matrixUnits;
     else if (!info.matrixUnits.empty())
         info.matrixUnits = "unused here (" + std::string(fp16_ ? "PASTICHE_VK_COOPMAT=0" : "fp32") + "); device has " +
                            info.matrixUnits;

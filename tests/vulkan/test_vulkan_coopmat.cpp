@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "engine/tflite_reader.h"
 #include "support/test_support.h"
@@ -36,6 +37,30 @@ std::unique_ptr<TransferBackend> makeCoop(const TransferNetwork& net, const char
     unsetenv("PASTICHE_VK_COOPMAT");
     return vk;
 }
+
+// Sets an environment variable for its scope and restores the previous value (or its absence), so
+// that a run script's switches (bench/h200_run.sh) hold for the tests after this one.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        const char* old = std::getenv(name);
+        had_ = old != nullptr;
+        if (had_) old_ = old;
+        set(value);
+    }
+    ~ScopedEnv() {
+        if (had_)
+            setenv(name_, old_.c_str(), 1);
+        else
+            unsetenv(name_);
+    }
+    void set(const char* value) { setenv(name_, value, 1); }
+
+private:
+    const char* name_;
+    std::string old_;
+    bool had_ = false;
+};
 
 bool usesTensorCores(const TransferBackend& b) { return b.device().matrixUnits.rfind("tensor cores:", 0) == 0; }
 
@@ -173,6 +198,53 @@ TEST_F(VulkanCoopMatTest, EveryCoopMatOpMatchesCpuAtOddSizes) {
     }
 }
 
+// conv2d_coopmat_alias (the default where the device has VK_KHR_workgroup_memory_explicit_layout:
+// the fp32 accumulators staged over the input tile's shared memory, 16-row tiles for stride-1 layers
+// on outputs of >= 100000 pixels) with the packed variants and entry loads and with both off, or the
+// plain kernel (PASTICHE_VK_CM_ALIAS=0), on every op case and every packed variant at odd sizes,
+// 401x263 taking the 16-row tiles (fp16 PSNR >= 40 dB against the CPU). Two tests: the NVIDIA ICD
+// refused vkCreateInstance after ~28 backends of this test in one process (bench/h200_run.sh runs
+// each in its own).
+void stagingMatchesCpu(const std::vector<std::pair<const char*, const char*>>& aliasPack) {
+    const StyleVector style = randomStyle(15);
+    std::vector<CoopCase> cases = coopCases();
+    for (CoopCase& c : packedCases()) cases.push_back(std::move(c));
+    for (auto [alias, pack] : aliasPack) {
+        for (const CoopCase& c : cases) {
+            TransferNetwork net;
+            net.sourcePath = c.name;
+            net.layers = c.layers;
+            std::unique_ptr<TransferBackend> vk;
+            {
+                ScopedEnv a("PASTICHE_VK_CM_ALIAS", alias), p("PASTICHE_VK_CM_PACK", pack),
+                    l("PASTICHE_VK_CM_LOADE", pack);
+                vk = makeCoop(net, "all");
+            }
+            auto cpu = makeCpu(net);
+            ASSERT_TRUE(vk && cpu);
+            EXPECT_TRUE(usesTensorCores(*vk)) << c.name << ": " << vk->device().matrixUnits;
+            for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{181, 171}, std::pair{401, 263}}) {
+                const ImageF in = testFrame(w, h, unsigned(w + 2 * h));
+                const ImageF want = runFloat(*cpu, in, style);
+                const ImageF got = runFloat(*vk, in, style);
+                const double p = psnr(want.pixels, got.pixels);
+                EXPECT_GE(p, 40.0) << c.name << " alias=" << alias << " pack=" << pack << " at " << w << "x" << h;
+                std::printf("coopmat alias=%s pack=%s %-22s %4dx%-4d PSNR %.1f dB\n", alias, pack, c.name, w, h, p);
+            }
+        }
+    }
+}
+
+TEST_F(VulkanCoopMatTest, AliasedStagingMatchesCpuAtOddSizes) {
+    PASTICHE_REQUIRE_COOPMAT();
+    stagingMatchesCpu({{"1", "1"}, {"1", "0"}});
+}
+
+TEST_F(VulkanCoopMatTest, PlainStagingMatchesCpuAtOddSizes) {
+    PASTICHE_REQUIRE_COOPMAT();
+    stagingMatchesCpu({{"0", "1"}});
+}
+
 TEST_F(VulkanCoopMatTest, ScalarSwitchTurnsTensorCoresOff) {
     PASTICHE_REQUIRE_COOPMAT();
     auto scalar = makeCoop(magentaShapedNetwork(2), "0");
@@ -239,6 +311,77 @@ TEST(VulkanTflite, WholeNetworkMatchesTfliteAt384) {
     }
     auto messages = takeValidationMessages();
     EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
+}
+
+// The packed-fp16 kernel for few output channels (conv2d_narrow_f16.comp, PASTICHE_VK_NARROW_H2) on
+// every fp16 device (no tensor cores needed, so it runs on lavapipe too): the real last layer's shape
+// (with instance norm, then sigmoid) and odd ones (3, 12, 20, 24 input channels; 1, 3, 4 outputs; 5x5
+// to 9x9; with and without norm), with the previous layer's norm applied separately
+// (PASTICHE_VK_H2_FUSE=0) and on load (the default), at odd sizes against the CPU
+// (fp16 PSNR >= 40 dB), with the default fp16 partial sums (PASTICHE_VK_H2_FLUSH) and the longest.
+// Each case's output must differ from the scalar kernel's (H2 off): proof that the variant ran.
+TEST_F(VulkanCoopMatTest, NarrowHalf2MatchesCpuAtOddSizes) {
+    PASTICHE_REQUIRE_VULKAN();
+    {
+        auto probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);
+        ASSERT_TRUE(probe);
+        if (!probe->device().fp16) GTEST_SKIP() << probe->device().name << " has no fp16 arithmetic";
+    }
+    using A = Activation;
+    using R = ResidualRole;
+    auto wrap = [](TransferLayer narrow, unsigned seed) {
+        std::vector<TransferLayer> layers;
+        if (narrow.inChannels != 3)
+            layers.push_back(randomLayer("pre", 3, 1, 3, narrow.inChannels, false, true, A::Relu, R::None, seed));
+        const int oc = narrow.outChannels;
+        layers.push_back(std::move(narrow));
+        if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
+        return layers;
+    };
+    std::vector<CoopCase> cases;
+    cases.push_back({"h2_9x9_8to3_norm", wrap(randomLayer("c", 9, 1, 8, 3, false, true, A::Sigmoid, R::None, 70), 80)});
+    cases.push_back({"h2_9x9_3to3", wrap(randomLayer("c", 9, 1, 3, 3, false, false, A::Sigmoid, R::None, 71), 82)});
+    cases.push_back({"h2_5x5_24to3", wrap(randomLayer("c", 5, 1, 24, 3, false, false, A::Sigmoid, R::None, 72), 84)});
+    cases.push_back({"h2_7x7_20to4_norm", wrap(randomLayer("c", 7, 1, 20, 4, false, true, A::Relu, R::None, 73), 86)});
+    cases.push_back({"h2_9x9_8to3", wrap(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 75), 90)});
+    cases.push_back({"h2_9x9_12to1", wrap(randomLayer("c", 9, 1, 12, 1, false, false, A::None, R::None, 74), 88)});
+    const StyleVector style = randomStyle(19);
+    for (const char* flush : {"", "9"}) {
+        for (const char* fuse : {"0", "1"}) {
+            for (const CoopCase& c : cases) {
+                TransferNetwork net;
+                net.sourcePath = c.name;
+                net.layers = c.layers;
+                std::unique_ptr<TransferBackend> scalar, vk;
+                {
+                    ScopedEnv h2("PASTICHE_VK_NARROW_H2", "0");
+                    ScopedEnv f("PASTICHE_VK_H2_FUSE", fuse);
+                    std::optional<ScopedEnv> fl;
+                    if (flush[0]) fl.emplace("PASTICHE_VK_H2_FLUSH", flush);
+                    scalar = makeCoop(net, "k3");
+                    h2.set("1");
+                    vk = makeCoop(net, "k3");
+                }
+                auto cpu = makeCpu(net);
+                ASSERT_TRUE(vk && scalar && cpu);
+                if (usesTensorCores(*vk)) {
+                    EXPECT_NE(vk->device().matrixUnits.find(" 1 fp16x2)"), std::string::npos)
+                        << c.name << ": " << vk->device().matrixUnits;
+                }
+                for (auto [w, h] : {std::pair{37, 29}, std::pair{53, 70}, std::pair{161, 97}, std::pair{181, 171}}) {
+                    const ImageF in = testFrame(w, h, unsigned(5 * w + h));
+                    const ImageF want = runFloat(*cpu, in, style);
+                    const ImageF got = runFloat(*vk, in, style);
+                    const ImageF old = runFloat(*scalar, in, style);
+                    const double p = psnr(want.pixels, got.pixels), pOld = psnr(want.pixels, old.pixels);
+                    EXPECT_GE(p, 40.0) << c.name << " at " << w << "x" << h;
+                    EXPECT_NE(maxAbsDiff(got.pixels, old.pixels), 0.0) << c.name << ": fp16x2 kernel not used?";
+                    std::printf("fp16x2 %-17s flush=%s norm_on_load=%s %4dx%-4d PSNR %.1f dB (scalar kernel %.1f dB)\n",
+                                c.name, flush[0] ? flush : "default", fuse, w, h, p, pOld);
+                }
+            }
+        }
+    }
 }
 
 // Runs on every device: the first backend writes the pipeline cache file, the second loads it

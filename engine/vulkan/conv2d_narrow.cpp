@@ -1,0 +1,107 @@
+// The packed-fp16 variant of Conv2dOp for layers with few output channels (shaders/conv2d_narrow_f16.comp):
+// which layers get it, its tile, and its weight layout ([ic][ky][kx] x 4 output channels, each
+// weight as an fp16 pair (w, w) for f16vec2 fma; bias as one vec4).
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "engine/vulkan/ops.h"
+
+namespace pastiche::vk {
+namespace {
+
+uint32_t knob(const char* name, uint32_t fallback) {
+    const char* v = std::getenv(name);
+    return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
+}
+
+}  // namespace
+
+// PASTICHE_VK_NARROW_H2=1 turns the variant on. Off by default: where the device has aliased
+// staging the last 9x9 runs on tensor cores (auto), and this kernel only measured 0.02 ms faster than
+// that (H200, 1080p, with the norm on load: 1.225 against 1.245-1.250 ms of GPU time; docs/VULKAN.md,
+// session 7), not yet checked as the default in the whole-network tests there.
+bool narrowHalf2Wanted(const TransferLayer& layer) {
+    const char* on = std::getenv("PASTICHE_VK_NARROW_H2");
+    if (!(on && std::strcmp(on, "1") == 0)) return false;
+    return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 4;
+}
+
+// On unless PASTICHE_VK_H2_FUSE=0. H200, 1080p, session 7, this layer + the previous one: 0.251 +
+// 0.128 ms with the norm on load against 0.244 + 0.145 without (4 pixels, 16 x 16, 2 channels); with
+// the first tile (8 pixels, 16 x 8, 8 channels) it lost (0.402 + 0.138 against 0.360 + 0.154).
+bool narrowHalf2NormOnLoad() {
+    const char* v = std::getenv("PASTICHE_VK_H2_FUSE");
+    return !(v && std::strcmp(v, "0") == 0);
+}
+
+Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer& layer) {
+    if (!narrowHalf2Wanted(layer)) return false;
+    NarrowVariant v;
+    const uint32_t K = uint32_t(layer.kernel), IC = uint32_t(layer.inChannels);
+    // Tile: 16 x 16 invocations of 4 pixels each, 2 input channels per shared-memory chunk (H200,
+    // 1080p, the last 9x9's conv: 0.229 ms; 4 channels: 0.242-0.252; 8 pixels, 16 x 8, 8 channels:
+    // 0.386; 4 pixels, 16 x 8, 8 channels: 0.309; 2 pixels: 0.287). PASTICHE_VK_H2_LX / _LY / _PX /
+    // _ICC sweep it (PX even).
+    v.lx = knob("PASTICHE_VK_H2_LX", 16);
+    v.ly = knob("PASTICHE_VK_H2_LY", 16);
+    v.px = knob("PASTICHE_VK_H2_PX", 4);
+    if (v.px % 2 || v.lx * v.ly > 1024) return Status::error("layer " + layer.name + ": bad fp16x2 tile");
+    // Kernel rows summed in fp16 before each fp32 add (PASTICHE_VK_H2_FLUSH; the shader's comment):
+    // 3 (27 taps); 1 was slower (0.412 against 0.386 ms), 9 no faster.
+    const uint32_t flush = std::min(knob("PASTICHE_VK_H2_FLUSH", 3), K);
+    const uint32_t tih = v.ly + K - 1, tiw2 = (v.lx * v.px + K) / 2;
+    v.icc = 0;
+    for (uint32_t c = std::min(IC, knob("PASTICHE_VK_H2_ICC", 2)); c >= 1; --c) {
+        if (IC % c) continue;
+        if (c * tih * tiw2 * 4 + c * K * K * 16 <= ctx.caps().maxSharedBytes) {
+            v.icc = c;
+            break;
+        }
+    }
+    if (!v.icc) return false;
+    const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
+    std::vector<uint32_t> spec = {v.lx,
+                                  v.ly,
+                                  K,
+                                  uint32_t(layer.pad),
+                                  IC,
+                                  uint32_t(layer.outChannels),
+                                  v.icc,
+                                  v.px,
+                                  act,
+                                  uint32_t(inputNorm_ == InputNorm::OnLoad),
+                                  inputAct(),
+                                  flush,
+                                  uint32_t(layer.hasNorm)};
+    auto k = Kernel::create<ConvPush>(ctx, "conv2d_narrow_f16", true, 6, spec);
+    if (!k) return k.status().withContext("layer " + layer.name);
+    v.kernel = std::move(k.value());
+    narrow_ = std::move(v);
+    return true;
+}
+
+void Conv2dOp::packNarrow(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt,
+                          size_t& biasAt) const {
+    const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels;
+    auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
+    align();
+    weightsAt = blob.size();
+    std::vector<uint32_t> w(size_t(IC) * K * K * 4, 0u);
+    for (int ic = 0; ic < IC; ++ic)
+        for (int ky = 0; ky < K; ++ky)
+            for (int kx = 0; kx < K; ++kx)
+                for (int oc = 0; oc < OC; ++oc) {
+                    const uint32_t h = floatToHalf(layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic]);
+                    w[((size_t(ic) * K + ky) * K + kx) * 4 + size_t(oc)] = h | (h << 16);
+                }
+    blob.resize(blob.size() + w.size(), 0.f);
+    std::memcpy(blob.data() + weightsAt, w.data(), w.size() * 4);
+    align();
+    biasAt = blob.size();
+    blob.resize(blob.size() + 4, 0.f);
+    for (int oc = 0; oc < OC; ++oc) blob[biasAt + size_t(oc)] = layer.bias[size_t(oc)];
+}
+
+}  // namespace pastiche::vk

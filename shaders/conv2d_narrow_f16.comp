@@ -1,0 +1,179 @@
+#version 450
+// Reflect pad + KxK conv (stride 1) + bias + activation for layers with few output channels (OC <= 4:
+// the last 9x9 of the transfer network, 8 -> 3, sigmoid), in packed fp16 arithmetic (f16vec2 fma:
+// two pixels per instruction). conv2d.comp spends 4 fp32 FMAs (one vec4 of output channels, the
+// 4th padding) per pixel, tap and input channel there; this kernel spends OC / 2 instructions, and the
+// layer is bound by that issue rate, not by memory. Built for fp16 activations only (*_f16.comp).
+// Same bindings, push constants and outputs as conv2d.comp (no upsample: the host picks this kernel
+// only for layers without one): the activation, or with STATS the raw conv + bias and per-workgroup
+// instance-norm partials (n, mean, M2) for norm_finalize.comp (the last layer has a norm, then the
+// sigmoid in norm_apply). With IN_NORM the previous layer's norm (+ activation) is applied as the
+// tile is loaded, as in conv2d.comp.
+//
+// Precision: products are summed in fp16 over FLUSH kernel rows (FLUSH * K taps of one input
+// channel), then added to fp32 accumulators, so that fp16 rounding never compounds over the whole
+// K x K x IC sum (docs/VULKAN.md, session 7).
+//
+// Tiling: a workgroup computes TW = LX * PX columns x TH = LY rows for all output channels; each
+// invocation PX adjacent pixels of one row (PX even: PX / 2 pixel pairs). Input channels go through
+// shared memory ICC at a time as fp16 pairs along x (uint), the weights as per-(ic, ky, kx) uvec4s
+// that hold each output channel's weight twice (w, w), ready for f16vec2 fma.
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#include "common.glsl"
+
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
+layout(constant_id = 2) const uint K = 9;
+layout(constant_id = 3) const uint PAD = 4;
+layout(constant_id = 4) const uint IC = 8;
+layout(constant_id = 5) const uint OC = 3;      // 1..4
+layout(constant_id = 6) const uint ICC = 8;     // input channels per shared-memory chunk, divides IC
+layout(constant_id = 7) const uint PX = 8;      // pixels per invocation, even
+layout(constant_id = 8) const uint ACT = 0;     // 0 none, 1 relu, 2 sigmoid
+layout(constant_id = 9) const bool IN_NORM = false;
+layout(constant_id = 10) const uint IN_ACT = 0;
+layout(constant_id = 11) const uint FLUSH = 1;  // kernel rows summed in fp16 before each fp32 add
+layout(constant_id = 12) const bool STATS = false;
+
+const uint TW = gl_WorkGroupSize.x * PX;
+const uint TH = gl_WorkGroupSize.y;
+const uint TIH = TH + K - 1u;
+const uint TIW2 = (TW + K) / 2u;           // tile row in x pairs: ceil((TW + K - 1) / 2)
+const uint RW2 = (PX + K) / 2u;            // pairs one invocation reads per row
+const uint NV = PX + K - 2u;               // distinct pixel pairs (x + j, x + j + 1) one row needs
+const uint NQ = PX / 2u;
+const uint NTHREADS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
+
+layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
+layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
+layout(std430, binding = 2) readonly buffer WBuf { uvec4 weights[]; };  // [IC][K][K] x 4 oc, (w, w) each
+layout(std430, binding = 3) readonly buffer BBuf { vec4 bias[]; };      // [1]
+layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; }; // [OC][numTiles] (n, mean, M2, 0)
+layout(std430, binding = 5) readonly buffer NBuf { vec2 inScaleShift[]; };  // [IC], with IN_NORM
+
+layout(push_constant) uniform Push {
+    int inW, inH, outW, outH;
+    int tilesX, numTiles;
+} pc;
+
+shared uint tileIn[ICC * TIH * TIW2];  // f16vec2 pairs along x
+shared uvec4 tileW[ICC * K * K];
+shared vec4 red[NTHREADS / 4u];  // one slot per subgroup (subgroups have >= 4 lanes)
+shared vec4 meanSh;
+
+float16_t loadIn(uint c, int y, int x, uint inPlane) {
+    const float16_t v = inData[c * inPlane + uint(y * pc.inW + x)];
+    if (!IN_NORM) return v;
+    const vec2 ss = inScaleShift[c];
+    return float16_t(activate(float(v) * ss.x + ss.y, IN_ACT));
+}
+
+void main() {
+    const uint lx = gl_LocalInvocationID.x, ly = gl_LocalInvocationID.y;
+    const uint lid = gl_LocalInvocationIndex;
+    const int ox0 = int(gl_WorkGroupID.x * TW), oy0 = int(gl_WorkGroupID.y * TH);
+    const int ix0 = ox0 - int(PAD), iy0 = oy0 - int(PAD);
+    const uint inPlane = uint(pc.inW * pc.inH);
+    const vec4 b = bias[0];
+
+    float acc[PX][OC];
+    [[unroll]] for (uint p = 0; p < PX; ++p)
+        [[unroll]] for (uint o = 0; o < OC; ++o) acc[p][o] = b[o];
+    f16vec2 part[NQ][OC];
+
+    for (uint c0 = 0; c0 < IC; c0 += ICC) {
+        for (uint i = lid; i < ICC * TIH * TIW2; i += NTHREADS) {
+            const uint c = i / (TIH * TIW2), r = i % (TIH * TIW2);
+            const int y = reflectIndex(iy0 + int(r / TIW2), pc.inH);
+            const int x = ix0 + int(r % TIW2) * 2;
+            const f16vec2 v = f16vec2(loadIn(c0 + c, y, reflectIndex(x, pc.inW), inPlane),
+                                      loadIn(c0 + c, y, reflectIndex(x + 1, pc.inW), inPlane));
+            tileIn[i] = packFloat2x16(v);
+        }
+        for (uint i = lid; i < ICC * K * K; i += NTHREADS) tileW[i] = weights[c0 * K * K + i];
+        barrier();
+        for (uint c = 0; c < ICC; ++c) {
+            [[unroll]] for (uint ky = 0; ky < K; ++ky) {
+                if (ky % FLUSH == 0u) {
+                    [[unroll]] for (uint q = 0; q < NQ; ++q)
+                        [[unroll]] for (uint o = 0; o < OC; ++o) part[q][o] = f16vec2(0.0);
+                }
+                const uint base = (c * TIH + ly + ky) * TIW2 + lx * NQ;
+                f16vec2 r[RW2];
+                [[unroll]] for (uint j = 0; j < RW2; ++j) r[j] = unpackFloat2x16(tileIn[base + j]);
+                f16vec2 v[NV];  // v[j] = (x + j, x + j + 1)
+                [[unroll]] for (uint j = 0; j < NV; ++j) {
+                    if ((j & 1u) == 0u) v[j] = r[j / 2u];
+                    else v[j] = f16vec2(r[j / 2u].y, r[j / 2u + 1u].x);
+                }
+                [[unroll]] for (uint kx = 0; kx < K; ++kx) {
+                    const uvec4 w = tileW[(c * K + ky) * K + kx];
+                    [[unroll]] for (uint o = 0; o < OC; ++o) {
+                        const f16vec2 wo = unpackFloat2x16(w[o]);
+                        [[unroll]] for (uint q = 0; q < NQ; ++q) part[q][o] = fma(v[2u * q + kx], wo, part[q][o]);
+                    }
+                }
+                if (ky % FLUSH == FLUSH - 1u || ky == K - 1u) {
+                    [[unroll]] for (uint q = 0; q < NQ; ++q)
+                        [[unroll]] for (uint o = 0; o < OC; ++o) {
+                            const vec2 s = vec2(part[q][o]);
+                            acc[2u * q][o] += s.x;
+                            acc[2u * q + 1u][o] += s.y;
+                        }
+                }
+            }
+        }
+        barrier();
+    }
+
+    const int oy = oy0 + int(ly);
+    const uint outPlane = uint(pc.outW * pc.outH);
+    if (oy < pc.outH) {
+        [[unroll]] for (uint p = 0; p < PX; ++p) {
+            const int ox = ox0 + int(lx * PX + p);
+            if (ox >= pc.outW) break;
+            [[unroll]] for (uint o = 0; o < OC; ++o) {
+                const float v = STATS ? acc[p][o] : activate(acc[p][o], ACT);
+                outData[o * outPlane + uint(oy * pc.outW + ox)] = float16_t(v);
+            }
+        }
+    }
+
+    if (STATS) {
+        // Per tile and channel, as in conv2d.comp: the mean, then the sum of squared deviations, each
+        // reduced with subgroupAdd and then across subgroups in shared memory.
+        const int nx = min(int(TW), pc.outW - ox0), ny = min(int(TH), pc.outH - oy0);
+        const float n = float(nx * ny);
+        vec4 s = vec4(0.0);
+        [[unroll]] for (uint p = 0; p < PX; ++p)
+            if (ox0 + int(lx * PX + p) < pc.outW && oy < pc.outH)
+                [[unroll]] for (uint o = 0; o < OC; ++o) s[o] += acc[p][o];
+        s = subgroupAdd(s);
+        if (subgroupElect()) red[gl_SubgroupID] = s;
+        barrier();
+        if (lid == 0u) {
+            vec4 t = vec4(0.0);
+            for (uint i = 0; i < gl_NumSubgroups; ++i) t += red[i];
+            meanSh = t / n;
+        }
+        barrier();
+        const vec4 m = meanSh;
+        s = vec4(0.0);
+        [[unroll]] for (uint p = 0; p < PX; ++p)
+            if (ox0 + int(lx * PX + p) < pc.outW && oy < pc.outH)
+                [[unroll]] for (uint o = 0; o < OC; ++o) {
+                    const float d = acc[p][o] - m[o];
+                    s[o] += d * d;
+                }
+        s = subgroupAdd(s);
+        if (subgroupElect()) red[gl_SubgroupID] = s;  // lane 0 read the first sums before the barrier
+        barrier();
+        if (lid == 0u) {
+            vec4 m2 = vec4(0.0);
+            for (uint i = 0; i < gl_NumSubgroups; ++i) m2 += red[i];
+            const uint tile = gl_WorkGroupID.y * uint(pc.tilesX) + gl_WorkGroupID.x;
+            [[unroll]] for (uint o = 0; o < OC; ++o) partials[o * uint(pc.numTiles) + tile] = vec4(n, m[o], m2[o], 0.0);
+        }
+    }
+}
