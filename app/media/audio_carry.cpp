@@ -63,6 +63,23 @@ public:
     }
 
     void outputReady() override {}
+
+    Status restartAt(int64_t outputMicros) override {
+        const int64_t start = in_->start_time != AV_NOPTS_VALUE ? in_->start_time : 0;
+        const int rc = av_seek_frame(in_.get(), -1, start, AVSEEK_FLAG_BACKWARD);
+        if (rc < 0) return Status::error(describe("audio source " + path_ + ": rewinding for the next loop", rc));
+        if (pending_) av_packet_unref(packet_.get());
+        pending_ = false;
+        inputDone_ = false;
+        continuity_.reset();
+        if (decoder_) avcodec_flush_buffers(decoder_.get());
+        // micros = file time - startMicros_ (copyUntil): file time 0 lands at outputMicros. Copied
+        // packets keep their timestamps (overlaps dropped by copyPacket); transcoded audio goes on
+        // from the last sample written, so a pass whose audio is shorter than its video moves the
+        // next pass's sound earlier by the difference.
+        startMicros_ = start - outputMicros;
+        return Status::ok();
+    }
     bool transcoding() const override { return bool(encoder_); }
 
     Status copyUntil(int64_t untilMicros, bool final) override {

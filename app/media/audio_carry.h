@@ -24,6 +24,9 @@ public:
     virtual void outputReady() = 0;  // call after avformat_write_header (time bases are final)
     // Writes audio whose timestamps are < untilMicros. final: also flushes the AAC encoder.
     virtual Status copyUntil(int64_t untilMicros, bool final) = 0;
+    // A looping source's next pass: the file's audio from its start again, as output time
+    // outputMicros on. Audio of the pass before that is not copied yet is dropped (copyUntil first).
+    virtual Status restartAt(int64_t outputMicros) = 0;
     virtual bool transcoding() const = 0;
 };
 

@@ -80,6 +80,7 @@ public:
             if (firstNanos_ == 0) firstNanos_ = nanos;
             frame.ptsMicros = (nanos - firstNanos_) / 1000;
             frame.captureNanos = nanos;
+            frame.loopOffsetMicros = 0;
             frame.painter = 0;
             frame.index = delivered_++;
             return ReadStatus::Frame;

@@ -42,6 +42,9 @@ public:
     // written so far stays playable (fragmented MP4 / finalized on error).
     virtual Status write(const Frame& frame) = 0;
     virtual Status finish() = 0;  // flushes encoders, copies remaining audio, writes the trailer
+    // A looping source started its next pass at output time outputMicros: the carried audio
+    // (audioFrom) is copied up to there and starts again from the file's beginning.
+    virtual Status restartAudio(int64_t outputMicros) = 0;
     virtual int64_t framesWritten() const = 0;
 };
 

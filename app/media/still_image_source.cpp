@@ -34,6 +34,7 @@ public:
         frame.index = next_;
         frame.ptsMicros = info_.fps > 0 ? int64_t(std::llround(next_ * 1e6 / info_.fps)) : 0;
         frame.captureNanos = steadyNanos();
+        frame.loopOffsetMicros = 0;
         ++next_;
         return ReadStatus::Frame;
     }

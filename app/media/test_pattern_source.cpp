@@ -57,6 +57,7 @@ public:
         frame.index = next_;
         frame.ptsMicros = int64_t(std::llround(next_ * 1e6 / info_.fps));
         frame.captureNanos = steadyNanos();
+        frame.loopOffsetMicros = 0;
         ++next_;
         return ReadStatus::Frame;
     }

@@ -291,6 +291,7 @@ private:
             cv::rotate(src, dstMat, codes[quarterTurns_]);
         }
         frame.ptsMicros = ptsMicros;
+        frame.loopOffsetMicros = loopOffsetMicros_;
         frame.painter = 0;
         frame.index = delivered_++;
         frame.captureNanos = steadyNanos();

@@ -239,6 +239,16 @@ public:
 
     int64_t framesWritten() const override { return packetsWritten_; }
 
+    Status restartAudio(int64_t outputMicros) override {
+        if (!audio_ || finished_ || !error_.isOk()) return error_;
+        if (headerWritten_) {
+            Status st = audio_->copyUntil(outputMicros, /*final=*/false);
+            if (!st) return fail(st.message());
+        }
+        Status st = audio_->restartAt(outputMicros);
+        return st ? st : fail(st.message());
+    }
+
 private:
     // A failed job's partial output goes to NAME only where no older NAME would be replaced.
     bool partialKeepsOldFile() const {

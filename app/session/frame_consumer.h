@@ -21,6 +21,7 @@ struct SessionFrame {
     int64_t index = 0;          // the source's frame number
     int64_t ptsMicros = 0;      // the source's presentation time
     int64_t captureNanos = 0;   // steady_clock when the source produced it
+    int64_t loopOffsetMicros = 0;  // a looping file: ptsMicros - this is the file's own time
     double stylizeMs = 0;       // backend time spent on this frame
     bool isStylized = false;   // false: no style yet (or an error); stylized holds the original
 };

@@ -104,8 +104,9 @@ Status Recorder::ensureSink(const SessionFrame& first, int64_t sourcePts) {
         o.fps = fps_;
         if (options_.carryAudio && info_ && info_->kind == SourceKind::VideoFile && info_->hasAudio) {
             o.audioFrom = info_->path;
-            // Live: audio from the first recorded frame's moment of the file on.
-            o.audioFromMicros = options_.timing == RecordTiming::ConstantRate ? sourcePts : 0;
+            // Live: audio from the first recorded frame's moment of the file on (the file's own
+            // time: a looping file's pts count its passes).
+            o.audioFromMicros = options_.timing == RecordTiming::ConstantRate ? sourcePts - first.loopOffsetMicros : 0;
         }
     }
     o.timing = options_.timing == RecordTiming::ConstantRate ? FrameTiming::Constant : FrameTiming::Variable;
@@ -158,6 +159,11 @@ Status Recorder::writeConstantRate(const Item& item) {
     }
     while (nextSlot_ < slot) PASTICHE_RETURN_IF_ERROR(writeSlot(*pending_, nextSlot_++));
     pending_ = item.frame;
+    // A looping file's next pass (its pts went on, its offset grew): the file's sound starts again
+    // where the pass does. A seek (the offset back to 0) is not followed: the sound goes on as it was.
+    if (onFileClock() && item.frame.loopOffsetMicros > loopOffset_)
+        PASTICHE_RETURN_IF_ERROR(sink_->restartAudio(item.frame.loopOffsetMicros + mediaOffset_ - firstMedia_));
+    loopOffset_ = item.frame.loopOffsetMicros;
     return Status::ok();
 }
 
@@ -179,6 +185,7 @@ void Recorder::run() {
             first = false;
             st = ensureSink(item.frame, item.frame.ptsMicros);
             firstMedia_ = item.mediaMicros;
+            loopOffset_ = item.frame.loopOffsetMicros;
         }
         if (st) {
             st = options_.timing == RecordTiming::ConstantRate ? writeConstantRate(item)

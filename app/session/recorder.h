@@ -86,6 +86,7 @@ private:
     std::unique_ptr<VideoSink> sink_;
     int width_ = 0, height_ = 0;
     int64_t firstMedia_ = 0, mediaOffset_ = 0, prevMedia_ = -1;
+    int64_t loopOffset_ = 0;  // the loop offset of the last frame (a looping file's pass)
     int64_t nextSlot_ = 0;
     std::optional<SessionFrame> pending_;
     bool stoppedReported_ = false;

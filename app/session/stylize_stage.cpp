@@ -329,6 +329,7 @@ void Session::finishFrame(const InFlight& job, std::shared_ptr<const Image8> sty
     f.index = frame.index;
     f.ptsMicros = frame.ptsMicros;
     f.captureNanos = frame.captureNanos;
+    f.loopOffsetMicros = frame.loopOffsetMicros;
     f.isStylized = ok;
     f.stylizeMs = ok ? std::chrono::duration<double, std::milli>(Clock::now() - job.submitted).count() : 0;
     const bool atProcessingSize = ow == job.input->width && oh == job.input->height;

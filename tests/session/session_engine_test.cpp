@@ -222,44 +222,54 @@ TEST(SessionEngine, FileModeDeliversEveryFrameInOrder) {
 namespace pastiche::test {
 namespace {
 
-// The app plays files in a loop: a recording that spans the end of the clip goes on seamlessly.
+// The app plays files in a loop: a recording that spans the end of the clip goes on seamlessly,
+// its sound too (the file's audio starts again with each pass), whether the recording starts in
+// the first pass or a later one.
 TEST(SessionEngineRealtime, RecordingAcrossTheLoopOfAClipLastsAsLongAsRecorded) {
     const auto dir = makeTempDir("loop");
-    const std::string clip = (dir / "short.mp4").string(), out = (dir / "rec.mp4").string();
+    const std::string clip = (dir / "short.mp4").string();
     int rc = 0;
     runCommand("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x180:rate=30 -f lavfi -i sine=frequency=440 -t 2 "
                "-c:v libx264 -preset ultrafast -c:a aac -shortest " + shq(clip) + " 2>&1",
                &rc);
     ASSERT_EQ(rc, 0);
-    std::mutex m;
-    std::condition_variable cv;
-    bool stopped = false;
-    session::SessionCallbacks cb;
-    cb.recordingStopped = [&](const std::string&, int64_t, const Status&) {
-        std::lock_guard lock(m);
-        stopped = true;
-        cv.notify_all();
-    };
-    session::Session s(options(session::SessionMode::Live, 1.0, 64), std::move(cb));
-    ASSERT_TRUE(s.prepareEngine().isOk());
-    SourceSpec spec;
-    spec.kind = SourceKind::VideoFile;
-    spec.path = clip;
-    spec.loop = true;
-    s.openSource(spec);
-    std::this_thread::sleep_for(1500ms);  // start near the end of the first pass
-    session::RecorderOptions ro;
-    ro.path = out;
-    s.startRecording(ro);
-    const auto t0 = std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(3000ms);
-    const double recorded = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    s.stopRecording();
-    s.waitForRecordings();
-    const StreamFacts f = probeVideo(out);
-    std::printf("recorded %.3f s across loops: %.3f s, %lld frames\n", recorded, f.duration, (long long)f.frames);
-    EXPECT_NEAR(f.duration, recorded, 0.15);
-    EXPECT_NEAR(double(f.frames), f.duration * 30, 1.5);
+    for (const int startMs : {1500, 3500}) {  // near the end of the first pass; in the second
+        const std::string out = (dir / ("rec" + std::to_string(startMs) + ".mp4")).string();
+        std::mutex m;
+        std::condition_variable cv;
+        bool stopped = false;
+        session::SessionCallbacks cb;
+        cb.recordingStopped = [&](const std::string&, int64_t, const Status&) {
+            std::lock_guard lock(m);
+            stopped = true;
+            cv.notify_all();
+        };
+        session::Session s(options(session::SessionMode::Live, 1.0, 64), std::move(cb));
+        ASSERT_TRUE(s.prepareEngine().isOk());
+        SourceSpec spec;
+        spec.kind = SourceKind::VideoFile;
+        spec.path = clip;
+        spec.loop = true;
+        s.openSource(spec);
+        std::this_thread::sleep_for(std::chrono::milliseconds(startMs));
+        session::RecorderOptions ro;
+        ro.path = out;
+        s.startRecording(ro);
+        const auto t0 = std::chrono::steady_clock::now();
+        std::this_thread::sleep_for(3000ms);
+        const double recorded = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        s.stopRecording();
+        s.waitForRecordings();
+        const StreamFacts f = probeVideo(out);
+        const double audio = std::atof(
+            runCommand("ffprobe -v error -select_streams a:0 -show_entries stream=duration -of csv=p=0 " + shq(out))
+                .c_str());
+        std::printf("start %d ms, recorded %.3f s across loops: %.3f s, %lld frames, audio %.3f s\n", startMs, recorded,
+                    f.duration, (long long)f.frames, audio);
+        EXPECT_NEAR(f.duration, recorded, 0.15);
+        EXPECT_NEAR(double(f.frames), f.duration * 30, 1.5);
+        EXPECT_NEAR(audio, f.duration, 0.1) << "the sound does not last as long as the picture";
+    }
 }
 
 }  // namespace

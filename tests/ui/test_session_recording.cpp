@@ -102,9 +102,9 @@ private slots:
     }
 
     void sixSecondsOfAClipKeepItsRateLengthAndSound() {
-        // From the clip's start, so that the 6 s do not cross its loop point (8 s): a recording's
-        // audio stops at the clip's end (docs/STATUS.md), and a slow start (sanitizer builds) would
-        // otherwise begin the recording late in the clip.
+        // From the clip's start, so that the 6 s stay inside one pass of the 8 s clip whatever the
+        // machine's speed (sanitizer builds start slowly); crossing the loop point is
+        // SessionEngineRealtime.RecordingAcrossTheLoopOfAClipLastsAsLongAsRecorded's case.
         auto* seek = window_->controls()->findChild<QSlider*>("seekSlider");
         QVERIFY(seek && seek->maximum() > 7000);
         const qint64 durationMicros = qint64(seek->maximum()) * 1000;
