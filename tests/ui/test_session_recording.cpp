@@ -138,10 +138,13 @@ private slots:
             QVERIFY2(std::abs(duration - played) <= 0.35, qPrintable(lengthVsPlayed));
         else if (std::abs(duration - played) > 0.35)
             qWarning("under a sanitizer: %s", qPrintable(lengthVsPlayed));
-        if (played >= 0.97 * wanted)
-            QVERIFY2(std::abs(duration - wanted) <= 0.1, qPrintable(QString("duration %1 s, recorded %2 s").arg(duration).arg(wanted)));
-        else
+        const QString lengthVsRecorded = QString("duration %1 s, recorded %2 s").arg(duration).arg(wanted);
+        if (played < 0.97 * wanted)
             qWarning("playback fell behind real time (%.2f s of the clip in %.2f s): machine overloaded", played, wanted);
+        else if (!uitest::kUnderSanitizer)
+            QVERIFY2(std::abs(duration - wanted) <= 0.1, qPrintable(lengthVsRecorded));
+        else if (std::abs(duration - wanted) > 0.1)
+            qWarning("under a sanitizer: %s", qPrintable(lengthVsRecorded));
         QVERIFY2(std::abs(frames - duration * 30) <= 1.0, qPrintable(QString("%1 frames for %2 s").arg(frames).arg(duration)));
         const QString audio = probe(path, "a:0", "stream=codec_name");
         QVERIFY2(!audio.isEmpty(), "the recording of a clip with sound has no sound");
