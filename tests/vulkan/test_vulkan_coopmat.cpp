@@ -102,6 +102,21 @@ std::vector<CoopCase> coopCases() {
     return cases;
 }
 
+// One layer under test between plain 3x3 layers that make it a whole network (RGB in and out, the
+// size kept: a stride-2 layer before an upsampling one); seed and seed + 1 for those layers.
+std::vector<TransferLayer> wrapInRgbNetwork(TransferLayer tested, unsigned seed) {
+    using A = Activation;
+    using R = ResidualRole;
+    std::vector<TransferLayer> layers;
+    const bool up = tested.upsampleBefore;
+    if (tested.inChannels != 3 || up)
+        layers.push_back(randomLayer("pre", 3, up ? 2 : 1, 3, tested.inChannels, false, true, A::Relu, R::None, seed));
+    const int oc = tested.outChannels;
+    layers.push_back(std::move(tested));
+    if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
+    return layers;
+}
+
 // The packed variants (conv2d_coopmat.comp: G taps per entry, P pixels per matrix row, sub-pixel
 // upsample) at the channel counts that choose each of them, odd ones included. Each case is one
 // packed layer between plain 3x3 layers that make it a whole network (RGB in and out, the size
@@ -109,26 +124,23 @@ std::vector<CoopCase> coopCases() {
 std::vector<CoopCase> packedCases() {
     using A = Activation;
     using R = ResidualRole;
-    auto wrap = [](TransferLayer packed, unsigned seed) {
-        std::vector<TransferLayer> layers;
-        const bool up = packed.upsampleBefore;
-        if (packed.inChannels != 3 || up)
-            layers.push_back(
-                randomLayer("pre", 3, up ? 2 : 1, 3, packed.inChannels, false, true, A::Relu, R::None, seed));
-        const int oc = packed.outChannels;
-        layers.push_back(std::move(packed));
-        if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
-        return layers;
-    };
     std::vector<CoopCase> cases;
-    cases.push_back({"taps5_9x9_3to8", wrap(randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 40), 50)});
-    cases.push_back({"taps3_9x9_5to6", wrap(randomLayer("c", 9, 1, 5, 6, false, false, A::Relu, R::None, 41), 52)});
-    cases.push_back({"pix5_9x9_8to3", wrap(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 42), 54)});
-    cases.push_back({"pix2_5x5_12to7", wrap(randomLayer("c", 5, 1, 12, 7, false, true, A::Relu, R::None, 43), 56)});
-    cases.push_back({"sub_up_32to16", wrap(randomLayer("c", 3, 1, 32, 16, true, true, A::Relu, R::None, 44), 58)});
-    cases.push_back({"sub_up_16to8", wrap(randomLayer("c", 3, 1, 16, 8, true, true, A::Relu, R::None, 45), 60)});
-    cases.push_back({"sub_up_pix5_7to3", wrap(randomLayer("c", 3, 1, 7, 3, true, false, A::None, R::None, 46), 62)});
-    cases.push_back({"sub_up_20to24", wrap(randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 47), 64)});
+    cases.push_back(
+        {"taps5_9x9_3to8", wrapInRgbNetwork(randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 40), 50)});
+    cases.push_back(
+        {"taps3_9x9_5to6", wrapInRgbNetwork(randomLayer("c", 9, 1, 5, 6, false, false, A::Relu, R::None, 41), 52)});
+    cases.push_back(
+        {"pix5_9x9_8to3", wrapInRgbNetwork(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 42), 54)});
+    cases.push_back(
+        {"pix2_5x5_12to7", wrapInRgbNetwork(randomLayer("c", 5, 1, 12, 7, false, true, A::Relu, R::None, 43), 56)});
+    cases.push_back(
+        {"sub_up_32to16", wrapInRgbNetwork(randomLayer("c", 3, 1, 32, 16, true, true, A::Relu, R::None, 44), 58)});
+    cases.push_back(
+        {"sub_up_16to8", wrapInRgbNetwork(randomLayer("c", 3, 1, 16, 8, true, true, A::Relu, R::None, 45), 60)});
+    cases.push_back(
+        {"sub_up_pix5_7to3", wrapInRgbNetwork(randomLayer("c", 3, 1, 7, 3, true, false, A::None, R::None, 46), 62)});
+    cases.push_back(
+        {"sub_up_20to24", wrapInRgbNetwork(randomLayer("c", 3, 1, 20, 24, true, true, A::Relu, R::None, 47), 64)});
     return cases;
 }
 
@@ -329,22 +341,19 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2MatchesCpuAtOddSizes) {
     }
     using A = Activation;
     using R = ResidualRole;
-    auto wrap = [](TransferLayer narrow, unsigned seed) {
-        std::vector<TransferLayer> layers;
-        if (narrow.inChannels != 3)
-            layers.push_back(randomLayer("pre", 3, 1, 3, narrow.inChannels, false, true, A::Relu, R::None, seed));
-        const int oc = narrow.outChannels;
-        layers.push_back(std::move(narrow));
-        if (oc != 3) layers.push_back(randomLayer("post", 3, 1, oc, 3, false, false, A::Sigmoid, R::None, seed + 1));
-        return layers;
-    };
     std::vector<CoopCase> cases;
-    cases.push_back({"h2_9x9_8to3_norm", wrap(randomLayer("c", 9, 1, 8, 3, false, true, A::Sigmoid, R::None, 70), 80)});
-    cases.push_back({"h2_9x9_3to3", wrap(randomLayer("c", 9, 1, 3, 3, false, false, A::Sigmoid, R::None, 71), 82)});
-    cases.push_back({"h2_5x5_24to3", wrap(randomLayer("c", 5, 1, 24, 3, false, false, A::Sigmoid, R::None, 72), 84)});
-    cases.push_back({"h2_7x7_20to4_norm", wrap(randomLayer("c", 7, 1, 20, 4, false, true, A::Relu, R::None, 73), 86)});
-    cases.push_back({"h2_9x9_8to3", wrap(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 75), 90)});
-    cases.push_back({"h2_9x9_12to1", wrap(randomLayer("c", 9, 1, 12, 1, false, false, A::None, R::None, 74), 88)});
+    cases.push_back(
+        {"h2_9x9_8to3_norm", wrapInRgbNetwork(randomLayer("c", 9, 1, 8, 3, false, true, A::Sigmoid, R::None, 70), 80)});
+    cases.push_back(
+        {"h2_9x9_3to3", wrapInRgbNetwork(randomLayer("c", 9, 1, 3, 3, false, false, A::Sigmoid, R::None, 71), 82)});
+    cases.push_back(
+        {"h2_5x5_24to3", wrapInRgbNetwork(randomLayer("c", 5, 1, 24, 3, false, false, A::Sigmoid, R::None, 72), 84)});
+    cases.push_back(
+        {"h2_7x7_20to4_norm", wrapInRgbNetwork(randomLayer("c", 7, 1, 20, 4, false, true, A::Relu, R::None, 73), 86)});
+    cases.push_back(
+        {"h2_9x9_8to3", wrapInRgbNetwork(randomLayer("c", 9, 1, 8, 3, false, false, A::Sigmoid, R::None, 75), 90)});
+    cases.push_back(
+        {"h2_9x9_12to1", wrapInRgbNetwork(randomLayer("c", 9, 1, 12, 1, false, false, A::None, R::None, 74), 88)});
     const StyleVector style = randomStyle(19);
     for (const char* flush : {"", "9"}) {
         for (const char* fuse : {"0", "1"}) {
