@@ -48,6 +48,26 @@ struct TrunkBlend {
     float* blendedOut = nullptr;      // receives this frame's blended trunk (may be null)
 };
 
+// Temporal stability with the motion found on the device (the Vulkan backend): every run() /
+// submit() while strength > 0 also estimates the flow between this frame and the previous one at
+// the trunk's resolution, masks it (occlusion, input warp residual) and blends the trunk with the
+// previous frame's blended trunk warped along it, by the rules of app/core/trunk_motion.h; the
+// history stays on the device. The caller keeps the grid lock and the policy (cuts, hysteresis).
+struct DeviceStability {
+    float strength = 0;            // blend weight on fully trusted pixels; 0 = plain runs
+    float gateLevels = 12;         // input warp residual (gray levels) at which history fades
+    float minKeptFraction = 0.2f;  // below this share of trusted pixels nothing is blended
+    bool restart = false;          // the next frame starts a new history (first frame, cut, seek)
+};
+// What the device found for the last collected frame (trunk pixels scaled to frame pixels).
+struct DeviceStabilityReport {
+    bool valid = false;                   // the frame ran with device stability
+    bool blended = false;                 // history was blended in
+    double keptFraction = 0;              // share of pixels that passed the occlusion test
+    double spread = 0;                    // std deviation of the trusted backward flow, frame pixels
+    double meanFlowX = 0, meanFlowY = 0;  // mean trusted backward flow (t -> t-1), frame pixels
+};
+
 // Huge stills (engine/tiled_run.h) run as tiles of the size-padded frame that share the whole
 // frame's instance-norm statistics. A tile is a window of that frame (sides multiples of
 // TransferNetwork::kSizeMultiple); only its own region, far enough from its cut sides, is exact.
@@ -104,6 +124,13 @@ public:
     virtual Status runBlendingTrunk(const ConstImageView&, const ImageView&, const TrunkBlend&) {
         return Status::error(name() + " backend: trunk blending is not supported");
     }
+
+    // Device-side stability (DeviceStability); applies from the next submitted frame.
+    virtual bool supportsDeviceStability() const { return false; }
+    virtual Status setDeviceStability(const DeviceStability&) {
+        return Status::unsupported(name() + " backend: no device-side stability");
+    }
+    virtual DeviceStabilityReport deviceStabilityReport() const { return {}; }
 
     // Tiles with given statistics (TileRun); the tile is the reshape() size. Backends without it
     // answer false; huge stills then go to the CPU backend.

@@ -254,6 +254,30 @@ Status Stylizer::stylizeBlendingTrunk(const ConstImageView& input, const ImageVi
     return st;
 }
 
+Status Stylizer::stylizeStabilized(const ConstImageView& input, const ImageView& output,
+                                   const DeviceStability& stability, DeviceStabilityReport& report) {
+    report = {};
+    if (!haveStyle_) return Status::error("no style set");
+    if (input.width != output.width || input.height != output.height)
+        return Status::error("stylize: input and output sizes differ");
+    if (inFlight_ > 0) return Status::error("stylize: frames still in flight");
+    PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
+    if (!backend_->supportsDeviceStability())
+        return Status::unsupported(backend_->name() + " backend: no device stability");
+    PASTICHE_RETURN_IF_ERROR(backend_->setDeviceStability(stability));
+    const TransferBackend* ran = backend_.get();
+    Status st = run(input, output);  // may fall back to the CPU, which runs it plain
+    if (backend_.get() == ran) {
+        report = backend_->deviceStabilityReport();
+        DeviceStability off = stability;  // later plain frames (stills) must not blend
+        off.strength = 0;
+        off.restart = false;
+        (void)backend_->setDeviceStability(off);
+    }
+    if (st) fadeToOriginal(input, output);
+    return st;
+}
+
 std::string Stylizer::description() const {
     const DeviceInfo d = backend_->device();
     if (backend_->kind() == BackendKind::Cpu)

@@ -77,6 +77,14 @@ public:
     Result<TrunkShape> trunkShapeFor(int width, int height);
     Status stylizeBlendingTrunk(const ConstImageView& input, const ImageView& output, const TrunkBlend& blend);
 
+    // Temporal stability with the flow, mask and trunk blend on the device
+    // (TransferBackend::setDeviceStability): stylize() of one video frame so, and that frame's
+    // report (report.valid false when it ran without, e.g. after a fall back to the CPU). Frames
+    // stylized otherwise (stills) run plain and end the device history.
+    bool supportsDeviceStability() const { return backend_->supportsDeviceStability(); }
+    Status stylizeStabilized(const ConstImageView& input, const ImageView& output, const DeviceStability& stability,
+                             DeviceStabilityReport& report);
+
     // Switches backend between frames; on failure keeps the current one and returns the error.
     Status switchBackend(const BackendSpec& spec);
 

@@ -44,6 +44,7 @@ struct TemporalStabilizer::State {
     cv::Mat prevCanvasQuarter;  // CV_8U, trunk-sized canvas: trunk flow
     TrunkShape trunk;
     bool haveTrunk = false;
+    bool deviceTrunk = false;  // the history lives on the device (TransferBackend::setDeviceStability)
     std::vector<float> history, warped, weight, blended;
     Image8 canvasIn, canvasOut;
 
@@ -138,11 +139,45 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
 
     report_.msGridLock = msSince(t0);
 
-    // 2. Trunk blending where the backend has it.
+    // 2. Trunk blending where the backend has it: on the device when it can find the motion there
+    // (neither flow nor history crosses to the host), else with the host's flow.
     t0 = std::chrono::steady_clock::now();
     Status st;
     cv::Mat canvasQuarter;
-    if (trunkBlend && stylizer.supportsTrunkBlending()) {
+    // Grid lock only pays under a global translation (a zoom or local motion would just be
+    // resampled twice): on while the scene's flow is uniform, with hysteresis. A similarity step
+    // (a re-anchor included, which only a similarity step makes) moves the whole canvas: its flow
+    // spread says nothing about local motion.
+    auto followSpread = [&](double spread) {
+        report_.reanchored = s.grid.reanchors() != reanchorsBefore;
+        if (s.globalMotion && spread > kSpreadOff && !similarityStep) {
+            s.globalMotion = false;
+            s.grid.reset();
+        } else if (!s.globalMotion && spread < kSpreadOn) {
+            s.globalMotion = true;
+        }
+    };
+    const float alpha = float(std::clamp(options_.strength, 0.0, 1.0) * StabilityOptions::kMaxTrunkWeight);
+    if (trunkBlend && stylizer.supportsDeviceStability()) {
+        DeviceStability device;
+        device.strength = alpha;
+        device.gateLevels = float(options_.gateLevels);
+        device.minKeptFraction = float(kMinKeptFraction);
+        device.restart = !(s.haveTrunk && s.havePrevious && s.deviceTrunk);
+        DeviceStabilityReport found;
+        st = stylizer.stylizeStabilized(s.canvasIn.view(), s.canvasOut.view(), device, found);
+        report_.msNetwork = msSince(t0);
+        if (st && found.valid && !device.restart) {
+            report_.keptFraction = found.keptFraction;
+            report_.flowSpread = found.spread;
+            report_.trunkBlended = found.blended;
+            followSpread(found.spread);
+        }
+        s.haveTrunk = st && found.valid;
+        s.deviceTrunk = true;
+    } else if (trunkBlend && stylizer.supportsTrunkBlending()) {
+        if (s.deviceTrunk) s.haveTrunk = false;  // a backend switch: the history stayed on the device
+        s.deviceTrunk = false;
         auto shape = stylizer.trunkShapeFor(canvas.width, canvas.height);
         if (!shape) return shape.status().withContext("stabilizer");
         const TrunkShape t = shape.value();
@@ -171,19 +206,8 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
             }
             report_.keptFraction = field.keptFraction;
             report_.flowSpread = field.spread;
-            // Grid lock only pays under a global translation (a zoom or local motion would just
-            // be resampled twice): on while the scene's flow is uniform, with hysteresis.
-            // A similarity step (a re-anchor included, which only a similarity step makes) moves
-            // the whole canvas: its flow spread says nothing about local motion.
-            report_.reanchored = s.grid.reanchors() != reanchorsBefore;
-            if (s.globalMotion && field.spread > kSpreadOff && !similarityStep) {
-                s.globalMotion = false;
-                s.grid.reset();
-            } else if (!s.globalMotion && field.spread < kSpreadOn) {
-                s.globalMotion = true;
-            }
+            followSpread(field.spread);
             if (field.keptFraction >= kMinKeptFraction) {
-                const float alpha = float(std::clamp(options_.strength, 0.0, 1.0) * StabilityOptions::kMaxTrunkWeight);
                 for (int y = 0; y < t.height; ++y) {
                     const float* c = field.confidence.ptr<float>(y);
                     for (int x = 0; x < t.width; ++x) s.weight[size_t(y) * t.width + x] = alpha * c[x];
@@ -201,11 +225,12 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
             s.history.swap(s.blended);
             s.haveTrunk = true;
         }
+        report_.msNetwork = msSince(t0);
     } else {
         st = stylizer.stylize(s.canvasIn.view(), s.canvasOut.view());
         s.haveTrunk = false;
+        report_.msNetwork = msSince(t0);
     }
-    report_.msNetwork = msSince(t0);
     if (!st) return st.withContext("stabilizer");
 
     t0 = std::chrono::steady_clock::now();

@@ -10,7 +10,9 @@
 //     warps consistently; the decoder then re-renders sharp detail from steadier features, so
 //     noise-driven flicker goes without blurring moving texture (output blending would blur it).
 // A scene cut (app/core/scene_cut.h), a size change or a flow that keeps too few pixels starts
-// the history again. Backends without trunk blending get grid lock only.
+// the history again. On the Vulkan backend the flow, mask, warp and blend of step 2 run on the
+// GPU inside the frame's submission (TransferBackend::setDeviceStability,
+// engine/vulkan/trunk_stability.h); on the CPU backend the host finds the flow (OpenCV DIS).
 #pragma once
 
 #include <memory>

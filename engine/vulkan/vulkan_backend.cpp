@@ -14,6 +14,7 @@
 #include "engine/backend.h"
 #include "engine/vulkan/host_copy.h"
 #include "engine/vulkan/ops.h"
+#include "engine/vulkan/trunk_stability.h"
 #include "engine/vulkan/vk_context.h"
 
 namespace pastiche {
@@ -65,7 +66,10 @@ struct Slot {
     QueryPoolHandle queries;
     VkDescriptorSet uploadSet = VK_NULL_HANDLE, downloadSet = VK_NULL_HANDLE;
     VkCommandBuffer upload[2]{}, download[2]{}, compute[2][2]{};  // [in], [out], [in][out]
-    bool pending = false;
+    VkCommandBuffer computeStable[2][2]{};                        // the same with device stability (Plan::stab)
+    bool pending = false, stabilized = false;
+    StabilityParams ran;           // what its stabilized frame was submitted with
+    DeviceStabilityReport report;  // read when its fence is waited for
     FrameFormat in = FrameFormat::Rgb8, out = FrameFormat::Rgb8;
 };
 
@@ -79,6 +83,7 @@ struct Plan {
     std::vector<VkDescriptorSet> convSets, finalizeSets, applySets;
     CommandBuffers computeCmds, transferCmds;
     Slot slots[kSlots];
+    std::unique_ptr<TrunkStabilityOp::Plan> stab;  // device stability at this size (null: unsupported)
 };
 
 struct LayerOps {
@@ -106,6 +111,9 @@ public:
     Status submit(const ConstImageView& input, int slot) override;
     Status collect(int slot, const ImageView& output) override;
     std::vector<LayerTiming> lastProfile() const override { return profile_; }
+    bool supportsDeviceStability() const override { return stabOp_.has_value(); }
+    Status setDeviceStability(const DeviceStability& stability) override;
+    DeviceStabilityReport deviceStabilityReport() const override { return stabReport_; }
 
     static Status checkSupported(const TransferNetwork& net);
 
@@ -113,7 +121,8 @@ private:
     Status submitFrame(const ConstImageView& input, int slot, FrameFormat out);
     Status waitSlot(Slot& s);
     Status recordPlan(Plan& p);
-    Status recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out, bool withCopies);
+    Status recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out, bool withCopies,
+                         bool stabilized);
     void readProfile(Slot& s);
     // The scale/shift a conv applies to its input (InputNorm::OnLoad); else any valid buffer, unread.
     VkBuffer inScaleShift(const Plan& p, size_t layer) const {
@@ -130,6 +139,15 @@ private:
     std::unique_ptr<HostCopier> copier_;  // frame copies to and from staging (threads for large frames)
     FrameFormat preferredOut_ = FrameFormat::Rgb8;
     std::vector<LayerTiming> profile_;
+    // Device stability: the op (where the network has a trunk with a decoder after it), the layer
+    // whose output is the trunk, what the caller asked for, whether the device history belongs to
+    // the previous submitted frame, and the report of the last collected frame.
+    std::optional<TrunkStabilityOp> stabOp_;
+    int trunkLayer_ = -1;
+    DeviceStability stability_;
+    bool historyValid_ = false;
+    DeviceStabilityReport stabReport_;
+    uint32_t queryCount() const { return uint32_t(2 * layers_.size() + 5); }
 };
 
 Status VulkanBackend::checkSupported(const TransferNetwork& net) {
@@ -228,6 +246,13 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
         VkBufferCopy region{0, 0, bytes};
         vkCmdCopyBuffer(cmd, src, dst, 1, &region);
     }));
+    for (size_t i = 0; i + 1 < net.layers.size(); ++i)
+        if (net.layers[i].residual == ResidualRole::BlockEnd) b->trunkLayer_ = int(i);
+    if (b->trunkLayer_ >= 0) {
+        auto stab = TrunkStabilityOp::create(c, b->fp16_);
+        if (!stab) return stab.status().withContext("Vulkan backend: device stability");
+        b->stabOp_ = std::move(stab.value());
+    }
     auto style = Buffer::create(c, std::max<size_t>(styleFloats, 64) * sizeof(float),
                                 VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryKind::HostShared, "style parameters");
     if (!style) return style.status();
@@ -308,7 +333,9 @@ Status VulkanBackend::reshape(int width, int height) {
         if (s.outW < 2 || s.outH < 2) return Status::unsupported("Vulkan backend: frame too small for the network");
         p->shapes.push_back(s);
         const TransferLayer& layer = net_.layers[l];
-        PASTICHE_RETURN_IF_ERROR(make(p->acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem, storage,
+        // The trunk is also copied into the device stability's history.
+        const VkBufferUsageFlags usage = int(l) == trunkLayer_ ? storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT : storage;
+        PASTICHE_RETURN_IF_ERROR(make(p->acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem, usage,
                                       MemoryKind::DeviceLocal, "activations of " + layer.name + at));
         if (layer.hasNorm) {
             maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(s));
@@ -345,7 +372,7 @@ Status VulkanBackend::reshape(int width, int height) {
         if (profiling_) {
             VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
             qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-            qi.queryCount = uint32_t(2 * layers_.size() + 3);  // + one after each conv
+            qi.queryCount = queryCount();  // + one after each conv, two for device stability
             VkQueryPool qp;
             PASTICHE_VK(vkCreateQueryPool(dev, &qi, nullptr, &qp));
             s.queries = QueryPoolHandle(dev, qp);
@@ -409,6 +436,16 @@ Status VulkanBackend::reshape(int width, int height) {
         PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), s.downloadSet));
         writeDescriptorSet(dev, s.downloadSet, {{p->acts.back().get()}, {s.rawOut.get()}});
     }
+    if (stabOp_) {
+        const Conv2dShape& t = p->shapes[size_t(trunkLayer_)];
+        if (t.outW * 4 == p->padW && t.outH * 4 == p->padH && p->padW >= 32 && p->padH >= 32) {
+            auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels, p->input.get(),
+                                      p->acts[size_t(trunkLayer_)].get(), kSlots);
+            if (!stab) return stab.status().withContext("Vulkan backend" + at);
+            p->stab = std::move(stab.value());
+        }
+    }
+    historyValid_ = false;
     PASTICHE_RETURN_IF_ERROR(recordPlan(*p));
     plan_ = std::move(p);
     return Status::ok();
@@ -432,7 +469,8 @@ void recordCopy(VkCommandBuffer cmd, BarrierTracker& tracker, VkBuffer src, VkBu
 }
 
 Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out,
-                                    bool withCopies) {
+                                    bool withCopies, bool stabilized) {
+    const int slot = int(&s - p.slots);
     BarrierTracker tracker;
     tracker.begin();
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -441,12 +479,19 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
     auto stamp = [&] {
         if (profiling_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, q++);
     };
-    if (profiling_) vkCmdResetQueryPool(cmd, s.queries, 0, uint32_t(2 * layers_.size() + 3));
+    if (profiling_) vkCmdResetQueryPool(cmd, s.queries, 0, queryCount());
+    auto stampStability = [&](uint32_t i) {
+        if (profiling_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, i);
+    };
     if (withCopies) recordCopy(cmd, tracker, s.stagingIn.get(), s.rawIn.get(), frameBytesOf(p, in), false);
     stamp();
     PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, s.uploadSet, in, p.width, p.height, p.padW, p.padH,
                                                     s.rawIn.get(), p.input.get()));
     stamp();
+    if (stabilized) {
+        PASTICHE_RETURN_IF_ERROR(stabOp_->recordMotion(cmd, tracker, *p.stab, p.padW, p.padH, slot));
+        stampStability(uint32_t(2 * layers_.size() + 3));
+    }
     int blockStart = -1;
     for (size_t l = 0; l < layers_.size(); ++l) {
         const LayerOps& ops = layers_[l];
@@ -468,6 +513,10 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
                                                       p.scaleShift[l].get(), p.acts[l].get(), skip));
         }
         stamp();
+        if (stabilized && int(l) == trunkLayer_) {
+            PASTICHE_RETURN_IF_ERROR(stabOp_->recordBlend(cmd, tracker, *p.stab, slot));
+            stampStability(uint32_t(2 * layers_.size() + 4));
+        }
     }
     PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, s.downloadSet, out, p.width, p.height, p.padW,
                                                       p.padH, p.acts.back().get(), s.rawOut.get()));
@@ -486,7 +535,14 @@ Status VulkanBackend::recordPlan(Plan& p) {
                 auto cmd = p.computeCmds.allocate(c.device(), c.computePool());
                 if (!cmd) return cmd.status();
                 s.compute[in][out] = cmd.value();
-                PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, cmd.value(), FrameFormat(in), FrameFormat(out), !split));
+                PASTICHE_RETURN_IF_ERROR(
+                    recordCompute(p, s, cmd.value(), FrameFormat(in), FrameFormat(out), !split, false));
+                if (!p.stab) continue;
+                auto stable = p.computeCmds.allocate(c.device(), c.computePool());
+                if (!stable) return stable.status();
+                s.computeStable[in][out] = stable.value();
+                PASTICHE_RETURN_IF_ERROR(
+                    recordCompute(p, s, stable.value(), FrameFormat(in), FrameFormat(out), !split, true));
             }
         if (!split) continue;
         for (int f = 0; f < 2; ++f) {
@@ -519,12 +575,15 @@ Status VulkanBackend::waitSlot(Slot& s) {
     const uint64_t timeout = ctx_->info().type == "cpu" ? kSoftwareFenceTimeoutNs : kFenceTimeoutNs;
     PASTICHE_VK(vkWaitForFences(ctx_->device(), 1, &fence, VK_TRUE, timeout));
     s.pending = false;
+    s.report = s.stabilized && plan_ && plan_->stab
+                   ? TrunkStabilityOp::readReport(*plan_->stab, int(&s - plan_->slots), s.ran)
+                   : DeviceStabilityReport{};
     if (profiling_) readProfile(s);
     return Status::ok();
 }
 
 void VulkanBackend::readProfile(Slot& s) {
-    const uint32_t n = uint32_t(layers_.size() + 3), all = uint32_t(2 * layers_.size() + 3);
+    const uint32_t n = uint32_t(layers_.size() + 3), all = s.stabilized ? queryCount() : 2 * n - 3;
     std::vector<uint64_t> t(all);
     if (vkGetQueryPoolResults(ctx_->device(), s.queries, 0, all, all * 8, t.data(), 8, VK_QUERY_RESULT_64_BIT) !=
         VK_SUCCESS)
@@ -532,7 +591,18 @@ void VulkanBackend::readProfile(Slot& s) {
     const double toMs = ctx_->caps().timestampPeriodNs * 1e-6;
     profile_.clear();
     profile_.push_back({"upload (rgb -> planar)", double(t[1] - t[0]) * toMs});
-    for (size_t l = 0; l < layers_.size(); ++l) profile_.push_back({net_.layers[l].name, double(t[l + 2] - t[l + 1]) * toMs});
+    // With device stability, the motion stage runs between the upload and the first layer and the
+    // blend right after the trunk layer (stamps 2n - 3 and 2n - 2).
+    const size_t motionEnd = 2 * n - 3, blendEnd = 2 * n - 2;
+    if (s.stabilized) profile_.push_back({"stability: pyramid, flow, mask", double(t[motionEnd] - t[1]) * toMs});
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        uint64_t start = t[l + 1];
+        if (s.stabilized && l == 0) start = t[motionEnd];
+        if (s.stabilized && int(l) == trunkLayer_ + 1) start = t[blendEnd];
+        profile_.push_back({net_.layers[l].name, double(t[l + 2] - start) * toMs});
+        if (s.stabilized && int(l) == trunkLayer_)
+            profile_.push_back({"stability: warp, blend, keep", double(t[blendEnd] - t[l + 2]) * toMs});
+    }
     profile_.push_back({"download (planar -> rgb)", double(t[n - 1] - t[n - 2]) * toMs});
     // PASTICHE_VK_PROFILE_CONV=1: also each layer's conv dispatch alone (the rest of the layer's
     // time is its instance norm: finalize + apply).
@@ -553,11 +623,22 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
     Slot& s = p.slots[slotIndex];
     PASTICHE_RETURN_IF_ERROR(waitSlot(s));
     const FrameFormat in = input.format == PixelFormat::RgbF32 ? FrameFormat::F32 : FrameFormat::Rgb8;
+    // Device stability: this frame's parameters, read by its own command buffer.
+    s.stabilized = p.stab && stability_.strength > 0;
+    if (s.stabilized) {
+        s.ran.strength = stability_.strength;
+        s.ran.useHistory = historyValid_ && !stability_.restart ? 1.f : 0.f;
+        s.ran.minKept = float(double(stability_.minKeptFraction) * p.stab->w * p.stab->h);
+        s.ran.invTau = 1.f / stability_.gateLevels;
+        std::memcpy(p.stab->slots[size_t(slotIndex)].params.mapped(), &s.ran, sizeof(s.ran));
+        stability_.restart = false;
+    }
+    historyValid_ = s.stabilized;  // a plain frame leaves the device history behind
     const size_t row = size_t(p.width) * bytesPerPixel(input.format);
     copier_->copyRows(s.stagingIn.mapped(), row, input.data, input.stride(), row, size_t(p.height));
     VkFence fence = s.fence;
     PASTICHE_VK(vkResetFences(ctx_->device(), 1, &fence));
-    const VkCommandBuffer compute = s.compute[int(in)][int(out)];
+    const VkCommandBuffer compute = (s.stabilized ? s.computeStable : s.compute)[int(in)][int(out)];
     if (!ctx_->separateTransfer()) {
         VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
         si.commandBufferCount = 1;
@@ -607,6 +688,7 @@ Status VulkanBackend::collect(int slotIndex, const ImageView& output) {
     if (output.width != p.width || output.height != p.height)
         return Status::error("collect: output size differs from the submitted frame");
     PASTICHE_RETURN_IF_ERROR(waitSlot(s));
+    stabReport_ = s.report;
     const FrameFormat want = output.format == PixelFormat::RgbF32 ? FrameFormat::F32 : FrameFormat::Rgb8;
     preferredOut_ = want;
     if (s.out == FrameFormat::Rgb8 && want == FrameFormat::F32) {
@@ -630,6 +712,20 @@ Status VulkanBackend::collect(int slotIndex, const ImageView& output) {
             row[i] = static_cast<uint8_t>(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
         }
     }
+    return Status::ok();
+}
+
+Status VulkanBackend::setDeviceStability(const DeviceStability& stability) {
+    if (!stabOp_) return Status::unsupported("Vulkan backend: the network has no trunk to stabilize");
+    if (!(stability.strength >= 0 && stability.strength <= 1) || !(stability.gateLevels > 0) ||
+        !(stability.minKeptFraction >= 0 && stability.minKeptFraction <= 1))
+        return Status::error("Vulkan backend: device stability settings out of range");
+    if (stability.strength > 0 && plan_ && !plan_->stab)
+        return Status::unsupported("Vulkan backend: no device stability at " + std::to_string(plan_->width) + "x" +
+                                   std::to_string(plan_->height) + " (the trunk is not a quarter of the frame)");
+    const bool restart = stability_.restart || stability.restart;
+    stability_ = stability;
+    stability_.restart = restart;  // a restart asked for holds until a frame has been submitted
     return Status::ok();
 }
 

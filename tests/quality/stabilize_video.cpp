@@ -31,7 +31,7 @@ using namespace pastiche;
 namespace {
 
 struct Args {
-    std::string input, output, style, size, outputSize, measures = "both";
+    std::string input, output, style, size, outputSize, measures = "both", backend = "cpu";
     double stability = StabilityOptions{}.strength;
     bool preserve = false, bench = false;
     int frames = -1, threads = 0;
@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
         else if (s == "--preserve-colors") a.preserve = true;
         else if (s == "--measures") a.measures = next();
         else if (s == "--bench") a.bench = true;
+        else if (s == "--backend")
+            a.backend = next();
         else if (s == "--frames") a.frames = std::atoi(next().c_str());
         else if (s == "--threads") a.threads = std::atoi(next().c_str());
         else if (a.input.empty()) a.input = s;
@@ -102,7 +104,9 @@ int main(int argc, char** argv) {
     auto style = styles.fromImageFile(a.style);
     if (!style) return fail(style.status().message());
     StylizerOptions options;
-    options.backend.choice = BackendSpec::Choice::Cpu;
+    auto backend = BackendSpec::parse(a.backend);
+    if (!backend) return fail(backend.status().message());
+    options.backend = backend.value();
     options.threads = a.threads;
     auto stylizer = Stylizer::create(net.value(), options);
     if (!stylizer) return fail(stylizer.status().message());

@@ -5,6 +5,7 @@
 // PASTICHE_VK_DUMP=FILE writes the loaded network (layers + fp32 weights) for bench/torch_peer_cuda.py.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -118,6 +119,99 @@ TEST(VulkanBench, Throughput) {
                         vk->device().name.c_str(), coopmat ? coopmat : "default", vk->device().matrixUnits.c_str(),
                         vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames,
                         slots, syncMs, pipeMs, 1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
+            std::fflush(stdout);
+        }
+    }
+}
+
+// Issue 11, bar 2 (device half): the frame time of device stability (flow, mask, warp and blend of
+// the trunk on the GPU) against plain frames, same backend, same run, alternating rounds, fp16,
+// Rgb8 in and out, frames in flight. The frames pan across a larger picture by (3, 1) px a frame
+// so the flow has real motion to find. Skipped unless PASTICHE_VK_BENCH_STABILITY lists sizes.
+TEST(VulkanBench, Stability) {
+    const char* sizes = std::getenv("PASTICHE_VK_BENCH_STABILITY");
+    if (!sizes) GTEST_SKIP() << "set PASTICHE_VK_BENCH_STABILITY=WxH[,WxH...] to time device stability";
+    PASTICHE_REQUIRE_VULKAN();
+    std::string which;
+    const TransferNetwork net = benchNetwork(&which);
+    const int frames =
+        std::getenv("PASTICHE_VK_BENCH_FRAMES") ? std::atoi(std::getenv("PASTICHE_VK_BENCH_FRAMES")) : 300;
+    std::stringstream list(sizes);
+    std::string item;
+    while (std::getline(list, item, ',')) {
+        int w = 0, h = 0;
+        ASSERT_EQ(std::sscanf(item.c_str(), "%dx%d", &w, &h), 2) << item;
+        constexpr int kPan = 16;  // distinct frames, panned by (3, 1) px each
+        const ImageF big = testFrame(w + 3 * kPan, h + kPan, 5);
+        std::vector<Image8> pan;
+        for (int f = 0; f < kPan; ++f) {
+            Image8 im(w, h);
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w * 3; ++x)
+                    im.pixels[size_t(y) * w * 3 + x] =
+                        uint8_t(big.pixels[(size_t(y + f) * big.width + 3 * f) * 3 + x] * 255.f);
+            pan.push_back(std::move(im));
+        }
+        for (bool profile : {false, true}) {
+            auto vk = makeVulkan(net, Precision::Fp16, profile);
+            ASSERT_TRUE(vk && vk->supportsDeviceStability());
+            ASSERT_TRUE(vk->reshape(w, h).isOk());
+            ASSERT_TRUE(vk->setStyle(randomStyle(7)).isOk());
+            const int slots = vk->framesInFlight();
+            std::vector<Image8> outs(size_t(slots), Image8(w, h));
+            // Pipelined frames with or without stability; returns ms per frame.
+            auto pipelined = [&](float strength, int n) {
+                DeviceStability st;
+                st.strength = strength;
+                st.restart = true;
+                EXPECT_TRUE(vk->setDeviceStability(st).isOk());
+                const auto t0 = Clock::now();
+                for (int i = 0; i < n + slots; ++i) {
+                    if (i >= slots) {
+                        EXPECT_TRUE(vk->collect((i - slots) % slots, outs[size_t((i - slots) % slots)].view()).isOk());
+                    }
+                    if (i < n) { EXPECT_TRUE(vk->submit(pan[size_t(i % kPan)].view(), i % slots).isOk()); }
+                }
+                return msSince(t0) / n;
+            };
+            if (profile) {  // per-stage GPU time of a stabilized frame
+                pipelined(0.8f, 8);
+                ASSERT_TRUE(vk->run(pan[3].view(), outs[0].view()).isOk());
+                std::string layers;
+                double gpu = 0, stab = 0;
+                for (const auto& t : vk->lastProfile()) {
+                    if (t.layer.find(" [conv]") != std::string::npos) continue;
+                    char buf[160];
+                    std::snprintf(buf, sizeof buf, "%s{\"layer\":\"%s\",\"ms\":%.4f}", layers.empty() ? "" : ",",
+                                  t.layer.c_str(), t.milliseconds);
+                    layers += buf;
+                    gpu += t.milliseconds;
+                    if (t.layer.rfind("stability", 0) == 0) stab += t.milliseconds;
+                }
+                const DeviceStabilityReport r = vk->deviceStabilityReport();
+                std::printf(
+                    "{\"bench\":\"stability_profile\",\"width\":%d,\"height\":%d,\"gpu_ms\":%.4f,"
+                    "\"stability_gpu_ms\":%.4f,\"blended\":%d,\"kept\":%.3f,\"mean_flow\":[%.3f,%.3f],"
+                    "\"profile\":[%s]}\n",
+                    w, h, gpu, stab, int(r.blended), r.keptFraction, r.meanFlowX, r.meanFlowY, layers.c_str());
+                continue;
+            }
+            pipelined(0.f, 20);
+            pipelined(0.8f, 20);  // warm-up of both
+            double plain[3], stable[3];
+            for (int round = 0; round < 3; ++round) {
+                plain[round] = pipelined(0.f, frames);
+                stable[round] = pipelined(0.8f, frames);
+            }
+            const DeviceStabilityReport r = vk->deviceStabilityReport();
+            std::sort(plain, plain + 3);
+            std::sort(stable, stable + 3);
+            std::printf(
+                "{\"bench\":\"stability\",\"device\":\"%s\",\"width\":%d,\"height\":%d,\"frames\":%d,"
+                "\"plain_ms\":[%.4f,%.4f,%.4f],\"stable_ms\":[%.4f,%.4f,%.4f],\"cost_median\":%.3f,"
+                "\"last_blended\":%d,\"last_kept\":%.3f,\"model\":\"%s\"}\n",
+                vk->device().name.c_str(), w, h, frames, plain[0], plain[1], plain[2], stable[0], stable[1], stable[2],
+                stable[1] / plain[1] - 1.0, int(r.blended), r.keptFraction, which.c_str());
             std::fflush(stdout);
         }
     }
