@@ -17,7 +17,9 @@ layout(local_size_x = 16, local_size_y = 16) in;
 
 layout(std430, binding = 0) buffer TrunkBuf { act_t trunk[]; };
 layout(std430, binding = 1) readonly buffer HistBuf { act_t hist[]; };
-layout(std430, binding = 2) readonly buffer FlowBuf { vec2 flow[]; };  // level 0 backward first
+layout(std430, binding = 2) readonly buffer FlowBuf { vec2 flow[]; };  // the level-0 backward grid first
+#define FLOW_GRID flow
+#include "flow_grid.glsl"
 layout(std430, binding = 3) readonly buffer MaskBuf { vec2 maskGate[]; };
 layout(std430, binding = 4) buffer StatsBuf {
     uint keptCount;  // stab_mask.comp's count
@@ -61,7 +63,7 @@ void main() {
         for (int j = -1; j <= 1; ++j)
             for (int i = -1; i <= 1; ++i) m += (j == 0 ? k0 : k1) * (i == 0 ? k0 : k1) * maskAt(x + i, y + j);
         c = m * maskGate[at].y;
-        b = flow[at];
+        b = flowAt(0, flowGridSide(pc.w), flowGridSide(pc.h), vec2(x, y));
         const bool blend = params.useHistory > 0.5 && float(keptCount) >= params.minKept;
         const float weight = blend ? params.strength * c : 0.0;
         if (weight > 0.0) {

@@ -16,7 +16,7 @@ struct DownPush {
     int32_t srcOff, srcW, srcH, dstOff, dstW, dstH;
 };
 struct FlowPush {
-    int32_t off, w, h, inOff, inW, inH, init, dirStride;
+    int32_t off, w, h, gridOff, inGridOff, inW, inH, init, dirStride;
     float lambda;
 };
 struct MaskPush {
@@ -26,11 +26,12 @@ struct BlendPush {
     int32_t w, h, channels;
 };
 
-constexpr int kMaxLevels = 6;
-constexpr int kMinLevelSide = 12;  // no pyramid level smaller than this (5x5 windows)
+constexpr int kMaxLevels = 5;
+constexpr int kMinLevelSide = 16;  // no pyramid level smaller than this (two 8x8 patches)
 constexpr auto kCompute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
 
 uint32_t groups(int n) { return uint32_t((n + 15) / 16); }
+int gridSide(int pixels) { return (pixels + 3) / 4; }  // flow_grid.glsl's flowGridSide
 
 void copyWhole(VkCommandBuffer cmd, BarrierTracker& tracker, const Buffer& src, VkBuffer dst, VkDeviceSize bytes,
                bool hostReads) {
@@ -81,8 +82,9 @@ Result<std::unique_ptr<TrunkStabilityOp::Plan>> TrunkStabilityOp::plan(const Con
     p->trunk = trunk;
     int w = p->w, h = p->h;
     for (;;) {
-        p->levels.push_back({p->total, w, h});
+        p->levels.push_back({p->total, w, h, p->gridTotal});
         p->total += w * h;
+        p->gridTotal += gridSide(w) * gridSide(h);
         const int nw = (w + 1) / 2, nh = (h + 1) / 2;
         if (int(p->levels.size()) >= kMaxLevels || std::min(nw, nh) < kMinLevelSide) break;
         w = nw;
@@ -90,7 +92,7 @@ Result<std::unique_ptr<TrunkStabilityOp::Plan>> TrunkStabilityOp::plan(const Con
     }
     p->groupsX = int(groups(p->w));
     p->groupsY = int(groups(p->h));
-    const VkDeviceSize pyrBytes = VkDeviceSize(p->total) * 4, flowBytes = VkDeviceSize(p->total) * 2 * 8;
+    const VkDeviceSize pyrBytes = VkDeviceSize(p->total) * 4, flowBytes = VkDeviceSize(p->gridTotal) * 2 * 8;
     const VkDeviceSize plane = VkDeviceSize(p->w) * p->h;
     const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
     const auto src = VK_BUFFER_USAGE_TRANSFER_SRC_BIT, dst = VK_BUFFER_USAGE_TRANSFER_DST_BIT;
@@ -180,15 +182,15 @@ Status TrunkStabilityOp::recordMotion(VkCommandBuffer cmd, BarrierTracker& track
         vkCmdDispatch(cmd, groups(b.w), groups(b.h), 1);
     }
 
-    // Coarse to fine, one dispatch per level: each reads the coarser level's region of the flow
-    // buffer and writes its own.
+    // Coarse to fine, one dispatch per level (a workgroup per patch): each reads the coarser
+    // level's grid in the flow buffer and writes its own.
     for (int l = int(p.levels.size()) - 1; l >= 0; --l) {
         const Plan::Level& lv = p.levels[size_t(l)];
-        FlowPush push{lv.off, lv.w, lv.h, 0, 0, 0, 2, p.total, kLambda};
+        FlowPush push{lv.off, lv.w, lv.h, lv.gridOff, 0, 0, 0, 2, p.gridTotal, kLambda};
         if (l + 1 < int(p.levels.size())) {
             const Plan::Level& coarse = p.levels[size_t(l) + 1];
             push.init = 1;
-            push.inOff = coarse.off;
+            push.inGridOff = coarse.gridOff;
             push.inW = coarse.w;
             push.inH = coarse.h;
         }
@@ -197,7 +199,7 @@ Status TrunkStabilityOp::recordMotion(VkCommandBuffer cmd, BarrierTracker& track
         tracker.write(p.flow.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
         tracker.flush(cmd);
         PASTICHE_RETURN_IF_ERROR(flow_.bind(cmd, p.flowSet, push));
-        vkCmdDispatch(cmd, groups(lv.w), groups(lv.h), 2);
+        vkCmdDispatch(cmd, uint32_t(gridSide(lv.w)), uint32_t(gridSide(lv.h)), 2);
     }
     const Buffer& finalFlow = p.flow;
     tracker.read(p.pyrCur.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
@@ -207,7 +209,7 @@ Status TrunkStabilityOp::recordMotion(VkCommandBuffer cmd, BarrierTracker& track
     tracker.write(p.stats.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     tracker.read(p.slots[size_t(slot)].params.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.flush(cmd);
-    PASTICHE_RETURN_IF_ERROR(mask_.bind(cmd, p.slots[size_t(slot)].mask, MaskPush{p.w, p.h, p.total, 0}));
+    PASTICHE_RETURN_IF_ERROR(mask_.bind(cmd, p.slots[size_t(slot)].mask, MaskPush{p.w, p.h, p.gridTotal, 0}));
     vkCmdDispatch(cmd, groups(p.w), groups(p.h), 1);
     // This frame's pyramid is the next frame's previous one.
     copyWhole(cmd, tracker, p.pyrCur, p.pyrPrev.get(), VkDeviceSize(p.total) * 4, false);

@@ -2,7 +2,8 @@
 // app/core/trunk_motion.h and the trunk blend of app/core/temporal_stabilizer.cpp, run inside each
 // frame's command buffer so neither the flow nor the history ever crosses to the host.
 //   after the upload:   stab_gray (quarter-size gray) -> stab_down (pyramid) -> stab_flow
-//                       (Lucas-Kanade, coarse to fine, one dispatch per level, both directions) -> stab_mask (occlusion
+//                       (8x8 patches on a stride-4 grid, Lucas-Kanade, coarse to fine, one
+//                       dispatch per level, both directions) -> stab_mask (occlusion
 //                       mask, gate, trusted count); the gray pyramid is kept for the next frame
 //   after the trunk:    stab_blend (warp the history along the flow, blend in place, spread
 //                       partials); the blended trunk is kept as the next frame's history
@@ -33,10 +34,11 @@ public:
     // padW/4 x padH/4) is `trunk`; `input` is the planar padded frame; slots: frames in flight.
     struct Plan {
         struct Level {
-            int off = 0, w = 0, h = 0;
+            int off = 0, w = 0, h = 0;  // in the pyramids
+            int gridOff = 0;            // its flow grid (flow_grid.glsl) in the flow buffer
         };
         std::vector<Level> levels;
-        int w = 0, h = 0, channels = 0, total = 0, groupsX = 0, groupsY = 0;
+        int w = 0, h = 0, channels = 0, total = 0, gridTotal = 0, groupsX = 0, groupsY = 0;
         Buffer pyrCur, pyrPrev, flow, maskGate, stats, history;
         struct SlotState {
             Buffer params, report;
@@ -60,7 +62,7 @@ public:
     static DeviceStabilityReport readReport(const Plan& p, int slot, const StabilityParams& ran);
 
     static constexpr int kIterations = 6;   // most Lucas-Kanade iterations per pyramid level
-    static constexpr float kLambda = 25.f;  // Tikhonov weight (gray levels^2 over the 5x5 window)
+    static constexpr float kLambda = 25.f;  // Tikhonov weight (gray levels^2 over an 8x8 patch)
 
 private:
     Kernel gray_, down_, flow_, mask_, blend_;
