@@ -7,8 +7,9 @@
 #     tflite-complete (from build/testdata/goldens; test_vulkan reads them through PASTICHE_TEST_DATA),
 #     bench/torch_peer_cuda.py,
 #     vulkan-validationlayers_*.deb (apt-get download vulkan-validationlayers)
-#   test_vulkan without OpenCV (the GPU machine has none; test_stylizer_fallback.cpp needs app_core):
-#     cd build && c++ -O3 tests/CMakeFiles/test_vulkan.dir/{vulkan/test_vulkan_backend,vulkan/test_vulkan_coopmat,\
+#   test_vulkan without OpenCV (the GPU machine has none; test_stylizer_fallback.cpp and
+#   test_stabilizer_vulkan.cpp need app_core):
+#     cd build && c++ -O3 tests/CMakeFiles/test_vulkan.dir/{vulkan/test_vulkan_backend,vulkan/test_vulkan_coopmat,vulkan/test_vulkan_stability,\
 #       vulkan/test_host_copy,vulkan/vulkan_bench,vulkan/vulkan_test_util,support/test_support}.cpp.o -o OUT/test_vulkan \
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a \
 #       /usr/lib/x86_64-linux-gnu/libgtest.a -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a \

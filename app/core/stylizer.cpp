@@ -264,7 +264,11 @@ Status Stylizer::stylizeStabilized(const ConstImageView& input, const ImageView&
     PASTICHE_RETURN_IF_ERROR(ensureSize(input.width, input.height));
     if (!backend_->supportsDeviceStability())
         return Status::unsupported(backend_->name() + " backend: no device stability");
-    PASTICHE_RETURN_IF_ERROR(backend_->setDeviceStability(stability));
+    if (!backend_->setDeviceStability(stability)) {  // e.g. a frame too small for the device flow: plain
+        Status st = run(input, output);
+        if (st) fadeToOriginal(input, output);
+        return st;
+    }
     const TransferBackend* ran = backend_.get();
     Status st = run(input, output);  // may fall back to the CPU, which runs it plain
     if (backend_.get() == ran) {

@@ -57,6 +57,13 @@ TEST(StabilizerOnVulkan, BlendsWithTheDeviceFlowAndSurvivesAFallback) {
         EXPECT_EQ(r.trunkBlended, f > 0) << f;
         if (f > 0) { EXPECT_GT(r.keptFraction, 0.6) << f; }
     }
+    // A frame too small for the device's flow (its canvas under 32 px) runs plain, no error.
+    TemporalStabilizer small;
+    Image8 tinyOut(20, 16);
+    for (int f = 0; f < 2; ++f) {
+        ASSERT_TRUE(small.stylize(stylizer, panFrame(20, 16, f), tinyOut)) << f;
+        EXPECT_FALSE(small.lastFrame().trunkBlended);
+    }
     // The device is lost mid-video: the frame still comes out (on the CPU), unblended; the host's
     // flow needs one frame of its own, and the frame after that blends again.
     setenv("PASTICHE_VK_FAIL", "run", 1);

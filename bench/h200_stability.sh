@@ -1,0 +1,17 @@
+#!/bin/bash
+# Issue 11 bar 2 (device half) on the H200: device-stability tests with validation on, then
+# VulkanBench.Stability (plain vs stabilized, same backend, alternating rounds) and its profile.
+# Carry [".devdata/s11", ".devdata/vk", ".gl"] (.devdata/vk and .gl as bench/h200_run.sh's header
+# says); .devdata/s11/test_vulkan linked as that header shows, plus test_vulkan_stability.cpp.o.
+# Usage (device tool): bash bench/h200_stability.sh   (env SIZES, FRAMES)
+set -o pipefail
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
+export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
+[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export PASTICHE_VK_MODEL=$PWD/.devdata/vk/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/.devdata/vk/td
+cd .devdata/s11 && chmod +x test_vulkan
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+PASTICHE_VK_VALIDATION=1 timeout 150 ./test_vulkan --gtest_filter='VulkanStability*:VulkanTest.WholeNetworkMatchesCpu' 2>&1 | tee $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|frame [0-9]|validation|PASSED" | cut -c1-220
+PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STABILITY=${SIZES:-1920x1080,384x384,3840x2160} PASTICHE_VK_BENCH_FRAMES=${FRAMES:-300} \
+  timeout 300 ./test_vulkan --gtest_filter=VulkanBench.Stability 2>&1 | tee $OUT/bench.log | grep -E '^\{|FAILED|Failure' | cut -c1-1500
