@@ -142,7 +142,7 @@ TEST(VulkanBench, Stability) {
     while (std::getline(list, item, ',')) {
         int w = 0, h = 0;
         ASSERT_EQ(std::sscanf(item.c_str(), "%dx%d", &w, &h), 2) << item;
-        constexpr int kPan = 16;  // distinct frames, panned by (3, 1) px each
+        constexpr int kPan = 16;             // distinct frames, panned by (3, 1) px each
         ImageF big(w + 3 * kPan, h + kPan);  // structure in both directions, as a photo has
         for (int y = 0; y < big.height; ++y)
             for (int x = 0; x < big.width; ++x)
