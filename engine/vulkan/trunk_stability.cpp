@@ -74,6 +74,8 @@ Result<std::unique_ptr<TrunkStabilityOp::Plan>> TrunkStabilityOp::plan(const Con
                                                                        int slots) const {
     if (padW % 4 != 0 || padH % 4 != 0 || padW < 32 || padH < 32)
         return Status::unsupported("device stability: frames must be multiples of 4 and at least 32x32");
+    if (forcedFailure("stability"))
+        return Status::outOfMemory("device stability: forced failure at reshape (PASTICHE_VK_FAIL=stability)");
     auto p = std::make_unique<Plan>();
     p->w = padW / 4;
     p->h = padH / 4;

@@ -84,6 +84,7 @@ struct Plan {
     CommandBuffers computeCmds, transferCmds;
     Slot slots[kSlots];
     std::unique_ptr<TrunkStabilityOp::Plan> stab;  // device stability at this size (null: unsupported)
+    std::string stabUnavailable;                   // why stab is null where the network has a trunk
 };
 
 struct LayerOps {
@@ -441,8 +442,11 @@ Status VulkanBackend::reshape(int width, int height) {
         if (t.outW * 4 == p->padW && t.outH * 4 == p->padH && p->padW >= 32 && p->padH >= 32) {
             auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels, p->input.get(),
                                       p->acts[size_t(trunkLayer_)].get(), kSlots);
-            if (!stab) return stab.status().withContext("Vulkan backend" + at);
-            p->stab = std::move(stab.value());
+            // Without room for it (device memory) the frames still run, plain: setDeviceStability says why.
+            if (stab)
+                p->stab = std::move(stab.value());
+            else
+                p->stabUnavailable = stab.status().message();
         }
     }
     historyValid_ = false;
@@ -721,8 +725,11 @@ Status VulkanBackend::setDeviceStability(const DeviceStability& stability) {
         !(stability.minKeptFraction >= 0 && stability.minKeptFraction <= 1))
         return Status::error("Vulkan backend: device stability settings out of range");
     if (stability.strength > 0 && plan_ && !plan_->stab)
-        return Status::unsupported("Vulkan backend: no device stability at " + std::to_string(plan_->width) + "x" +
-                                   std::to_string(plan_->height) + " (the trunk is not a quarter of the frame)");
+        return Status::unsupported(
+            "Vulkan backend: no device stability at " + std::to_string(plan_->width) + "x" +
+            std::to_string(plan_->height) + " (" +
+            (plan_->stabUnavailable.empty() ? "the trunk is not a quarter of the frame" : plan_->stabUnavailable) +
+            ")");
     const bool restart = stability_.restart || stability.restart;
     stability_ = stability;
     stability_.restart = restart;  // a restart asked for holds until a frame has been submitted

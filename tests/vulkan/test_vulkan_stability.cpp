@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "support/test_support.h"
@@ -174,6 +176,19 @@ TEST_F(VulkanStability, HistoryIsDroppedAndSettingsChecked) {
     ImageF outWider(68, 48);
     ASSERT_TRUE(vk->run(wider.view(), outWider.view()).isOk());
     EXPECT_FALSE(vk->deviceStabilityReport().blended) << "a new size";
+    // No room for the stability buffers at a size: the frames still run, plain, and the reason is given.
+    setenv("PASTICHE_VK_FAIL", "stability", 1);
+    const Status reshaped = vk->reshape(72, 48);
+    unsetenv("PASTICHE_VK_FAIL");
+    ASSERT_TRUE(reshaped.isOk()) << reshaped.message();
+    const Status refused = vk->setDeviceStability(stabilityOf(0.5f, false));
+    EXPECT_FALSE(refused.isOk());
+    EXPECT_NE(refused.message().find("forced failure"), std::string::npos) << refused.message();
+    ASSERT_TRUE(vk->setDeviceStability(stabilityOf(0.f, false)).isOk());
+    const ImageF other = texture(72, 48);
+    ImageF otherOut(72, 48);
+    EXPECT_TRUE(vk->run(other.view(), otherOut.view()).isOk());
+    EXPECT_FALSE(vk->deviceStabilityReport().valid);
     DeviceStability bad;
     bad.strength = 1.5f;
     EXPECT_FALSE(vk->setDeviceStability(bad).isOk());
