@@ -66,7 +66,7 @@ struct Slot {
     QueryPoolHandle queries;
     VkDescriptorSet uploadSet = VK_NULL_HANDLE, downloadSet = VK_NULL_HANDLE;
     VkCommandBuffer upload[2]{}, download[2]{}, compute[2][2]{};  // [in], [out], [in][out]
-    VkCommandBuffer computeStable[2][2]{};                        // the same with device stability (Plan::stab)
+    VkCommandBuffer computeStable[2][2]{};  // the same with device stability (Plan::stab), recorded at first use
     bool pending = false, stabilized = false;
     StabilityParams ran;           // what its stabilized frame was submitted with
     DeviceStabilityReport report;  // read when its fence is waited for
@@ -541,12 +541,6 @@ Status VulkanBackend::recordPlan(Plan& p) {
                 s.compute[in][out] = cmd.value();
                 PASTICHE_RETURN_IF_ERROR(
                     recordCompute(p, s, cmd.value(), FrameFormat(in), FrameFormat(out), !split, false));
-                if (!p.stab) continue;
-                auto stable = p.computeCmds.allocate(c.device(), c.computePool());
-                if (!stable) return stable.status();
-                s.computeStable[in][out] = stable.value();
-                PASTICHE_RETURN_IF_ERROR(
-                    recordCompute(p, s, stable.value(), FrameFormat(in), FrameFormat(out), !split, true));
             }
         if (!split) continue;
         for (int f = 0; f < 2; ++f) {
@@ -642,7 +636,14 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
     copier_->copyRows(s.stagingIn.mapped(), row, input.data, input.stride(), row, size_t(p.height));
     VkFence fence = s.fence;
     PASTICHE_VK(vkResetFences(ctx_->device(), 1, &fence));
-    const VkCommandBuffer compute = (s.stabilized ? s.computeStable : s.compute)[int(in)][int(out)];
+    VkCommandBuffer& stable = s.computeStable[int(in)][int(out)];
+    if (s.stabilized && !stable) {  // recorded at first use: plain runs pay nothing for stability at reshape
+        auto cmd = p.computeCmds.allocate(ctx_->device(), ctx_->computePool());
+        if (!cmd) return cmd.status();
+        PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, cmd.value(), in, out, !ctx_->separateTransfer(), true));
+        stable = cmd.value();
+    }
+    const VkCommandBuffer compute = s.stabilized ? stable : s.compute[int(in)][int(out)];
     if (!ctx_->separateTransfer()) {
         VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
         si.commandBufferCount = 1;

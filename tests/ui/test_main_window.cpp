@@ -18,12 +18,13 @@
 #include "app/controllers/style_library.h"
 #include "app/media/frame_source.h"
 #include "engine/backend.h"
+#include "tests/ui/ui_image_metrics.h"
+#include "tests/ui/ui_test_registry.h"
+#include "tests/ui/ui_window_fixture.h"
 #include "ui/control_panel.h"
 #include "ui/main_window.h"
 #include "ui/style_gallery.h"
 #include "ui/video_view.h"
-#include "tests/ui/ui_image_metrics.h"
-#include "tests/ui/ui_test_registry.h"
 
 using namespace pastiche;
 using namespace pastiche::controllers;
@@ -187,7 +188,13 @@ private slots:
         disconnect(timing);
         window_->controls()->setProcessingShortSide(256);
         QVERIFY(waitStylizedFrames(2, 30000));
-        QVERIFY2(worst < 1000, qPrintable(QString("the view froze for %1 ms during a backend switch").arg(worst)));
+        // Under a sanitizer a lavapipe frame alone takes ~0.5 s (gaps above), so there the bound
+        // is a warning, as the other wall-clock checks are (uitest::kUnderSanitizer).
+        const QString froze = QString("the view froze for %1 ms during a backend switch").arg(worst);
+        if (!uitest::kUnderSanitizer)
+            QVERIFY2(worst < 1000, qPrintable(froze));
+        else if (worst >= 1000)
+            qWarning("%s (a warning under a sanitizer)", qPrintable(froze));
     }
 
     void stillWithSpace() {
