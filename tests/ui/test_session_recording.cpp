@@ -138,12 +138,16 @@ private slots:
             QVERIFY2(std::abs(duration - played) <= 0.35, qPrintable(lengthVsPlayed));
         else if (std::abs(duration - played) > 0.35)
             qWarning("under a sanitizer: %s", qPrintable(lengthVsPlayed));
+        // Against the wall clock: what played plus the frames in flight at the start and the stop
+        // (the file's clock, above), within 0.2 s (6 frames). Two dry runs on 2 cores gave 6.120
+        // and 6.153 s for 6.001 s pressed, with 6.067 s of the clip played: 2-3 frames more than
+        // played, which a 0.1 s bound (3 frames) did not always hold.
         const QString lengthVsRecorded = QString("duration %1 s, recorded %2 s").arg(duration).arg(wanted);
         if (played < 0.97 * wanted)
             qWarning("playback fell behind real time (%.2f s of the clip in %.2f s): machine overloaded", played, wanted);
         else if (!uitest::kUnderSanitizer)
-            QVERIFY2(std::abs(duration - wanted) <= 0.1, qPrintable(lengthVsRecorded));
-        else if (std::abs(duration - wanted) > 0.1)
+            QVERIFY2(std::abs(duration - wanted) <= 0.2, qPrintable(lengthVsRecorded));
+        else if (std::abs(duration - wanted) > 0.2)
             qWarning("under a sanitizer: %s", qPrintable(lengthVsRecorded));
         QVERIFY2(std::abs(frames - duration * 30) <= 1.0, qPrintable(QString("%1 frames for %2 s").arg(frames).arg(duration)));
         const QString audio = probe(path, "a:0", "stream=codec_name");
