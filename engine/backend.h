@@ -19,13 +19,13 @@ enum class BackendKind { Cpu, Vulkan };
 enum class Precision { Auto, Fp32, Fp16 };  // Auto: fp16 where the device supports it
 
 struct DeviceInfo {
-    int index = 0;              // Vulkan physical-device index; 0 for the CPU
+    int index = 0;  // Vulkan physical-device index; 0 for the CPU
     std::string name;
-    std::string type;           // "discrete", "integrated", "virtual", "cpu", "other"
+    std::string type;  // "discrete", "integrated", "virtual", "cpu", "other"
     std::string driver;
     uint64_t memoryBytes = 0;
-    bool fp16 = false;          // 16-bit storage + shaderFloat16 available
-    std::string matrixUnits;    // tensor cores through cooperative matrices ("" = none)
+    bool fp16 = false;        // 16-bit storage + shaderFloat16 available
+    std::string matrixUnits;  // tensor cores through cooperative matrices ("" = none)
 };
 
 // Per-layer GPU (or CPU) time from the last profiled run.
@@ -52,12 +52,19 @@ struct TrunkBlend {
 // submit() while strength > 0 also estimates the flow between this frame and the previous one at
 // the trunk's resolution, masks it (occlusion, input warp residual) and blends the trunk with the
 // previous frame's blended trunk warped along it, by the rules of app/core/trunk_motion.h; the
-// history stays on the device. The caller keeps the grid lock and the policy (cuts, hysteresis).
+// history stays on the device. The caller keeps the policy (cuts, seeks: restart).
+// With gridLock the device also keeps the scene on the network's 4-pixel grid (the rules of
+// app/core/grid_lock.h and engine/stability_policy.h): it finds the global motion between the
+// frames, places each frame on a canvas of frame + margins for the network and shifts the result
+// back, so the frames in and out keep their size and nothing of the motion crosses to the host.
+// The network then runs at the canvas size; choosing gridLock on or off re-plans the backend at
+// its current size (not while frames are in flight), whatever the strength.
 struct DeviceStability {
     float strength = 0;            // blend weight on fully trusted pixels; 0 = plain runs
     float gateLevels = 12;         // input warp residual (gray levels) at which history fades
     float minKeptFraction = 0.2f;  // below this share of trusted pixels nothing is blended
     bool restart = false;          // the next frame starts a new history (first frame, cut, seek)
+    bool gridLock = false;         // the grid lock runs on the device too (see above)
 };
 // What the device found for the last collected frame (trunk pixels scaled to frame pixels).
 struct DeviceStabilityReport {
@@ -66,6 +73,15 @@ struct DeviceStabilityReport {
     double keptFraction = 0;              // share of pixels that passed the occlusion test
     double spread = 0;                    // std deviation of the trusted backward flow, frame pixels
     double meanFlowX = 0, meanFlowY = 0;  // mean trusted backward flow (t -> t-1), frame pixels
+    // With gridLock: the grid lock's state for this frame.
+    bool gridLock = false;                // these fields are valid
+    bool globalMotion = false;            // the lock followed the motion (off: local motion)
+    bool similarity = false;              // this frame's step was a zoom or roll
+    bool reanchored = false;              // the similarity lock moved its anchor to this frame
+    double offsetX = 0, offsetY = 0;      // g_t, the sub-cell shift of the canvas (pixels)
+    double motionX = 0, motionY = 0;      // content displacement prev -> this frame at its centre
+    double scaleStep = 1, angleStep = 0;  // of the fitted similarity (this frame -> the previous)
+    double frameSpread = 0;               // std deviation of the frame-to-frame flow, pixels
 };
 
 // Huge stills (engine/tiled_run.h) run as tiles of the size-padded frame that share the whole
@@ -91,9 +107,9 @@ public:
     virtual ~TransferBackend() = default;
 
     virtual BackendKind kind() const = 0;
-    virtual std::string name() const = 0;        // "cpu" or "vulkan"
+    virtual std::string name() const = 0;  // "cpu" or "vulkan"
     virtual DeviceInfo device() const = 0;
-    virtual int threads() const { return 1; }    // CPU worker threads (bench JSON)
+    virtual int threads() const { return 1; }  // CPU worker threads (bench JSON)
     virtual Precision precision() const { return Precision::Fp32; }
 
     // ggml-style capability query: can this backend run that network (layer types, sizes)?
@@ -150,18 +166,16 @@ private:
 
 struct BackendOptions {
     BackendKind kind = BackendKind::Cpu;
-    int deviceIndex = -1;                 // Vulkan: -1 = default order (discrete, integrated, cpu)
+    int deviceIndex = -1;  // Vulkan: -1 = default order (discrete, integrated, cpu)
     Precision precision = Precision::Auto;
-    int threads = 0;                      // CPU: 0 = all cores
-    bool profile = false;                 // Vulkan: GPU timestamps per layer
-    bool allowSoftwareVulkan = true;      // lavapipe/llvmpipe allowed when asked for explicitly
+    int threads = 0;                  // CPU: 0 = all cores
+    bool profile = false;             // Vulkan: GPU timestamps per layer
+    bool allowSoftwareVulkan = true;  // lavapipe/llvmpipe allowed when asked for explicitly
 };
 
 // Factories; each backend lives in its own directory.
-Result<std::unique_ptr<TransferBackend>> createCpuBackend(const TransferNetwork& net,
-                                                          const BackendOptions& options);
-Result<std::unique_ptr<TransferBackend>> createVulkanBackend(const TransferNetwork& net,
-                                                             const BackendOptions& options);
+Result<std::unique_ptr<TransferBackend>> createCpuBackend(const TransferNetwork& net, const BackendOptions& options);
+Result<std::unique_ptr<TransferBackend>> createVulkanBackend(const TransferNetwork& net, const BackendOptions& options);
 // Vulkan devices in the default order; empty with a Status message when Vulkan is unavailable.
 Result<std::vector<DeviceInfo>> listVulkanDevices();
 

@@ -18,6 +18,10 @@ layout(std430, binding = 1) readonly buffer PrevBuf { float prv[]; };
 layout(std430, binding = 2) buffer FlowBuf { vec2 flow[]; };  // [direction][level] grids
 #define FLOW_GRID flow
 #include "flow_grid.glsl"
+// Level 0, backward direction: each patch's texture, the smaller eigenvalue of its structure
+// tensor G (gray levels^2), which the grid lock's fit weighs the patches by (flat patches keep
+// the coarse level's flow: Tikhonov).
+layout(std430, binding = 3) writeonly buffer TextureBuf { float texture[]; };
 
 layout(push_constant) uniform Push {
     int off, w, h;            // this level's image in the pyramids (elements)
@@ -92,4 +96,8 @@ void main() {
         u += du;
     }
     if (k == 0u) flow[dir + pc.gridOff + g.y * flowGridSide(pc.w) + g.x] = ssd <= startSsd ? u : start;
+    if (k == 0u && pc.gridOff == 0 && gl_WorkGroupID.z == 0u) {
+        const float tr = 0.5 * (gg.x + gg.z), dt = gg.x * gg.z - gg.y * gg.y;
+        texture[g.y * flowGridSide(pc.w) + g.x] = tr - sqrt(max(tr * tr - dt, 0.0));
+    }
 }

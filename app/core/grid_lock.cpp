@@ -12,7 +12,7 @@ namespace {
 constexpr double kNoShift = 1e-3;
 // Measured on the synthetic pan (La_forma): 0 -> sharpness 0.84x of per-frame, 0.04 -> 0.93x,
 // 0.2 -> 1.47x with the warp error up by a quarter (over-sharpened texture flickers with phase).
-constexpr double kSharpenAtHalfPixel = 0.05;
+constexpr double kSharpenAtHalfPixel = stability::kSharpenAtHalfPixel;
 constexpr int kLanczosA = 4;
 // The similarity lock's warps. Into the canvas bilinear: the network re-synthesises texture from
 // it, and bilinear there measured the same warp error and sharpness as bicubic (docs/QUALITY.md)
@@ -21,11 +21,9 @@ constexpr int kLanczosA = 4;
 // so strong that the texture flickers), with a fixed 3-tap sharpening after it. Lanczos-4 took
 // 31 ms.
 constexpr int kWarpIn = cv::INTER_LINEAR, kWarpOut = cv::INTER_CUBIC;
-constexpr double kSharpenScaled = 0.065;
+constexpr double kSharpenScaled = stability::kSharpenScaled;
 
 bool isZero(cv::Point2d g) { return std::abs(g.x) < kNoShift && std::abs(g.y) < kNoShift; }
-
-int roundUp4(int n) { return (n + 3) / 4 * 4; }
 
 double sinc(double x) { return x == 0 ? 1.0 : std::sin(M_PI * x) / (M_PI * x); }
 
@@ -37,7 +35,8 @@ cv::Mat shiftKernel(double t, double sharpen, int& n, int& first) {
     const double f = t - n;
     std::vector<double> w(2 * kLanczosA);
     double sum = 0;
-    for (int j = -kLanczosA + 1; j <= kLanczosA; ++j) sum += w[size_t(j + kLanczosA - 1)] = sinc(j - f) * sinc((j - f) / kLanczosA);
+    for (int j = -kLanczosA + 1; j <= kLanczosA; ++j)
+        sum += w[size_t(j + kLanczosA - 1)] = sinc(j - f) * sinc((j - f) / kLanczosA);
     for (double& v : w) v /= sum;
     first = -kLanczosA + 1;
     if (sharpen > 1e-4) {
@@ -96,9 +95,12 @@ void GridLock::addSimilarity(const cv::Matx23d& b, cv::Size frame) {
     // Zooming in shrinks the frame's content towards the anchor's scale: back to 1 below the
     // range; zooming out grows it: back to the bottom of the range above 1 (+ a margin's worth).
     double target = 0;
-    if (scale < 1.0 - kScaleRange) target = 1.0;
-    else if (scale > 1.0 + 0.002) target = 1.0 - kScaleRange;
-    else if (std::abs(angle) > kMaxAngle) target = scale;
+    if (scale < 1.0 - kScaleRange)
+        target = 1.0;
+    else if (scale > 1.0 + 0.002)
+        target = 1.0 - kScaleRange;
+    else if (std::abs(angle) > kMaxAngle)
+        target = scale;
     if (target == 0) return;
     // Re-anchor about the frame's centre: it keeps its place on the anchor's grid.
     const cv::Point2d c = applyAffine(anchor_, centre_);
@@ -134,7 +136,7 @@ cv::Matx23d GridLock::toCanvasMap() const {
 }
 
 cv::Size GridLock::canvasSize(cv::Size frame) {
-    return {roundUp4(frame.width + 2 * kMargin), roundUp4(frame.height + 2 * kMargin)};
+    return {stability::canvasSide(frame.width), stability::canvasSide(frame.height)};
 }
 
 void GridLock::toCanvas(const cv::Mat& frame, cv::Mat& canvas) const {

@@ -18,6 +18,8 @@
 
 #include <opencv2/core.hpp>
 
+#include "engine/stability_policy.h"
+
 namespace pastiche {
 
 // m applied to the point p: (m(0,0) x + m(0,1) y + m(0,2), m(1,0) x + m(1,1) y + m(1,2)).
@@ -27,11 +29,11 @@ inline cv::Point2d applyAffine(const cv::Matx23d& m, cv::Point2d p) {
 
 class GridLock {
 public:
-    static constexpr int kMargin = 4;
+    static constexpr int kMargin = stability::kMargin;
     // Measured on a 15 % zoom (docs/QUALITY.md): 2 % re-anchors too often (warp error 0.52x of
     // per-frame), 8 % 0.44x; the sharpness does not depend on it (0.73-0.74x before sharpening).
-    static constexpr double kScaleRange = 0.08;  // how far the scale may drift before re-anchoring
-    static constexpr double kMaxAngle = 0.004;   // radians of roll before re-anchoring
+    static constexpr double kScaleRange = stability::kScaleRange;  // scale drift before re-anchoring
+    static constexpr double kMaxAngle = stability::kMaxAngle;      // radians of roll before re-anchoring
 
     void reset();
     // A translation step: the content moved by shift (cur(x + shift) = prev(x)).
@@ -50,10 +52,10 @@ public:
     void fromCanvas(const cv::Mat& canvasResult, cv::Size frame, cv::Mat& out) const;
 
 private:
-    cv::Matx23d toCanvasMap() const;  // M_t
+    cv::Matx23d toCanvasMap() const;   // M_t
     cv::Point2d displacement() const;  // D_t: c - A_t(c) of the centre (of the origin without a scale)
     cv::Matx23d anchor_ = cv::Matx23d(1, 0, 0, 0, 1, 0);  // A_t: frame -> anchor coordinates
-    cv::Point2d centre_{0, 0};  // of the frames seen by addSimilarity
+    cv::Point2d centre_{0, 0};                            // of the frames seen by addSimilarity
     int reanchors_ = 0;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -10,20 +12,13 @@
 #include "app/core/grid_lock.h"
 #include "app/core/scene_cut.h"
 #include "app/core/trunk_motion.h"
+#include "engine/stability_policy.h"
 
 namespace pastiche {
 namespace {
 
-// Below this share of trusted pixels the flow has lost the scene (a whip pan, a flash): start over.
-constexpr double kMinKeptFraction = 0.2;
-// Frame-to-frame translations below this (pixels) are estimation noise on a still camera.
-constexpr double kStillShift = 0.02;
-// A frame-to-frame scale change or roll above these is followed by the similarity lock (a zoom
-// of 0.03 % per frame moves the corners of a 640-px frame by 0.1 px); below, by translation.
-constexpr double kScaleStep = 3e-4, kAngleStep = 3e-4;
-// Flow spread (std deviation, frame pixels) above which the motion is no global translation, and
-// below which it is one again.
-constexpr double kSpreadOff = 0.42, kSpreadOn = 0.32;
+using stability::kAngleStep, stability::kMinKeptFraction, stability::kScaleStep, stability::kSpreadOff,
+    stability::kSpreadOn, stability::kStillShift;  // engine/stability_policy.h
 
 double msSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -39,12 +34,13 @@ struct TemporalStabilizer::State {
     TrunkMotion motion;
     cv::Size frameSize;
     bool havePrevious = false;
-    bool globalMotion = true;  // grid lock on (see kSpreadOff)
-    cv::Mat prevGray8;      // CV_8U, frame size: similarity motion
+    bool globalMotion = true;   // grid lock on (see kSpreadOff)
+    cv::Mat prevGray8;          // CV_8U, frame size: similarity motion
     cv::Mat prevCanvasQuarter;  // CV_8U, trunk-sized canvas: trunk flow
     TrunkShape trunk;
     bool haveTrunk = false;
     bool deviceTrunk = false;  // the history lives on the device (TransferBackend::setDeviceStability)
+    bool deviceLock = false;   // ... and the grid lock too (DeviceStability::gridLock)
     std::vector<float> history, warped, weight, blended;
     Image8 canvasIn, canvasOut;
 
@@ -77,6 +73,14 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
         return stylizer.stylize(input.view(), output.view());
     }
 
+    const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
+    const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
+    if (gridLock && trunkBlend && stylizer.supportsDeviceStability()) return stylizeOnDevice(stylizer, input, output);
+    if (s.deviceLock) {  // the device had the lock's state (a backend switch): start again here
+        s.forget();
+        s.deviceLock = false;
+    }
+
     auto t0 = std::chrono::steady_clock::now();
     const cv::Mat frame = wrap(input);
     if (frame.size() != s.frameSize) {
@@ -94,8 +98,6 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     }
 
     // 1. Grid lock.
-    const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
-    const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
     const int reanchorsBefore = s.grid.reanchors();
     bool similarityStep = false;
     if (s.havePrevious && gridLock) {
@@ -240,6 +242,57 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     s.prevGray8 = gray8;
     s.prevCanvasQuarter = canvasQuarter;
     s.havePrevious = true;
+    return Status::ok();
+}
+
+Status TemporalStabilizer::stylizeOnDevice(Stylizer& stylizer, const Image8& input, Image8& output) {
+    // Everything on the device (DeviceStability::gridLock): the host only finds scene cuts, on a
+    // quarter-size gray (a sixteenth of the frame's pixels), and keeps the report.
+    State& s = *state_;
+    auto t0 = std::chrono::steady_clock::now();
+    const cv::Mat frame = wrap(input);
+    if (frame.size() != s.frameSize || !s.deviceLock) {
+        s.forget();
+        s.frameSize = frame.size();
+    }
+    cv::Mat small, gray;
+    cv::resize(frame, small, cv::Size(std::max(1, frame.cols / 4), std::max(1, frame.rows / 4)), 0, 0,
+               cv::INTER_NEAREST);
+    cv::cvtColor(small, gray, cv::COLOR_RGB2GRAY);
+    if (s.cuts.isCut(gray)) {
+        const cv::Size keep = s.frameSize;
+        s.forget();
+        s.frameSize = keep;
+        s.cuts.isCut(gray);  // the new shot's first frame becomes the reference
+        report_.sceneCut = true;
+    }
+    report_.msGridLock = msSince(t0);
+
+    t0 = std::chrono::steady_clock::now();
+    DeviceStability device;
+    device.strength = float(std::clamp(options_.strength, 0.0, 1.0) * StabilityOptions::kMaxTrunkWeight);
+    device.gateLevels = float(options_.gateLevels);
+    device.minKeptFraction = float(kMinKeptFraction);
+    device.restart = !(s.havePrevious && s.deviceLock && s.deviceTrunk);
+    device.gridLock = true;
+    DeviceStabilityReport found;
+    const Status st = stylizer.stylizeStabilized(input.view(), output.view(), device, found);
+    report_.msNetwork = msSince(t0);
+    if (!st) return st.withContext("stabilizer");
+    s.deviceLock = true;
+    s.deviceTrunk = true;
+    s.havePrevious = found.valid && found.gridLock;  // else it ran plain (a tiny frame, a fallback)
+    s.haveTrunk = s.havePrevious;
+    report_.trunkBlended = found.blended;
+    report_.keptFraction = found.keptFraction;
+    report_.flowSpread = found.frameSpread;
+    report_.offsetX = found.offsetX;
+    report_.offsetY = found.offsetY;
+    report_.similarity = found.similarity;
+    report_.reanchored = found.reanchored;
+    if (std::getenv("PASTICHE_LOCK_DEBUG"))
+        std::fprintf(stderr, "lock: motion %.3f,%.3f scale %.6f angle %.6f spread %.3f global %d\n", found.motionX,
+                     found.motionY, found.scaleStep, found.angleStep, found.frameSpread, int(found.globalMotion));
     return Status::ok();
 }
 

@@ -10,9 +10,11 @@
 //     warps consistently; the decoder then re-renders sharp detail from steadier features, so
 //     noise-driven flicker goes without blurring moving texture (output blending would blur it).
 // A scene cut (app/core/scene_cut.h), a size change or a flow that keeps too few pixels starts
-// the history again. On the Vulkan backend the flow, mask, warp and blend of step 2 run on the
-// GPU inside the frame's submission (TransferBackend::setDeviceStability,
-// engine/vulkan/trunk_stability.h); on the CPU backend the host finds the flow (OpenCV DIS).
+// the history again. On the Vulkan backend both run on the GPU inside the frame's submission
+// (TransferBackend::setDeviceStability with gridLock; engine/vulkan/grid_lock_op.h and
+// trunk_stability.h): the global motion, the canvas and the shift back, the flow, mask, warp and
+// blend; the host only looks for scene cuts. On the CPU backend the host does it all (OpenCV:
+// corners and RANSAC for the global motion, DIS for the flow).
 #pragma once
 
 #include <memory>
@@ -37,13 +39,13 @@ struct StabilityOptions {
 
 // What the last frame did, for tests, logs and the bench.
 struct StabilizerFrameReport {
-    bool sceneCut = false;       // history was dropped before this frame
-    bool trunkBlended = false;   // the trunk was blended with history
-    double keptFraction = 0;     // share of pixels whose history was trusted by the flow test
+    bool sceneCut = false;            // history was dropped before this frame
+    bool trunkBlended = false;        // the trunk was blended with history
+    double keptFraction = 0;          // share of pixels whose history was trusted by the flow test
     double offsetX = 0, offsetY = 0;  // grid-lock shift g_t, pixels
-    bool similarity = false;     // the frame's motion was a zoom or roll (similarity lock)
-    bool reanchored = false;     // the similarity lock moved its anchor to this frame
-    double flowSpread = 0;       // std deviation of the trusted flow, pixels (grid lock's switch)
+    bool similarity = false;          // the frame's motion was a zoom or roll (similarity lock)
+    bool reanchored = false;          // the similarity lock moved its anchor to this frame
+    double flowSpread = 0;            // std deviation of the trusted flow, pixels (grid lock's switch)
     // Wall time of the stages, milliseconds: grid lock (global motion, canvas, shift back), trunk
     // flow and masks, network.
     double msGridLock = 0, msTrunkMotion = 0, msNetwork = 0;
@@ -66,6 +68,8 @@ public:
     const StabilizerFrameReport& lastFrame() const { return report_; }
 
 private:
+    // The whole stabilizer on the device (grid lock included): DeviceStability::gridLock.
+    Status stylizeOnDevice(Stylizer& stylizer, const Image8& input, Image8& output);
     struct State;
     StabilityOptions options_;
     StabilizerFrameReport report_;

@@ -7,27 +7,6 @@
 
 namespace pastiche::vk {
 
-void writeDescriptorSet(VkDevice device, VkDescriptorSet set, const std::vector<BufferRange>& buffers) {
-    std::vector<VkDescriptorBufferInfo> infos(buffers.size());
-    std::vector<VkWriteDescriptorSet> writes(buffers.size());
-    for (size_t i = 0; i < buffers.size(); ++i) {
-        infos[i] = {buffers[i].buffer, buffers[i].offset, buffers[i].range};
-        writes[i] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-        writes[i].dstSet = set;
-        writes[i].dstBinding = uint32_t(i);
-        writes[i].descriptorCount = 1;
-        writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-        writes[i].pBufferInfo = &infos[i];
-    }
-    vkUpdateDescriptorSets(device, uint32_t(writes.size()), writes.data(), 0, nullptr);
-}
-
-void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX) {
-    const uint32_t x = std::min(groups, maxGroupCountX);
-    const uint32_t y = (groups + x - 1) / x;
-    vkCmdDispatch(cmd, x, y, 1);
-}
-
 InputNorm inputNormFor(const TransferNetwork& net, size_t layer, bool consumerCoopMat) {
     const char* knob = std::getenv("PASTICHE_VK_FUSE_NORM");
     const bool always = knob && std::strcmp(knob, "1") == 0;
@@ -140,10 +119,21 @@ Status Conv2dOp::addVariant(const Context& ctx, const TransferLayer& layer, bool
     }
     if (!v.icc) return Status::error("layer " + layer.name + ": conv tile does not fit in shared memory");
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
-    std::vector<uint32_t> spec = {lx, ly, K, S, uint32_t(layer.pad), uint32_t(layer.inChannels),
-                                  uint32_t(layer.outChannels), ocb_ / 4, v.icc, px,
-                                  uint32_t(layer.upsampleBefore), act, uint32_t(layer.hasNorm),
-                                  uint32_t(inputNorm_ == InputNorm::OnLoad), inputAct()};
+    std::vector<uint32_t> spec = {lx,
+                                  ly,
+                                  K,
+                                  S,
+                                  uint32_t(layer.pad),
+                                  uint32_t(layer.inChannels),
+                                  uint32_t(layer.outChannels),
+                                  ocb_ / 4,
+                                  v.icc,
+                                  px,
+                                  uint32_t(layer.upsampleBefore),
+                                  act,
+                                  uint32_t(layer.hasNorm),
+                                  uint32_t(inputNorm_ == InputNorm::OnLoad),
+                                  inputAct()};
     auto k = Kernel::create<ConvPush>(ctx, "conv2d", fp16, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
@@ -195,8 +185,7 @@ void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t
                 for (int kx = 0; kx < K; ++kx)
                     for (int o = 0; o < OCB; ++o) {
                         const int oc = g * OCB + o;
-                        if (oc < OC)
-                            *w = layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic];
+                        if (oc < OC) *w = layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic];
                         ++w;
                     }
     align();

@@ -25,6 +25,16 @@ void writeDescriptorSet(VkDevice device, VkDescriptorSet set, const std::vector<
 // Splits a dispatch of `groups` 1D workgroups into a 2D grid within the device limit.
 void dispatch1D(VkCommandBuffer cmd, uint32_t groups, uint32_t maxGroupCountX);
 
+// A descriptor pool for `sets` sets of storage buffers, `descriptors` bindings in all; and one set
+// of `layout` from it.
+Result<DescriptorPoolHandle> makeStoragePool(VkDevice device, uint32_t sets, uint32_t descriptors);
+Status allocateSet(VkDevice device, VkDescriptorPool pool, VkDescriptorSetLayout layout, VkDescriptorSet& set);
+
+// vkCmdCopyBuffer of the first `bytes` of src to dst, declared to the tracker; hostReadsDst also
+// makes the copy visible to the host (after the submission's fence).
+void recordCopy(VkCommandBuffer cmd, BarrierTracker& tracker, VkBuffer src, VkBuffer dst, VkDeviceSize bytes,
+                bool hostReadsDst);
+
 struct ConvPush {  // conv2d.comp's push_constant block
     int32_t inW, inH, outW, outH;
     int32_t tilesX, numTiles;
@@ -96,8 +106,8 @@ public:
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     size_t partialCount(const Conv2dShape& s) const { return size_t(s.tilesX) * s.tilesY * size_t(outChannels_); }
     // set bindings: in, out, weights, bias, partials, the input's scale/shift (InputNorm::OnLoad).
-    Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s,
-                  VkBuffer in, VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const;
+    Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s, VkBuffer in,
+                  VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const;
     InputNorm inputNorm() const { return inputNorm_; }
     VkDescriptorSetLayout setLayout() const {
         return coop_     ? coop_->kernel.setLayout()
@@ -164,9 +174,9 @@ public:
     static Result<InstanceNormOp> create(const Context& ctx, const TransferLayer& layer, bool fp16,
                                          NormApply apply = NormApply::InPlace);
     // finalize set: partials, gammaBeta, scaleShift. apply set: x, scaleShift, skip.
-    Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet finalizeSet,
-                  VkDescriptorSet applySet, int width, int height, int numTiles, VkBuffer partials,
-                  VkBuffer gammaBeta, VkBuffer scaleShift, VkBuffer x, VkBuffer skip) const;
+    Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet finalizeSet, VkDescriptorSet applySet,
+                  int width, int height, int numTiles, VkBuffer partials, VkBuffer gammaBeta, VkBuffer scaleShift,
+                  VkBuffer x, VkBuffer skip) const;
     VkDescriptorSetLayout finalizeLayout() const { return finalize_.setLayout(); }
     VkDescriptorSetLayout applyLayout() const { return apply_.setLayout(); }
 
@@ -193,8 +203,8 @@ public:
     Status recordUpload(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, FrameFormat f, int width,
                         int height, int padW, int padH, VkBuffer raw, VkBuffer act) const;
     // act (3 planes, padW x padH) -> raw (packed frame, cropped to width x height).
-    Status recordDownload(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, FrameFormat f,
-                          int width, int height, int padW, int padH, VkBuffer act, VkBuffer raw) const;
+    Status recordDownload(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, FrameFormat f, int width,
+                          int height, int padW, int padH, VkBuffer act, VkBuffer raw) const;
     VkDescriptorSetLayout setLayout() const { return upload_[0].setLayout(); }
 
 private:

@@ -12,6 +12,8 @@
 #include <optional>
 
 #include "engine/backend.h"
+#include "engine/stability_policy.h"
+#include "engine/vulkan/grid_lock_op.h"
 #include "engine/vulkan/host_copy.h"
 #include "engine/vulkan/ops.h"
 #include "engine/vulkan/trunk_stability.h"
@@ -67,15 +69,16 @@ struct Slot {
     VkDescriptorSet uploadSet = VK_NULL_HANDLE, downloadSet = VK_NULL_HANDLE;
     VkCommandBuffer upload[2]{}, download[2]{}, compute[2][2]{};  // [in], [out], [in][out]
     VkCommandBuffer computeStable[2][2]{};  // the same with device stability (Plan::stab), recorded at first use
-    bool pending = false, stabilized = false;
-    StabilityParams ran;           // what its stabilized frame was submitted with
-    DeviceStabilityReport report;  // read when its fence is waited for
+    bool pending = false, stabilized = false, locked = false;  // locked: with the device grid lock
+    StabilityParams ran;                                       // what its stabilized frame was submitted with
+    DeviceStabilityReport report;                              // read when its fence is waited for
     FrameFormat in = FrameFormat::Rgb8, out = FrameFormat::Rgb8;
 };
 
 // Everything that depends on the resolution. Destroyed only when the device is idle.
 struct Plan {
-    int width = 0, height = 0, padW = 0, padH = 0;
+    int width = 0, height = 0, padW = 0, padH = 0;  // gridLock: pad* is the lock's canvas
+    bool gridLock = false;
     std::vector<Conv2dShape> shapes;
     Buffer input, partials;
     std::vector<Buffer> acts, scaleShift;
@@ -85,6 +88,8 @@ struct Plan {
     Slot slots[kSlots];
     std::unique_ptr<TrunkStabilityOp::Plan> stab;  // device stability at this size (null: unsupported)
     std::string stabUnavailable;                   // why stab is null where the network has a trunk
+    std::unique_ptr<GridLockOp::Plan> lock;        // the device grid lock (gridLock plans)
+    std::string lockUnavailable;                   // why lock is null in a gridLock plan
 };
 
 struct LayerOps {
@@ -119,6 +124,7 @@ public:
     static Status checkSupported(const TransferNetwork& net);
 
 private:
+    Status buildPlan(int width, int height, bool gridLock);
     Status submitFrame(const ConstImageView& input, int slot, FrameFormat out);
     Status waitSlot(Slot& s);
     Status recordPlan(Plan& p);
@@ -144,11 +150,14 @@ private:
     // whose output is the trunk, what the caller asked for, whether the device history belongs to
     // the previous submitted frame, and the report of the last collected frame.
     std::optional<TrunkStabilityOp> stabOp_;
+    std::optional<GridLockOp> lockOp_;
     int trunkLayer_ = -1;
     DeviceStability stability_;
     bool historyValid_ = false;
     DeviceStabilityReport stabReport_;
-    uint32_t queryCount() const { return uint32_t(2 * layers_.size() + 5); }
+    // Timestamps: one before the upload and after it and each layer, one after each conv, two for
+    // device stability, two for the device grid lock.
+    uint32_t queryCount() const { return uint32_t(2 * layers_.size() + 7); }
 };
 
 Status VulkanBackend::checkSupported(const TransferNetwork& net) {
@@ -183,7 +192,8 @@ Status VulkanBackend::checkSupported(const TransferNetwork& net) {
 
 Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNetwork& net,
                                                                const BackendOptions& options) {
-    if (forcedFailure("create")) return Status::deviceLost("Vulkan backend: forced failure at create (PASTICHE_VK_FAIL)");
+    if (forcedFailure("create"))
+        return Status::deviceLost("Vulkan backend: forced failure at create (PASTICHE_VK_FAIL)");
     PASTICHE_RETURN_IF_ERROR(checkSupported(net).withContext("Vulkan backend cannot run " + net.sourcePath));
     auto ctx = Context::create(options.deviceIndex, options.allowSoftwareVulkan);
     if (!ctx) return ctx.status();
@@ -253,6 +263,9 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
         auto stab = TrunkStabilityOp::create(c, b->fp16_);
         if (!stab) return stab.status().withContext("Vulkan backend: device stability");
         b->stabOp_ = std::move(stab.value());
+        auto lock = GridLockOp::create(c, b->fp16_);
+        if (!lock) return lock.status().withContext("Vulkan backend: device grid lock");
+        b->lockOp_ = std::move(lock.value());
     }
     auto style = Buffer::create(c, std::max<size_t>(styleFloats, 64) * sizeof(float),
                                 VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryKind::HostShared, "style parameters");
@@ -300,23 +313,31 @@ Status VulkanBackend::setStyle(const StyleVector& style) {
 }
 
 Status VulkanBackend::reshape(int width, int height) {
-    if (forcedFailure("reshape")) return Status::deviceLost("Vulkan backend: forced failure at reshape (PASTICHE_VK_FAIL)");
+    if (forcedFailure("reshape"))
+        return Status::deviceLost("Vulkan backend: forced failure at reshape (PASTICHE_VK_FAIL)");
     if (plan_ && plan_->width == width && plan_->height == height) return Status::ok();
+    return buildPlan(width, height, stability_.gridLock);
+}
+
+Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     if (width < 8 || height < 8) return Status::unsupported("Vulkan backend: frames must be at least 8x8");
     if (ctx_) PASTICHE_VK(vkDeviceWaitIdle(ctx_->device()));
     plan_.reset();
     auto p = std::make_unique<Plan>();
     p->width = width;
     p->height = height;
-    p->padW = TransferNetwork::paddedSide(width);  // the size rule shared with the CPU backend
-    p->padH = TransferNetwork::paddedSide(height);
+    p->gridLock = gridLock && stabOp_;
+    // The size rule shared with the CPU backend; with the grid lock the network runs on its canvas.
+    p->padW = p->gridLock ? stability::canvasSide(width) : TransferNetwork::paddedSide(width);
+    p->padH = p->gridLock ? stability::canvasSide(height) : TransferNetwork::paddedSide(height);
     const Context& c = *ctx_;
     const VkDeviceSize elem = fp16_ ? 2 : 4;
     const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
     auto make = [&](Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
                     const std::string& what) -> Status {
         if ((usage & storage) && size > c.caps().maxStorageRange)
-            return Status::outOfMemory(what + ": " + std::to_string(size >> 20) + " MiB exceeds the device's storage range");
+            return Status::outOfMemory(what + ": " + std::to_string(size >> 20) +
+                                       " MiB exceeds the device's storage range");
         auto b = Buffer::create(c, std::max<VkDeviceSize>(size, 16), usage, kind, what.c_str());
         if (!b) return b.status();
         out = std::move(b.value());
@@ -414,9 +435,12 @@ Status VulkanBackend::reshape(int width, int height) {
         const VkBuffer in = l == 0 ? p->input.get() : p->acts[l - 1].get();
         PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(), p->convSets[l]));
         writeDescriptorSet(dev, p->convSets[l],
-                           {{in}, {p->acts[l].get()}, {weights_.get(), ops.weightsAt * 4,
-                            (ops.biasAt - ops.weightsAt) * 4}, {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
-                            {p->partials.get()}, {inScaleShift(*p, l)}});
+                           {{in},
+                            {p->acts[l].get()},
+                            {weights_.get(), ops.weightsAt * 4, (ops.biasAt - ops.weightsAt) * 4},
+                            {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
+                            {p->partials.get()},
+                            {inScaleShift(*p, l)}});
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
             PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), p->finalizeSets[l]));
@@ -448,6 +472,20 @@ Status VulkanBackend::reshape(int width, int height) {
             else
                 p->stabUnavailable = stab.status().message();
         }
+        if (p->gridLock && p->stab) {
+            std::vector<GridLockOp::SlotBuffers> slots;
+            for (size_t i = 0; i < kSlots; ++i)
+                slots.push_back({p->stab->slots[i].params.get(), p->slots[i].rawIn.get(), p->slots[i].rawOut.get()});
+            auto lock = lockOp_->plan(c, stabOp_->pyramid(), frameIo_->setLayout(), width, height, p->input.get(),
+                                      p->acts.back().get(), p->stab->motion, p->stab->stats.get(),
+                                      p->stab->groupsX * p->stab->groupsY, slots);
+            if (lock)
+                p->lock = std::move(lock.value());
+            else
+                p->lockUnavailable = lock.status().message();
+        } else if (p->gridLock) {
+            p->lockUnavailable = "no device stability at this size";
+        }
     }
     historyValid_ = false;
     PASTICHE_RETURN_IF_ERROR(recordPlan(*p));
@@ -457,19 +495,6 @@ Status VulkanBackend::reshape(int width, int height) {
 
 VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f) {
     return alignUp(VkDeviceSize(p.width) * p.height * (f == FrameFormat::F32 ? 12 : 3), 4);
-}
-
-void recordCopy(VkCommandBuffer cmd, BarrierTracker& tracker, VkBuffer src, VkBuffer dst, VkDeviceSize bytes,
-                bool hostReadsDst) {
-    tracker.read(src, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
-    tracker.write(dst, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
-    tracker.flush(cmd);
-    VkBufferCopy region{0, 0, bytes};
-    vkCmdCopyBuffer(cmd, src, dst, 1, &region);
-    if (hostReadsDst) {
-        tracker.read(dst, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-        tracker.flush(cmd);
-    }
 }
 
 Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out,
@@ -489,11 +514,23 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
     };
     if (withCopies) recordCopy(cmd, tracker, s.stagingIn.get(), s.rawIn.get(), frameBytesOf(p, in), false);
     stamp();
-    PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, s.uploadSet, in, p.width, p.height, p.padW, p.padH,
-                                                    s.rawIn.get(), p.input.get()));
+    // With the device grid lock the frame goes to the lock's buffer and from there onto the canvas.
+    const GridLockOp::Plan* lock = stabilized ? p.lock.get() : nullptr;
+    if (lock)
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, lock->uploadSets[size_t(slot)], in, p.width,
+                                                        p.height, lock->frameW, lock->frameH, s.rawIn.get(),
+                                                        lock->frame.get()));
+    else
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, s.uploadSet, in, p.width, p.height, p.padW,
+                                                        p.padH, s.rawIn.get(), p.input.get()));
     stamp();
+    if (lock) {
+        PASTICHE_RETURN_IF_ERROR(lockOp_->recordIn(cmd, tracker, stabOp_->pyramid(), *lock, slot));
+        PASTICHE_RETURN_IF_ERROR(lockOp_->recordCanvasFlow(cmd, tracker, *lock));
+        stampStability(uint32_t(2 * layers_.size() + 5));
+    }
     if (stabilized) {
-        PASTICHE_RETURN_IF_ERROR(stabOp_->recordMotion(cmd, tracker, *p.stab, p.padW, p.padH, slot));
+        PASTICHE_RETURN_IF_ERROR(stabOp_->recordMotion(cmd, tracker, *p.stab, p.padW, p.padH, slot, lock != nullptr));
         stampStability(uint32_t(2 * layers_.size() + 3));
     }
     int blockStart = -1;
@@ -505,15 +542,14 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
         PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, p.convSets[l], sh, inBuf, p.acts[l].get(),
                                                  weights_.get(), p.partials.get(), inScaleShift(p, l)));
         if (profiling_)
-            vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries,
-                                uint32_t(layers_.size() + 3 + l));
+            vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, uint32_t(layers_.size() + 3 + l));
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
             VkBuffer skip = p.acts[l].get();
             if (layer.residual == ResidualRole::BlockEnd)
                 skip = blockStart == 0 ? p.input.get() : p.acts[size_t(blockStart) - 1].get();
-            PASTICHE_RETURN_IF_ERROR(ops.norm->record(cmd, tracker, p.finalizeSets[l], p.applySets[l], sh.outW,
-                                                      sh.outH, sh.tilesX * sh.tilesY, p.partials.get(), style_.get(),
+            PASTICHE_RETURN_IF_ERROR(ops.norm->record(cmd, tracker, p.finalizeSets[l], p.applySets[l], sh.outW, sh.outH,
+                                                      sh.tilesX * sh.tilesY, p.partials.get(), style_.get(),
                                                       p.scaleShift[l].get(), p.acts[l].get(), skip));
         }
         stamp();
@@ -522,8 +558,16 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
             stampStability(uint32_t(2 * layers_.size() + 4));
         }
     }
-    PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, s.downloadSet, out, p.width, p.height, p.padW,
-                                                      p.padH, p.acts.back().get(), s.rawOut.get()));
+    if (lock) {
+        PASTICHE_RETURN_IF_ERROR(lockOp_->recordOut(cmd, tracker, *lock, slot));
+        stampStability(uint32_t(2 * layers_.size() + 6));
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lock->downloadSets[size_t(slot)], out, p.width,
+                                                          p.height, p.width, p.height, lock->frameOut.get(),
+                                                          s.rawOut.get()));
+    } else {
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, s.downloadSet, out, p.width, p.height, p.padW,
+                                                          p.padH, p.acts.back().get(), s.rawOut.get()));
+    }
     stamp();
     if (withCopies) recordCopy(cmd, tracker, s.rawOut.get(), s.stagingOut.get(), frameBytesOf(p, out), true);
     PASTICHE_VK(vkEndCommandBuffer(cmd));
@@ -576,6 +620,7 @@ Status VulkanBackend::waitSlot(Slot& s) {
     s.report = s.stabilized && plan_ && plan_->stab
                    ? TrunkStabilityOp::readReport(*plan_->stab, int(&s - plan_->slots), s.ran)
                    : DeviceStabilityReport{};
+    if (s.locked && plan_ && plan_->lock) GridLockOp::readReport(*plan_->lock, int(&s - plan_->slots), s.report);
     if (profiling_) readProfile(s);
     return Status::ok();
 }
@@ -590,9 +635,15 @@ void VulkanBackend::readProfile(Slot& s) {
     profile_.clear();
     profile_.push_back({"upload (rgb -> planar)", double(t[1] - t[0]) * toMs});
     // With device stability, the motion stage runs between the upload and the first layer and the
-    // blend right after the trunk layer (stamps 2n - 3 and 2n - 2).
-    const size_t motionEnd = 2 * n - 3, blendEnd = 2 * n - 2;
-    if (s.stabilized) profile_.push_back({"stability: pyramid, flow, mask", double(t[motionEnd] - t[1]) * toMs});
+    // blend right after the trunk layer (stamps 2n - 3 and 2n - 2); with the grid lock, its motion
+    // and canvas before them (2n - 1) and its warp back after the last layer (2n).
+    const size_t motionEnd = 2 * n - 3, blendEnd = 2 * n - 2, lockInEnd = 2 * n - 1, lockOutEnd = 2 * n;
+    uint64_t motionStart = t[1];
+    if (s.locked) {
+        profile_.push_back({"grid lock: frame flow, fit, canvas", double(t[lockInEnd] - t[1]) * toMs});
+        motionStart = t[lockInEnd];
+    }
+    if (s.stabilized) profile_.push_back({"stability: pyramid, flow, mask", double(t[motionEnd] - motionStart) * toMs});
     for (size_t l = 0; l < layers_.size(); ++l) {
         uint64_t start = t[l + 1];
         if (s.stabilized && l == 0) start = t[motionEnd];
@@ -601,7 +652,12 @@ void VulkanBackend::readProfile(Slot& s) {
         if (s.stabilized && int(l) == trunkLayer_)
             profile_.push_back({"stability: warp, blend, keep", double(t[blendEnd] - t[l + 2]) * toMs});
     }
-    profile_.push_back({"download (planar -> rgb)", double(t[n - 1] - t[n - 2]) * toMs});
+    uint64_t downloadStart = t[n - 2];
+    if (s.locked) {
+        profile_.push_back({"grid lock: back to the frame", double(t[lockOutEnd] - t[n - 2]) * toMs});
+        downloadStart = t[lockOutEnd];
+    }
+    profile_.push_back({"download (planar -> rgb)", double(t[n - 1] - downloadStart) * toMs});
     // PASTICHE_VK_PROFILE_CONV=1: also each layer's conv dispatch alone (the rest of the layer's
     // time is its instance norm: finalize + apply).
     const char* conv = std::getenv("PASTICHE_VK_PROFILE_CONV");
@@ -614,7 +670,8 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
     if (forcedFailure("run")) return Status::deviceLost("Vulkan backend: forced failure at run (PASTICHE_VK_FAIL)");
     if (!plan_) return Status::error("Vulkan backend: reshape() before run()");
     Plan& p = *plan_;
-    if (slotIndex < 0 || slotIndex >= kSlots) return Status::error("submit: slot " + std::to_string(slotIndex) + " out of range");
+    if (slotIndex < 0 || slotIndex >= kSlots)
+        return Status::error("submit: slot " + std::to_string(slotIndex) + " out of range");
     if (input.width != p.width || input.height != p.height)
         return Status::error("Vulkan backend: frame size differs from the reshape() size");
     if (!input.data) return Status::error("Vulkan backend: no input pixels");
@@ -631,6 +688,7 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
         std::memcpy(p.stab->slots[size_t(slotIndex)].params.mapped(), &s.ran, sizeof(s.ran));
         stability_.restart = false;
     }
+    s.locked = s.stabilized && p.lock;
     historyValid_ = s.stabilized;  // a plain frame leaves the device history behind
     const size_t row = size_t(p.width) * bytesPerPixel(input.format);
     copier_->copyRows(s.stagingIn.mapped(), row, input.data, input.stride(), row, size_t(p.height));
@@ -686,7 +744,8 @@ Status VulkanBackend::submit(const ConstImageView& input, int slot) { return sub
 
 Status VulkanBackend::collect(int slotIndex, const ImageView& output) {
     if (!plan_) return Status::error("collect: nothing submitted");
-    if (slotIndex < 0 || slotIndex >= kSlots) return Status::error("collect: slot " + std::to_string(slotIndex) + " out of range");
+    if (slotIndex < 0 || slotIndex >= kSlots)
+        return Status::error("collect: slot " + std::to_string(slotIndex) + " out of range");
     Plan& p = *plan_;
     Slot& s = p.slots[slotIndex];
     if (!s.pending) return Status::error("collect: nothing submitted in slot " + std::to_string(slotIndex));
@@ -725,6 +784,19 @@ Status VulkanBackend::setDeviceStability(const DeviceStability& stability) {
     if (!(stability.strength >= 0 && stability.strength <= 1) || !(stability.gateLevels > 0) ||
         !(stability.minKeptFraction >= 0 && stability.minKeptFraction <= 1))
         return Status::error("Vulkan backend: device stability settings out of range");
+    if (plan_ && plan_->gridLock != stability.gridLock) {  // the network's size changes: a new plan
+        for (const Slot& s : plan_->slots)
+            if (s.pending) return Status::error("Vulkan backend: grid lock switched with frames in flight");
+        const int w = plan_->width, h = plan_->height;
+        const Status st = buildPlan(w, h, stability.gridLock);
+        if (!st) {
+            PASTICHE_RETURN_IF_ERROR(buildPlan(w, h, !stability.gridLock));
+            return st.withContext("Vulkan backend: device grid lock");
+        }
+    }
+    if (stability.strength > 0 && stability.gridLock && plan_ && plan_->stab && !plan_->lock)
+        return Status::unsupported("Vulkan backend: no device grid lock at " + std::to_string(plan_->width) + "x" +
+                                   std::to_string(plan_->height) + " (" + plan_->lockUnavailable + ")");
     if (stability.strength > 0 && plan_ && !plan_->stab)
         return Status::unsupported(
             "Vulkan backend: no device stability at " + std::to_string(plan_->width) + "x" +
@@ -745,7 +817,8 @@ Status VulkanBackend::run(const ConstImageView& input, const ImageView& output) 
 
 }  // namespace
 
-Result<std::unique_ptr<TransferBackend>> createVulkanBackend(const TransferNetwork& net, const BackendOptions& options) {
+Result<std::unique_ptr<TransferBackend>> createVulkanBackend(const TransferNetwork& net,
+                                                             const BackendOptions& options) {
     return VulkanBackend::create(net, options);
 }
 

@@ -22,9 +22,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double msSince(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 TransferNetwork benchNetwork(std::string* which) {
     const std::string path = realModelPath();
@@ -42,7 +40,9 @@ TransferNetwork benchNetwork(std::string* which) {
 // Text header per layer, then the raw little-endian float32 arrays in the order named.
 void dumpNetwork(const TransferNetwork& net, const std::string& path) {
     std::ofstream meta(path + ".txt"), bin(path + ".f32", std::ios::binary);
-    auto put = [&](const std::vector<float>& v) { bin.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4)); };
+    auto put = [&](const std::vector<float>& v) {
+        bin.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4));
+    };
     for (const TransferLayer& l : net.layers) {
         meta << l.name << ' ' << l.kernel << ' ' << l.stride << ' ' << l.pad << ' ' << l.inChannels << ' '
              << l.outChannels << ' ' << int(l.upsampleBefore) << ' ' << int(l.hasNorm) << ' ' << int(l.activation)
@@ -67,7 +67,8 @@ TEST(VulkanBench, Throughput) {
     if (dump) dumpNetwork(net, dump);
     if (!sizes) return;
     PASTICHE_REQUIRE_VULKAN();
-    const int frames = std::getenv("PASTICHE_VK_BENCH_FRAMES") ? std::atoi(std::getenv("PASTICHE_VK_BENCH_FRAMES")) : 300;
+    const int frames =
+        std::getenv("PASTICHE_VK_BENCH_FRAMES") ? std::atoi(std::getenv("PASTICHE_VK_BENCH_FRAMES")) : 300;
     const StyleVector style = randomStyle(7);
     std::stringstream list(sizes);
     std::string item;
@@ -107,28 +108,30 @@ TEST(VulkanBench, Throughput) {
             double gpuTotal = 0;
             for (const auto& t : prof->lastProfile()) {
                 char buf[160];
-                std::snprintf(buf, sizeof buf, "%s{\"layer\":\"%s\",\"ms\":%.4f}", layers.empty() ? "" : ",", t.layer.c_str(),
-                              t.milliseconds);
+                std::snprintf(buf, sizeof buf, "%s{\"layer\":\"%s\",\"ms\":%.4f}", layers.empty() ? "" : ",",
+                              t.layer.c_str(), t.milliseconds);
                 layers += buf;
                 if (t.layer.find(" [conv]") == std::string::npos) gpuTotal += t.milliseconds;  // not twice
             }
             const char* coopmat = std::getenv("PASTICHE_VK_COOPMAT");
-            std::printf("{\"backend\":\"vulkan\",\"device\":\"%s\",\"coopmat_mode\":\"%s\",\"matrix_units\":\"%s\","
-                        "\"precision\":\"%s\",\"width\":%d,\"height\":%d,"
-                        "\"frames\":%d,\"frames_in_flight\":%d,\"sync_ms_per_frame\":%.4f,\"ms_per_frame\":%.4f,"
-                        "\"fps\":%.1f,\"gpu_ms_profiled\":%.4f,\"model\":\"%s\",\"profile\":[%s]}\n",
-                        vk->device().name.c_str(), coopmat ? coopmat : "default", vk->device().matrixUnits.c_str(),
-                        vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames,
-                        slots, syncMs, pipeMs, 1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
+            std::printf(
+                "{\"backend\":\"vulkan\",\"device\":\"%s\",\"coopmat_mode\":\"%s\",\"matrix_units\":\"%s\","
+                "\"precision\":\"%s\",\"width\":%d,\"height\":%d,"
+                "\"frames\":%d,\"frames_in_flight\":%d,\"sync_ms_per_frame\":%.4f,\"ms_per_frame\":%.4f,"
+                "\"fps\":%.1f,\"gpu_ms_profiled\":%.4f,\"model\":\"%s\",\"profile\":[%s]}\n",
+                vk->device().name.c_str(), coopmat ? coopmat : "default", vk->device().matrixUnits.c_str(),
+                vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames, slots, syncMs, pipeMs,
+                1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
             std::fflush(stdout);
         }
     }
 }
 
-// Issue 11, bar 2 (device half): the frame time of device stability (flow, mask, warp and blend of
-// the trunk on the GPU) against plain frames, same backend, same run, alternating rounds, fp16,
-// Rgb8 in and out, frames in flight. The frames pan across a larger picture by (3, 1) px a frame
-// so the flow has real motion to find. Skipped unless PASTICHE_VK_BENCH_STABILITY lists sizes.
+// Issue 11, bar 2: the frame time of the whole stabilizer on the device (grid lock and the trunk's
+// flow, mask, warp and blend, DeviceStability::gridLock) and of the trunk's part alone, against
+// plain frames, same backend, same run, alternating rounds, fp16, Rgb8 in and out, frames in
+// flight. The frames pan across a larger picture by (3, 1) px a frame so the flow has real motion
+// to find. Skipped unless PASTICHE_VK_BENCH_STABILITY lists sizes.
 TEST(VulkanBench, Stability) {
     const char* sizes = std::getenv("PASTICHE_VK_BENCH_STABILITY");
     if (!sizes) GTEST_SKIP() << "set PASTICHE_VK_BENCH_STABILITY=WxH[,WxH...] to time device stability";
@@ -167,10 +170,12 @@ TEST(VulkanBench, Stability) {
             ASSERT_TRUE(vk->setStyle(randomStyle(7)).isOk());
             const int slots = vk->framesInFlight();
             std::vector<Image8> outs(size_t(slots), Image8(w, h));
-            // Pipelined frames with or without stability; returns ms per frame.
-            auto pipelined = [&](float strength, int n) {
+            // Pipelined frames: plain (0), the trunk's stability (1), with the grid lock (2); returns
+            // ms per frame. Switching the grid lock re-plans the backend (the canvas), before the clock.
+            auto pipelined = [&](int mode, int n) {
                 DeviceStability st;
-                st.strength = strength;
+                st.strength = mode > 0 ? 0.8f : 0.f;
+                st.gridLock = mode == 2;
                 st.restart = true;
                 EXPECT_TRUE(vk->setDeviceStability(st).isOk());
                 const auto t0 = Clock::now();
@@ -183,7 +188,7 @@ TEST(VulkanBench, Stability) {
                 return msSince(t0) / n;
             };
             if (profile) {  // per-stage GPU time of a stabilized frame
-                pipelined(0.8f, 8);
+                pipelined(2, 8);
                 ASSERT_TRUE(vk->run(pan[3].view(), outs[0].view()).isOk());
                 std::string layers;
                 double gpu = 0, stab = 0;
@@ -194,32 +199,35 @@ TEST(VulkanBench, Stability) {
                                   t.layer.c_str(), t.milliseconds);
                     layers += buf;
                     gpu += t.milliseconds;
-                    if (t.layer.rfind("stability", 0) == 0) stab += t.milliseconds;
+                    if (t.layer.rfind("stability", 0) == 0 || t.layer.rfind("grid lock", 0) == 0)
+                        stab += t.milliseconds;
                 }
                 const DeviceStabilityReport r = vk->deviceStabilityReport();
                 std::printf(
                     "{\"bench\":\"stability_profile\",\"width\":%d,\"height\":%d,\"gpu_ms\":%.4f,"
                     "\"stability_gpu_ms\":%.4f,\"blended\":%d,\"kept\":%.3f,\"mean_flow\":[%.3f,%.3f],"
-                    "\"profile\":[%s]}\n",
-                    w, h, gpu, stab, int(r.blended), r.keptFraction, r.meanFlowX, r.meanFlowY, layers.c_str());
+                    "\"lock\":%d,\"motion\":[%.3f,%.3f],\"offset\":[%.3f,%.3f],\"profile\":[%s]}\n",
+                    w, h, gpu, stab, int(r.blended), r.keptFraction, r.meanFlowX, r.meanFlowY, int(r.gridLock),
+                    r.motionX, r.motionY, r.offsetX, r.offsetY, layers.c_str());
                 continue;
             }
-            pipelined(0.f, 20);
-            pipelined(0.8f, 20);  // warm-up of both
-            double plain[3], stable[3];
-            for (int round = 0; round < 3; ++round) {
-                plain[round] = pipelined(0.f, frames);
-                stable[round] = pipelined(0.8f, frames);
-            }
-            const DeviceStabilityReport r = vk->deviceStabilityReport();
-            std::sort(plain, plain + 3);
-            std::sort(stable, stable + 3);
+            for (int mode = 0; mode < 3; ++mode) pipelined(mode, 20);  // warm-up of each
+            double ms[3][3];                                           // [mode][round]
+            DeviceStabilityReport r;
+            for (int round = 0; round < 3; ++round)
+                for (int mode = 0; mode < 3; ++mode) {
+                    ms[mode][round] = pipelined(mode, frames);
+                    if (mode == 2) r = vk->deviceStabilityReport();
+                }
+            for (auto& m : ms) std::sort(m, m + 3);
             std::printf(
                 "{\"bench\":\"stability\",\"device\":\"%s\",\"width\":%d,\"height\":%d,\"frames\":%d,"
-                "\"plain_ms\":[%.4f,%.4f,%.4f],\"stable_ms\":[%.4f,%.4f,%.4f],\"cost_median\":%.3f,"
-                "\"last_blended\":%d,\"last_kept\":%.3f,\"model\":\"%s\"}\n",
-                vk->device().name.c_str(), w, h, frames, plain[0], plain[1], plain[2], stable[0], stable[1], stable[2],
-                stable[1] / plain[1] - 1.0, int(r.blended), r.keptFraction, which.c_str());
+                "\"plain_ms\":[%.4f,%.4f,%.4f],\"trunk_ms\":[%.4f,%.4f,%.4f],\"stable_ms\":[%.4f,%.4f,%.4f],"
+                "\"cost_trunk_median\":%.3f,\"cost_median\":%.3f,\"last_blended\":%d,\"last_kept\":%.3f,"
+                "\"last_lock\":%d,\"model\":\"%s\"}\n",
+                vk->device().name.c_str(), w, h, frames, ms[0][0], ms[0][1], ms[0][2], ms[1][0], ms[1][1], ms[1][2],
+                ms[2][0], ms[2][1], ms[2][2], ms[1][1] / ms[0][1] - 1.0, ms[2][1] / ms[0][1] - 1.0, int(r.blended),
+                r.keptFraction, int(r.gridLock), which.c_str());
             std::fflush(stdout);
         }
     }
@@ -245,9 +253,10 @@ TEST(VulkanBench, Startup) {
         ASSERT_TRUE(vk);
         units = vk->device().matrixUnits;
     }
-    std::printf("{\"backend\":\"vulkan\",\"startup_ms_empty_cache\":%.1f,\"startup_ms_cached\":[%.1f,%.1f],"
-                "\"speedup\":%.2f,\"matrix_units\":\"%s\",\"model\":\"%s\"}\n",
-                ms[0], ms[1], ms[2], ms[0] / std::min(ms[1], ms[2]), units.c_str(), which.c_str());
+    std::printf(
+        "{\"backend\":\"vulkan\",\"startup_ms_empty_cache\":%.1f,\"startup_ms_cached\":[%.1f,%.1f],"
+        "\"speedup\":%.2f,\"matrix_units\":\"%s\",\"model\":\"%s\"}\n",
+        ms[0], ms[1], ms[2], ms[0] / std::min(ms[1], ms[2]), units.c_str(), which.c_str());
 }
 
 }  // namespace

@@ -1,0 +1,87 @@
+#version 450
+// Device grid lock, step 2: this frame onto its canvas for the network, canvas(y) = frame(M_t^-1 y),
+// reflected borders (OpenCV's BORDER_REFLECT), as GridLock::toCanvas: mode 0 a whole-pixel copy,
+// mode 1 a Lanczos-4 shift (separable, the same phase everywhere: through shared memory), mode 2
+// bilinear (a similarity: the network re-synthesises texture from it, docs/QUALITY.md).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+layout(local_size_x = 16, local_size_y = 16) in;
+
+layout(std430, binding = 0) readonly buffer FrameBuf { act_t frame[]; };  // planar, stride x rows
+layout(std430, binding = 1) writeonly buffer CanvasBuf { act_t canvas[]; };
+#define LOCK_STATE_BINDING 2
+#define LOCK_STATE_QUALIFIER readonly
+#include "lock_state.glsl"
+
+layout(push_constant) uniform Push {
+    int frameW, frameH, stride, rows;  // the frame and its buffer's plane
+    int canvasW, canvasH;
+} pc;
+
+const int TAPS = 8, SPAN = 16 + TAPS - 1;
+shared float tile[3][SPAN][SPAN];
+shared float rowPass[3][SPAN][16];
+
+float px(int c, int x, int y) {
+    return float(frame[c * pc.stride * pc.rows + reflectEdge(y, pc.frameH) * pc.stride + reflectEdge(x, pc.frameW)]);
+}
+
+void lanczos(float f, out float w[TAPS]) {  // taps j = -3..4 at phase f
+    float sum = 0.0;
+    for (int j = 0; j < TAPS; ++j) {
+        const float t = float(j - 3) - f;
+        w[j] = sinc(t) * sinc(t / 4.0);
+        sum += w[j];
+    }
+    for (int j = 0; j < TAPS; ++j) w[j] /= sum;
+}
+
+void main() {
+    const ivec2 y = ivec2(gl_GlobalInvocationID.xy);
+    const ivec2 l = ivec2(gl_LocalInvocationID.xy);
+    const bool inside = y.x < pc.canvasW && y.y < pc.canvasH;
+    const int plane = pc.canvasW * pc.canvasH, at = y.y * pc.canvasW + y.x;
+    const int mode = st.mode;
+    if (mode == 1) {
+        // canvas(y) = frame(y + s), s = -M's translation: taps at y + n + j - 3, n = floor(s).
+        const vec2 s = -vec2(st.mapCur[2], st.mapCur[5]);
+        const ivec2 n = ivec2(floor(s));
+        const vec2 f = s - vec2(n);
+        float wx[TAPS], wy[TAPS];
+        lanczos(f.x, wx);
+        lanczos(f.y, wy);
+        const ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 + n - 3;
+        for (int k = int(gl_LocalInvocationIndex); k < SPAN * SPAN; k += 256)
+            for (int c = 0; c < 3; ++c) tile[c][k / SPAN][k % SPAN] = px(c, origin.x + k % SPAN, origin.y + k / SPAN);
+        barrier();
+        for (int r = l.y; r < SPAN; r += 16)
+            for (int c = 0; c < 3; ++c) {
+                float v = 0.0;
+                for (int j = 0; j < TAPS; ++j) v += wx[j] * tile[c][r][l.x + j];
+                rowPass[c][r][l.x] = v;
+            }
+        barrier();
+        if (!inside) return;
+        for (int c = 0; c < 3; ++c) {
+            float v = 0.0;
+            for (int j = 0; j < TAPS; ++j) v += wy[j] * rowPass[c][l.y + j][l.x];
+            canvas[c * plane + at] = act_t(v);
+        }
+        return;
+    }
+    if (!inside) return;
+    const vec2 x = applyMap(st.invCur, vec2(y));
+    if (mode == 0) {
+        const ivec2 xi = ivec2(round(x));
+        for (int c = 0; c < 3; ++c) canvas[c * plane + at] = act_t(px(c, xi.x, xi.y));
+        return;
+    }
+    const ivec2 x0 = ivec2(floor(x));
+    const vec2 f = x - vec2(x0);
+    for (int c = 0; c < 3; ++c) {
+        const float v = mix(mix(px(c, x0.x, x0.y), px(c, x0.x + 1, x0.y), f.x),
+                            mix(px(c, x0.x, x0.y + 1), px(c, x0.x + 1, x0.y + 1), f.x), f.y);
+        canvas[c * plane + at] = act_t(v);
+    }
+}
