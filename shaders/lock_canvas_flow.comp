@@ -24,6 +24,7 @@ layout(push_constant) uniform Push {
     int gw, gh, dirStride;                   // the frame's flow grid
     int canvasGw, canvasGh, canvasDirStride;  // the canvas's
     int frameW, frameH;
+    int block;
 } pc;
 
 void main() {
@@ -33,7 +34,8 @@ void main() {
     // The cell's centre in canvas pixels (level-0 pixel p covers canvas pixels 4p .. 4p + 3).
     const vec2 y = (vec2(4 * i, 4 * j) + 1.5) * 4.0 + 1.5;
     const vec2 x = backward ? applyMap(st.invCur, y) : applyMap(st.invPrev, y);
-    const vec2 u = flowAt(backward ? 0 : pc.dirStride, pc.gw, pc.gh, (x - 1.5) * 0.25);
+    const float block = float(pc.block);  // frame pixels per pixel of the frame's flow
+    const vec2 u = flowAt(backward ? 0 : pc.dirStride, pc.gw, pc.gh, (x - 0.5 * (block - 1.0)) / block);
     // The global motion: B (cur -> prev) about the frame's centre, or its inverse forward.
     const vec2 c = 0.5 * vec2(pc.frameW - 1, pc.frameH - 1);
     const float a = st.fit[0], b = st.fit[1];
@@ -47,7 +49,7 @@ void main() {
         const float d = max(a * a + b * b, 1e-12);
         global = vec2(a * p.x + b * p.y, -b * p.x + a * p.y) / d + c;
     }
-    const vec2 r = x + 4.0 * u - global;
+    const vec2 r = x + block * u - global;
     const float n = length(r);
     const vec2 moved = global + (n > SHRINK ? r * (1.0 - SHRINK / n) : vec2(0.0));
     const vec2 to = backward ? applyMap(st.mapPrev, moved) : applyMap(st.mapCur, moved);

@@ -5,8 +5,8 @@
 // constants). One workgroup; phases (push constant):
 //   0 the patch fit: patches of the quarter-size flow (flow_pyramid.h) whose backward flow the
 //     forward flow confirms (Ruder's test, as stab_mask), border patches left out, weighted by
-//     their texture; a similarity cur -> prev by least squares, re-weighted (Cauchy, 1 px) three
-//     times; a consensus when half the trusted weight lies within 1 px;
+//     their texture; a similarity cur -> prev by least squares, re-weighted (Cauchy, 1 px)
+//     twice; a consensus when half the trusted weight lies within 1 px;
 //   1, 2 Gauss-Newton steps of it on the half-size frames (lock_refine.comp's sums); 2 then runs
 //     the policy: a zoom or roll (scale or angle step over the thresholds, with a consensus)
 //     steps the similarity lock, else the translation at the centre steps the translation lock
@@ -14,6 +14,7 @@
 //   3 after the trunk's blend: the trunk flow's spread about its mean switches the lock off (a
 //     similarity step excepted) and on again, for the next frame.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
 
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const float MARGIN = 4.0;
@@ -24,6 +25,7 @@ layout(constant_id = 4) const float SCALE_STEP = 3e-4;
 layout(constant_id = 5) const float ANGLE_STEP = 3e-4;
 layout(constant_id = 6) const float SPREAD_OFF = 0.42;
 layout(constant_id = 7) const float SPREAD_ON = 0.32;
+layout(constant_id = 8) const float SHARPEN_HALF = 0.05;  // kSharpenAtHalfPixel
 
 layout(std430, binding = 0) readonly buffer FlowBuf { vec2 flow[]; };  // the frame's level-0 grids
 #define FLOW_GRID flow
@@ -48,6 +50,7 @@ layout(push_constant) uniform Push {
     int phase;     // 0 the patch fit, 1 a refinement step, 2 the last one and the policy,
                    // 3 (after the trunk's blend) the switch for the next frame
     int partials;  // lock_refine.comp's workgroups (phases 1, 2), stab_blend.comp's (phase 3)
+    int block;     // frame pixels per level-0 pixel of the flow
 } pc;
 layout(std430, binding = 4) readonly buffer PartialBuf { float partials[]; };  // 16 per workgroup
 layout(std430, binding = 5) readonly buffer TrunkStatsBuf {  // stab_blend.comp's
@@ -55,18 +58,26 @@ layout(std430, binding = 5) readonly buffer TrunkStatsBuf {  // stab_blend.comp'
     float blendPartials[];  // 8 per workgroup: count, sum and sum of squares of the trunk flow
 };
 
-const int MAXP = 16;  // patches per invocation: 4096 in all
+const int MAXP = 4;  // patches per invocation: 1024 in all (the refinement does the fine work)
 const int SUMS = 15;
-shared float red[SUMS][256];
+shared float red[SUMS][64];  // per subgroup (of at least 4 invocations)
+shared float total[SUMS];
 
-void reduceSums() {
-    const uint i = gl_LocalInvocationIndex;
-    barrier();
-    for (uint s = 128u; s > 0u; s >>= 1) {
-        if (i < s)
-            for (int k = 0; k < SUMS; ++k) red[k][i] += red[k][i + s];
-        barrier();
+// The workgroup's sums of v, in total[] for every invocation.
+void reduceSums(float v[SUMS]) {
+    barrier();  // everyone has read the last total[]
+    for (int k = 0; k < SUMS; ++k) {
+        const float t = subgroupAdd(v[k]);
+        if (subgroupElect()) red[k][gl_SubgroupID] = t;
     }
+    barrier();
+    const uint i = gl_LocalInvocationIndex;
+    if (i < uint(SUMS)) {
+        float t = 0.0;
+        for (uint g = 0u; g < gl_NumSubgroups; ++g) t += red[i][g];
+        total[i] = t;
+    }
+    barrier();
 }
 
 // A <- A o B (B applied first).
@@ -114,7 +125,7 @@ void patchFit() {
         ps[m] = qs[m] = vec2(0.0);
         if (k >= count) continue;
         const ivec2 g = ivec2(1 + (k % nx) * pc.step, 1 + (k / nx) * pc.step);
-        const vec2 c = vec2(4 * g) + 1.5;  // the patch centre, level-0 pixels
+        const vec2 c = vec2(4 * g) + 1.5;  // the patch centre, level-0 pixels (block frame pixels each)
         const vec2 b = flow[g.y * pc.gw + g.x];
         const vec2 at = c + b;
         if (at.x < 0.0 || at.y < 0.0 || at.x > float(pc.qw - 1) || at.y > float(pc.qh - 1)) continue;
@@ -123,8 +134,8 @@ void patchFit() {
         if (dot(s, s) > 0.01 * (dot(b, b) + dot(f, f)) + 0.125) continue;
         const float t = texture[g.y * pc.gw + g.x];
         trust[m] = t / (t + TEXTURE_HALF);
-        ps[m] = (c + 0.5) * 4.0 - 0.5 - centre;  // frame pixels about the centre
-        qs[m] = ps[m] + 4.0 * b;
+        ps[m] = (c + 0.5) * float(pc.block) - 0.5 - centre;  // frame pixels about the centre
+        qs[m] = ps[m] + float(pc.block) * b;
     }
 
     // The trusted flow's mean and spread (frame pixels), as the host's spread of the trunk flow.
@@ -140,16 +151,15 @@ void patchFit() {
             s[4] += trust[m] * d.y * d.y;
             s[5] += trust[m] > 0.0 ? 1.0 : 0.0;
         }
-        for (int k = 0; k < SUMS; ++k) red[k][li] = s[k];
-        reduceSums();
+        reduceSums(s);
     }
-    const float trusted = red[0][0], trustedPatches = red[5][0];
+    const float trusted = total[0], trustedPatches = total[5];
     vec2 meanFlow = vec2(0.0);
     float spread = 0.0;
     if (trusted > 0.0) {
-        meanFlow = vec2(red[1][0], red[2][0]) / trusted;
-        spread = sqrt(max(red[3][0] / trusted - meanFlow.x * meanFlow.x, 0.0) +
-                      max(red[4][0] / trusted - meanFlow.y * meanFlow.y, 0.0));
+        meanFlow = vec2(total[1], total[2]) / trusted;
+        spread = sqrt(max(total[3] / trusted - meanFlow.x * meanFlow.x, 0.0) +
+                      max(total[4] / trusted - meanFlow.y * meanFlow.y, 0.0));
     }
     barrier();
 
@@ -157,7 +167,7 @@ void patchFit() {
     // (Cauchy, scale 1 px); the last pass also counts the patches the fit explains within 1 px.
     float fa = 1.0, fb = 0.0, inliers = 0.0;
     vec2 ft = meanFlow;
-    for (int it = 0; it < 4; ++it) {
+    for (int it = 0; it < 3; ++it) {
         float s[SUMS];
         for (int k = 0; k < SUMS; ++k) s[k] = 0.0;
         for (int m = 0; m < MAXP; ++m) {
@@ -175,20 +185,18 @@ void patchFit() {
             s[7] += w * dot(p, p);
             s[8] += r2 < 1.0 ? trust[m] : 0.0;
         }
-        for (int k = 0; k < SUMS; ++k) red[k][li] = s[k];
-        reduceSums();
-        const float W = red[0][0];
-        inliers = red[8][0];
+        reduceSums(s);
+        const float W = total[0];
+        inliers = total[8];
         if (W > 1e-3) {
-            const vec2 P = vec2(red[1][0], red[2][0]) / W, Q = vec2(red[3][0], red[4][0]) / W;
-            const float A = red[5][0] - W * dot(P, Q);
-            const float B = red[6][0] - W * (P.x * Q.y - P.y * Q.x);
-            const float S = red[7][0] - W * dot(P, P);
+            const vec2 P = vec2(total[1], total[2]) / W, Q = vec2(total[3], total[4]) / W;
+            const float A = total[5] - W * dot(P, Q);
+            const float B = total[6] - W * (P.x * Q.y - P.y * Q.x);
+            const float S = total[7] - W * dot(P, P);
             fa = S > 1e-3 ? A / S : 1.0;
             fb = S > 1e-3 ? B / S : 0.0;
             ft = Q - vec2(fa * P.x - fb * P.y, fb * P.x + fa * P.y);
         }
-        barrier();
     }
     if (li != 0u) return;
     st.fit = float[4](fa, fb, ft.x, ft.y);
@@ -206,13 +214,12 @@ void refineStep() {
     for (int k = 0; k < SUMS; ++k) s[k] = 0.0;
     for (int g = int(li); g < pc.partials; g += 256)
         for (int k = 0; k < SUMS; ++k) s[k] += partials[g * 16 + k];
-    for (int k = 0; k < SUMS; ++k) red[k][li] = s[k];
-    reduceSums();
-    if (li != 0u || red[14][0] < 256.0) return;
+    reduceSums(s);
+    if (li != 0u || total[14] < 256.0) return;
     float h[4][4];
     int k = 0;
     for (int i = 0; i < 4; ++i)
-        for (int j = i; j < 4; ++j) h[i][j] = h[j][i] = red[k++][0];
+        for (int j = i; j < 4; ++j) h[i][j] = h[j][i] = total[k++];
     const float damp = 1e-6 * (h[0][0] + h[1][1] + h[2][2] + h[3][3]) + 1e-9;
     for (int i = 0; i < 4; ++i) h[i][i] += damp;
     float l[4][4];
@@ -229,7 +236,7 @@ void refineStep() {
         }
     float z[4], dp[4];
     for (int i = 0; i < 4; ++i) {
-        float v = -red[10 + i][0];
+        float v = -total[10 + i];
         for (int m = 0; m < i; ++m) v -= l[i][m] * z[m];
         z[i] = v / l[i][i];
     }
@@ -241,6 +248,30 @@ void refineStep() {
     if (abs(dp[2]) > 2.0 || abs(dp[3]) > 2.0) return;
     const float n = 0.5 * float(max(pc.frameW, pc.frameH));
     st.fit = float[4](st.fit[0] + dp[0] / n, st.fit[1] + dp[1] / n, st.fit[2] + dp[2], st.fit[3] + dp[3]);
+}
+
+// Lanczos-4 taps (j = -3..4) for a shift of phase f, normalised; with k > 0 convolved with the
+// sharpening [-k, 1 + 2k, -k] (then j = -4..5), as GridLock's shiftKernel.
+void shiftTaps(float f, float k, out float w[10]) {
+    float l[8];
+    float sum = 0.0;
+    for (int j = 0; j < 8; ++j) {
+        const float t = float(j - 3) - f;
+        l[j] = sinc(t) * sinc(t / 4.0);
+        sum += l[j];
+    }
+    for (int j = 0; j < 10; ++j) w[j] = 0.0;
+    for (int j = 0; j < 8; ++j) {
+        const float v = l[j] / sum;
+        w[j] += -k * v;
+        w[j + 1] += (1.0 + 2.0 * k) * v;
+        w[j + 2] += -k * v;
+    }
+}
+
+float sharpenAt(float g) {  // GridLock::fromCanvas's strength for a shift of phase g
+    const float s = sin(3.14159265358979 * (g - floor(g)));
+    return SHARPEN_HALF * s * s;
 }
 
 // The grid lock's policy, on one invocation.
@@ -315,6 +346,16 @@ void policy() {
     st.invCur = inv;
     st.offset = float[2](g.x, g.y);
     st.mode = scaledAnchor() ? 2 : (abs(g.x) < 1e-3 && abs(g.y) < 1e-3 ? 0 : 1);
+    // Mode 1's taps, once a frame: in, canvas(y) = frame(y - t); out, out(x) = result(x + t), t
+    // M's translation; lock_warp_in/out take the whole pixels from t, the phases from these.
+    const vec2 sIn = -vec2(m[2], m[5]), sOut = vec2(m[2], m[5]);
+    float w[10];
+    for (int axis = 0; axis < 2; ++axis) {
+        shiftTaps(sIn[axis] - floor(sIn[axis]), 0.0, w);
+        for (int j = 0; j < 8; ++j) st.wIn[8 * axis + j] = w[j + 1];
+        shiftTaps(sOut[axis] - floor(sOut[axis]), sharpenAt(g[axis]), w);
+        for (int j = 0; j < 10; ++j) st.wOut[10 * axis + j] = w[j];
+    }
     if (!history) {
         st.mapPrev = m;
         st.invPrev = inv;
@@ -330,13 +371,12 @@ void followSpread() {
     for (int k = 0; k < SUMS; ++k) s[k] = 0.0;
     for (int g = int(li); g < pc.partials; g += 256)
         for (int k = 0; k < 5; ++k) s[k] += blendPartials[g * 8 + k];
-    for (int k = 0; k < SUMS; ++k) red[k][li] = s[k];
-    reduceSums();
+    reduceSums(s);
     if (li != 0u || params.useHistory < 0.5) return;
-    const float n = red[0][0];
+    const float n = total[0];
     if (n <= 16.0) return;
-    const vec2 mean = vec2(red[1][0], red[2][0]) / n;
-    const float spread = 4.0 * sqrt(max(red[3][0] / n - mean.x * mean.x, 0.0) + max(red[4][0] / n - mean.y * mean.y, 0.0));
+    const vec2 mean = vec2(total[1], total[2]) / n;
+    const float spread = 4.0 * sqrt(max(total[3] / n - mean.x * mean.x, 0.0) + max(total[4] / n - mean.y * mean.y, 0.0));
     st.spread = spread;
     if (st.globalMotion == 1 && spread > SPREAD_OFF && st.simStep == 0) {
         st.globalMotion = 0;

@@ -20,6 +20,8 @@ layout(std430, binding = LOCK_STATE_BINDING) LOCK_STATE_QUALIFIER buffer StateBu
     float scaleStep, angleStep, spread, trusted;
     float fit[4];      // the similarity cur -> prev about the centre: a, b, tx, ty (R = [a -b; b a])
     float meanFlow[2]; // of the trusted patches, frame pixels
+    float wIn[16];     // mode 1: the shift's taps in (x then y, Lanczos-4, j = -3..4)
+    float wOut[20];    // and out (x then y, Lanczos-4 with the sharpening, j = -4..5)
 } st;
 
 vec2 applyMap(float m[6], vec2 p) { return vec2(m[0] * p.x + m[1] * p.y + m[2], m[3] * p.x + m[4] * p.y + m[5]); }

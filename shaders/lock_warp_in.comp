@@ -1,7 +1,8 @@
 #version 450
 // Device grid lock, step 2: this frame onto its canvas for the network, canvas(y) = frame(M_t^-1 y),
 // reflected borders (OpenCV's BORDER_REFLECT), as GridLock::toCanvas: mode 0 a whole-pixel copy,
-// mode 1 a Lanczos-4 shift (separable, the same phase everywhere: through shared memory), mode 2
+// mode 1 a Lanczos-4 shift (separable, the same phase everywhere: taps from lock_fit, through
+// shared memory), mode 2
 // bilinear (a similarity: the network re-synthesises texture from it, docs/QUALITY.md).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -27,14 +28,18 @@ float px(int c, int x, int y) {
     return float(frame[c * pc.stride * pc.rows + reflectEdge(y, pc.frameH) * pc.stride + reflectEdge(x, pc.frameW)]);
 }
 
-void lanczos(float f, out float w[TAPS]) {  // taps j = -3..4 at phase f
-    float sum = 0.0;
-    for (int j = 0; j < TAPS; ++j) {
-        const float t = float(j - 3) - f;
-        w[j] = sinc(t) * sinc(t / 4.0);
-        sum += w[j];
-    }
-    for (int j = 0; j < TAPS; ++j) w[j] /= sum;
+// The tile's source pixels into shared memory: every load issued before any store (a loop of
+// load-store pairs waits for each load in turn).
+void stage(ivec2 origin, ivec2 l) {
+    float v[2][2][3];
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+            for (int c = 0; c < 3; ++c)
+                v[a][b][c] = l.y + 16 * a < SPAN && l.x + 16 * b < SPAN ? px(c, origin.x + l.x + 16 * b, origin.y + l.y + 16 * a) : 0.0;
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+            if (l.y + 16 * a < SPAN && l.x + 16 * b < SPAN)
+                for (int c = 0; c < 3; ++c) tile[c][l.y + 16 * a][l.x + 16 * b] = v[a][b][c];
 }
 
 void main() {
@@ -47,13 +52,13 @@ void main() {
         // canvas(y) = frame(y + s), s = -M's translation: taps at y + n + j - 3, n = floor(s).
         const vec2 s = -vec2(st.mapCur[2], st.mapCur[5]);
         const ivec2 n = ivec2(floor(s));
-        const vec2 f = s - vec2(n);
-        float wx[TAPS], wy[TAPS];
-        lanczos(f.x, wx);
-        lanczos(f.y, wy);
+        float wx[TAPS], wy[TAPS];  // the same for every pixel: lock_fit's
+        for (int j = 0; j < TAPS; ++j) {
+            wx[j] = st.wIn[j];
+            wy[j] = st.wIn[TAPS + j];
+        }
         const ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 + n - 3;
-        for (int k = int(gl_LocalInvocationIndex); k < SPAN * SPAN; k += 256)
-            for (int c = 0; c < 3; ++c) tile[c][k / SPAN][k % SPAN] = px(c, origin.x + k % SPAN, origin.y + k / SPAN);
+        stage(origin, l);
         barrier();
         for (int r = l.y; r < SPAN; r += 16)
             for (int c = 0; c < 3; ++c) {

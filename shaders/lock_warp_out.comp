@@ -2,14 +2,13 @@
 // Device grid lock, step 4: the network's canvas result back to the frame, out(x) = result(M_t x),
 // reflected borders, as GridLock::fromCanvas: mode 0 a whole-pixel crop; mode 1 a Lanczos-4 shift
 // with the 3-tap sharpening [-k, 1 + 2k, -k] per axis folded into its taps, k by the phase
-// (kSharpenAtHalfPixel sin^2); mode 2 bicubic (OpenCV's, a = -0.75) then the 3-tap sharpening at
+// (kSharpenAtHalfPixel sin^2; the taps from lock_fit); mode 2 bicubic (OpenCV's, a = -0.75) then the 3-tap sharpening at
 // kSharpenScaled on the frame's grid. Modes 1 and 2 go through shared memory per 16x16 tile.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout(local_size_x = 16, local_size_y = 16) in;
-layout(constant_id = 0) const float SHARPEN_HALF = 0.05;
-layout(constant_id = 1) const float SHARPEN_SCALED = 0.065;
+layout(constant_id = 0) const float SHARPEN_SCALED = 0.065;
 
 layout(std430, binding = 0) readonly buffer CanvasBuf { act_t canvas[]; };  // planar canvasW x canvasH
 layout(std430, binding = 1) writeonly buffer FrameBuf { act_t frame[]; };   // planar frameW x frameH
@@ -29,34 +28,25 @@ float px(int c, int x, int y) {
     return float(canvas[c * pc.canvasW * pc.canvasH + reflectEdge(y, pc.canvasH) * pc.canvasW + reflectEdge(x, pc.canvasW)]);
 }
 
-// Lanczos-4 at phase f (taps -3..4) convolved with [-k, 1 + 2k, -k]: taps -4..5.
-void shiftTaps(float f, float k, out float w[TAPS]) {
-    float l[8];
-    float sum = 0.0;
-    for (int j = 0; j < 8; ++j) {
-        const float t = float(j - 3) - f;
-        l[j] = sinc(t) * sinc(t / 4.0);
-        sum += l[j];
-    }
-    for (int j = 0; j < TAPS; ++j) w[j] = 0.0;
-    for (int j = 0; j < 8; ++j) {
-        const float v = l[j] / sum;
-        w[j] += -k * v;
-        w[j + 1] += (1.0 + 2.0 * k) * v;
-        w[j + 2] += -k * v;
-    }
-}
-
-float sharpenAt(float g) {  // GridLock::fromCanvas's strength for a shift of phase g
-    const float s = sin(3.14159265358979 * (g - floor(g)));
-    return SHARPEN_HALF * s * s;
-}
-
 vec4 cubicTaps(float t) {  // cv::INTER_CUBIC's weights, a = -0.75
     const float a = -0.75;
     const float x0 = t + 1.0, x1 = t, x2 = 1.0 - t, x3 = 2.0 - t;
     return vec4(((a * x0 - 5.0 * a) * x0 + 8.0 * a) * x0 - 4.0 * a, ((a + 2.0) * x1 - (a + 3.0)) * x1 * x1 + 1.0,
                 ((a + 2.0) * x2 - (a + 3.0)) * x2 * x2 + 1.0, ((a * x3 - 5.0 * a) * x3 + 8.0 * a) * x3 - 4.0 * a);
+}
+
+// The tile's source pixels into shared memory: every load issued before any store (a loop of
+// load-store pairs waits for each load in turn).
+void stage(ivec2 origin, ivec2 l) {
+    float v[2][2][3];
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+            for (int c = 0; c < 3; ++c)
+                v[a][b][c] = l.y + 16 * a < SPAN && l.x + 16 * b < SPAN ? px(c, origin.x + l.x + 16 * b, origin.y + l.y + 16 * a) : 0.0;
+    for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+            if (l.y + 16 * a < SPAN && l.x + 16 * b < SPAN)
+                for (int c = 0; c < 3; ++c) tile[c][l.y + 16 * a][l.x + 16 * b] = v[a][b][c];
 }
 
 void main() {
@@ -69,13 +59,13 @@ void main() {
         // out(x) = result(x + s), s = M's translation = margin - g.
         const vec2 s = vec2(st.mapCur[2], st.mapCur[5]);
         const ivec2 n = ivec2(floor(s));
-        const vec2 f = s - vec2(n);
-        float wx[TAPS], wy[TAPS];
-        shiftTaps(f.x, sharpenAt(st.offset[0]), wx);
-        shiftTaps(f.y, sharpenAt(st.offset[1]), wy);
+        float wx[TAPS], wy[TAPS];  // the same for every pixel: lock_fit's
+        for (int j = 0; j < TAPS; ++j) {
+            wx[j] = st.wOut[j];
+            wy[j] = st.wOut[TAPS + j];
+        }
         const ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 + n - 4;
-        for (int k = int(gl_LocalInvocationIndex); k < SPAN * SPAN; k += 256)
-            for (int c = 0; c < 3; ++c) tile[c][k / SPAN][k % SPAN] = px(c, origin.x + k % SPAN, origin.y + k / SPAN);
+        stage(origin, l);
         barrier();
         for (int r = l.y; r < SPAN; r += 16)
             for (int c = 0; c < 3; ++c) {
@@ -96,7 +86,7 @@ void main() {
         // Bicubic samples on the tile and a one-pixel ring (the frame's grid, reflected at its
         // edges as cv::sepFilter2D does), then the sharpening.
         const ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 - 1;
-        for (int k = int(gl_LocalInvocationIndex); k < 18 * 18; k += 256) {
+        for (int k = int(gl_LocalInvocationIndex); k < 18 * 18; k += 256) {  // at most twice
             const ivec2 o = ivec2(reflectEdge(origin.x + k % 18, pc.frameW), reflectEdge(origin.y + k / 18, pc.frameH));
             const vec2 p = applyMap(st.mapCur, vec2(o));
             const ivec2 p0 = ivec2(floor(p));

@@ -10,10 +10,13 @@
 //   would blur the recursive history); else Catmull-Rom at the clamped source position.
 // Also per workgroup the spread partials over pixels of confidence > 0.5: count, sum and sum of
 // squares of the backward flow (the host turns them into the flow's spread and mean).
+// Workgroups along z take CHANNELS channels each (more invocations to hide the history's reads);
+// those of z = 0 write the partials.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout(local_size_x = 16, local_size_y = 16) in;
+const int CHANNELS = 8;
 
 layout(std430, binding = 0) buffer TrunkBuf { act_t trunk[]; };
 layout(std430, binding = 1) readonly buffer HistBuf { act_t hist[]; };
@@ -68,8 +71,9 @@ void main() {
         const float weight = blend ? params.strength * c : 0.0;
         if (weight > 0.0) {
             const int plane = pc.w * pc.h;
+            const int ch0 = int(gl_WorkGroupID.z) * CHANNELS, ch1 = min(ch0 + CHANNELS, pc.channels);
             if (abs(b.x) < 0.25 && abs(b.y) < 0.25) {
-                for (int ch = 0; ch < pc.channels; ++ch) {
+                for (int ch = ch0; ch < ch1; ++ch) {
                     const float f = float(trunk[ch * plane + at]);
                     trunk[ch * plane + at] = act_t(f + weight * (float(hist[ch * plane + at]) - f));
                 }
@@ -84,7 +88,7 @@ void main() {
                     xs[i] = clamp(s0.x - 1 + i, 0, pc.w - 1);
                     ys[i] = clamp(s0.y - 1 + i, 0, pc.h - 1) * pc.w;
                 }
-                for (int ch = 0; ch < pc.channels; ++ch) {
+                for (int ch = ch0; ch < ch1; ++ch) {
                     const int base = ch * plane;
                     float v = 0.0;
                     for (int j = 0; j < 4; ++j) {
@@ -98,6 +102,7 @@ void main() {
             }
         }
     }
+    if (gl_WorkGroupID.z != 0u) return;  // uniform in the workgroup
     const bool counted = c > 0.5;
     red[0][li] = counted ? 1.0 : 0.0;
     red[1][li] = counted ? b.x : 0.0;

@@ -1,7 +1,8 @@
 #version 450
-// Device temporal stability (engine/vulkan/trunk_stability.cpp), step 1: the frame's gray at the
-// trunk's resolution, a quarter of the padded frame: the mean of each 4x4 block's luma (Rec. 601
-// weights, as cv::COLOR_RGB2GRAY + INTER_AREA on the host path), in gray levels 0-255.
+// Device temporal stability (engine/vulkan/flow_pyramid.h), step 1: the frame's gray at 1/block of
+// its size (a quarter for the trunk's flow, an eighth for the grid lock's): the mean of each
+// block x block square's luma (Rec. 601 weights, as cv::COLOR_RGB2GRAY + INTER_AREA on the host
+// path), in gray levels 0-255.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -11,7 +12,8 @@ layout(std430, binding = 0) readonly buffer InBuf { act_t inData[]; };  // plana
 layout(std430, binding = 1) writeonly buffer PyrBuf { float pyr[]; };   // level 0 at offset 0
 
 layout(push_constant) uniform Push {
-    int padW, padH, w, h;  // w = padW / 4, h = padH / 4
+    int padW, padH, w, h;  // w = padW / block, h = padH / block
+    int block;
 } pc;
 
 void main() {
@@ -19,10 +21,10 @@ void main() {
     if (x >= pc.w || y >= pc.h) return;
     const int plane = pc.padW * pc.padH;
     float s = 0.0;
-    for (int j = 0; j < 4; ++j)
-        for (int i = 0; i < 4; ++i) {
-            const int at = (4 * y + j) * pc.padW + 4 * x + i;
+    for (int j = 0; j < pc.block; ++j)
+        for (int i = 0; i < pc.block; ++i) {
+            const int at = (pc.block * y + j) * pc.padW + pc.block * x + i;
             s += 0.299 * float(inData[at]) + 0.587 * float(inData[plane + at]) + 0.114 * float(inData[2 * plane + at]);
         }
-    pyr[y * pc.w + x] = s * (255.0 / 16.0);
+    pyr[y * pc.w + x] = s * (255.0 / float(pc.block * pc.block));
 }

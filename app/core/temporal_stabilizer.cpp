@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
@@ -284,15 +282,14 @@ Status TemporalStabilizer::stylizeOnDevice(Stylizer& stylizer, const Image8& inp
     s.havePrevious = found.valid && found.gridLock;  // else it ran plain (a tiny frame, a fallback)
     s.haveTrunk = s.havePrevious;
     report_.trunkBlended = found.blended;
-    report_.keptFraction = found.keptFraction;
-    report_.flowSpread = found.frameSpread;
+    if (!device.restart) {  // a first frame's flow is against no previous frame
+        report_.keptFraction = found.keptFraction;
+        report_.flowSpread = found.frameSpread;
+    }
     report_.offsetX = found.offsetX;
     report_.offsetY = found.offsetY;
     report_.similarity = found.similarity;
     report_.reanchored = found.reanchored;
-    if (std::getenv("PASTICHE_LOCK_DEBUG"))
-        std::fprintf(stderr, "lock: motion %.3f,%.3f scale %.6f angle %.6f spread %.3f global %d\n", found.motionX,
-                     found.motionY, found.scaleStep, found.angleStep, found.frameSpread, int(found.globalMotion));
     return Status::ok();
 }
 

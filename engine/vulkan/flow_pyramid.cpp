@@ -8,7 +8,7 @@ namespace pastiche::vk {
 namespace {
 
 struct GrayPush {
-    int32_t padW, padH, w, h;
+    int32_t padW, padH, w, h, block;
 };
 struct DownPush {
     int32_t srcOff, srcW, srcH, dstOff, dstW, dstH;
@@ -40,12 +40,15 @@ Result<FlowPyramidOp> FlowPyramidOp::create(const Context& ctx, bool fp16) {
     return op;
 }
 
-Result<FlowPyramidOp::Plan> FlowPyramidOp::plan(const Context& ctx, int padW, int padH, VkBuffer input) const {
-    if (padW % 4 != 0 || padH % 4 != 0 || padW < 32 || padH < 32)
-        return Status::unsupported("device flow: frames must be multiples of 4 and at least 32x32");
+Result<FlowPyramidOp::Plan> FlowPyramidOp::plan(const Context& ctx, int padW, int padH, VkBuffer input,
+                                                int block) const {
+    if (block < 1 || padW % block != 0 || padH % block != 0 || padW < 8 * block || padH < 8 * block)
+        return Status::unsupported("device flow: frames must be multiples of " + std::to_string(block) +
+                                   " and at least " + std::to_string(8 * block) + " pixels each way");
     Plan p;
-    p.w = padW / 4;
-    p.h = padH / 4;
+    p.block = block;
+    p.w = padW / block;
+    p.h = padH / block;
     p.input = input;
     int w = p.w, h = p.h;
     for (;;) {
@@ -87,7 +90,7 @@ Status FlowPyramidOp::recordGray(VkCommandBuffer cmd, BarrierTracker& tracker, c
     tracker.read(p.input, kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(p.pyrCur.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
-    PASTICHE_RETURN_IF_ERROR(gray_.bind(cmd, p.gray, GrayPush{padW, padH, p.w, p.h}));
+    PASTICHE_RETURN_IF_ERROR(gray_.bind(cmd, p.gray, GrayPush{padW, padH, p.w, p.h, p.block}));
     vkCmdDispatch(cmd, groups(p.w), groups(p.h), 1);
     return Status::ok();
 }

@@ -21,7 +21,8 @@ public:
             int gridOff = 0;            // its flow grid (flow_grid.glsl) in the flow buffer
         };
         std::vector<Level> levels;
-        int w = 0, h = 0;              // level 0: a quarter of the frame
+        int block = 4;                 // frame pixels per level-0 pixel, each way
+        int w = 0, h = 0;              // level 0: 1/block of the frame
         int total = 0, gridTotal = 0;  // pyramid floats; grid cells per direction
         Buffer pyrCur, pyrPrev, flow;  // flow: [direction][level] grids, vec2 each
         Buffer texture;                // level 0's patches: the smaller eigenvalue of G
@@ -29,10 +30,10 @@ public:
         VkDescriptorSet gray = VK_NULL_HANDLE, down = VK_NULL_HANDLE, flowSet = VK_NULL_HANDLE;
         VkBuffer input = VK_NULL_HANDLE;  // planar frame, padW x padH
     };
-    // For planar frames of padW x padH (multiples of 4, at least 32x32) in `input`.
-    Result<Plan> plan(const Context& ctx, int padW, int padH, VkBuffer input) const;
+    // For planar frames of padW x padH (multiples of block, at least 8 block each way) in `input`.
+    Result<Plan> plan(const Context& ctx, int padW, int padH, VkBuffer input, int block = 4) const;
 
-    // The quarter-size gray of this frame into level 0 of pyrCur.
+    // The 1/block-size gray of this frame into level 0 of pyrCur.
     Status recordGray(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int padW, int padH) const;
     // The rest of the pyramid and both flows against pyrPrev.
     Status recordFlow(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p) const;

@@ -1,6 +1,7 @@
 #include "engine/vulkan/grid_lock_op.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "engine/stability_policy.h"
@@ -10,13 +11,13 @@ namespace pastiche::vk {
 namespace {
 
 struct FitPush {
-    int32_t gw, gh, qw, qh, dirStride, step, frameW, frameH, phase, partials;
+    int32_t gw, gh, qw, qh, dirStride, step, frameW, frameH, phase, partials, block;
 };
 struct RefinePush {
-    int32_t mode, stride, rows, frameW, frameH, hw, hh;
+    int32_t mode, stride, rows, w, h, frameW, frameH;
 };
 struct CanvasFlowPush {
-    int32_t gw, gh, dirStride, canvasGw, canvasGh, canvasDirStride, frameW, frameH;
+    int32_t gw, gh, dirStride, canvasGw, canvasGh, canvasDirStride, frameW, frameH, block;
 };
 struct WarpInPush {
     int32_t frameW, frameH, stride, rows, canvasW, canvasH;
@@ -25,7 +26,7 @@ struct WarpOutPush {
     int32_t frameW, frameH, canvasW, canvasH;
 };
 
-constexpr int kMaxFitPatches = 256 * 16;  // lock_fit.comp: 256 invocations x MAXP
+constexpr int kMaxFitPatches = 256 * 4;  // lock_fit.comp: 256 invocations x MAXP
 constexpr auto kCompute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
 
 uint32_t groups(int n) { return uint32_t((n + 15) / 16); }
@@ -43,7 +44,8 @@ Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     GridLockOp op;
     auto fit = Kernel::create<FitPush>(ctx, "lock_fit", fp16, 6,
                                        {bits(kMargin), bits(kScaleRange), bits(kMaxAngle), bits(kStillShift),
-                                        bits(kScaleStep), bits(kAngleStep), bits(kSpreadOff), bits(kSpreadOn)});
+                                        bits(kScaleStep), bits(kAngleStep), bits(kSpreadOff), bits(kSpreadOn),
+                                        bits(kSharpenAtHalfPixel)});
     if (!fit) return fit.status();
     op.fit_ = std::move(fit.value());
     auto refine = Kernel::create<RefinePush>(ctx, "lock_refine", fp16, 5, {});
@@ -59,6 +61,7 @@ Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
         Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 3, {bits(kSharpenAtHalfPixel), bits(kSharpenScaled)});
     if (!out) return out.status();
     op.warpOut_ = std::move(out.value());
+    if (const char* steps = std::getenv("PASTICHE_VK_LOCK_REFINE")) op.refineSteps_ = std::clamp(std::atoi(steps), 1, 4);
     return op;
 }
 
@@ -73,8 +76,9 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     auto p = std::make_unique<Plan>();
     p->width = width;
     p->height = height;
-    p->frameW = (width + 3) / 4 * 4;
-    p->frameH = (height + 3) / 4 * 4;
+    const int block = flowBlockFor(width, height);
+    p->frameW = (width + block - 1) / block * block;
+    p->frameH = (height + block - 1) / block * block;
     p->canvasW = stability::canvasSide(width);
     p->canvasH = stability::canvasSide(height);
     auto make = [&](Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
@@ -92,22 +96,22 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
                                   MemoryKind::DeviceLocal, "grid lock result"));
     PASTICHE_RETURN_IF_ERROR(make(p->state, sizeof(LockState), storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
                                   MemoryKind::DeviceLocal, "grid lock state"));
-    p->halfW = width / 2;
-    p->halfH = height / 2;
-    p->refineGroups = int(groups(p->halfW) * groups(p->halfH));
-    const VkDeviceSize halfBytes = VkDeviceSize(p->halfW) * p->halfH * 4;
-    PASTICHE_RETURN_IF_ERROR(make(p->halfCur, halfBytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                                  MemoryKind::DeviceLocal, "grid lock half-size gray"));
-    PASTICHE_RETURN_IF_ERROR(make(p->halfPrev, halfBytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                  MemoryKind::DeviceLocal, "grid lock previous half-size gray"));
-    PASTICHE_RETURN_IF_ERROR(
-        make(p->partials, VkDeviceSize(p->refineGroups) * 16 * 4, storage, MemoryKind::DeviceLocal, "grid lock sums"));
-    auto motion = pyramid.plan(ctx, p->frameW, p->frameH, p->frame.get());
+    auto motion = pyramid.plan(ctx, p->frameW, p->frameH, p->frame.get(), block);
     if (!motion) return motion.status().withContext("device grid lock");
     p->motion = std::move(motion.value());
     const FlowPyramidOp::Plan::Level& l0 = p->motion.levels.front();
     const int gw = flowGridSide(l0.w), gh = flowGridSide(l0.h);
     while (((gw - 2 + p->step - 1) / p->step) * ((gh - 2 + p->step - 1) / p->step) > kMaxFitPatches) ++p->step;
+    p->halfW = width / 2;
+    p->halfH = height / 2;
+    p->refineGroups = int(groups(p->halfW / 2) * groups(p->halfH / 2));  // every other pixel
+    const VkDeviceSize halfBytes = VkDeviceSize(p->halfW) * p->halfH * 4;
+    PASTICHE_RETURN_IF_ERROR(make(p->halfCur, halfBytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                  MemoryKind::DeviceLocal, "grid lock half-size gray"));
+    PASTICHE_RETURN_IF_ERROR(make(p->halfPrev, halfBytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                  MemoryKind::DeviceLocal, "grid lock previous half-size gray"));
+    PASTICHE_RETURN_IF_ERROR(make(p->partials, VkDeviceSize(p->refineGroups) * 16 * 4, storage,
+                                  MemoryKind::DeviceLocal, "grid lock sums"));
     p->canvasIn = canvasIn;
     p->canvasOut = canvasOut;
     p->canvasFlow = canvasMotion.flow.get();
@@ -146,9 +150,8 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
         writeDescriptorSet(dev, p->downloadSets[s], {{p->frameOut.get()}, {slots[s].rawOut}});
     }
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, refine_.setLayout(), p->refineSet));
-    writeDescriptorSet(
-        dev, p->refineSet,
-        {{p->frame.get()}, {p->halfCur.get()}, {p->halfPrev.get()}, {p->partials.get()}, {p->state.get()}});
+    writeDescriptorSet(dev, p->refineSet,
+                       {{p->frame.get()}, {p->halfCur.get()}, {p->halfPrev.get()}, {p->partials.get()}, {p->state.get()}});
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, canvasFlow_.setLayout(), p->canvasFlowSet));
     writeDescriptorSet(dev, p->canvasFlowSet, {{p->motion.flow.get()}, {p->canvasFlow}, {p->state.get()}});
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, warpIn_.setLayout(), p->warpInSet));
@@ -159,43 +162,46 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
 }
 
 Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const FlowPyramidOp& pyramid, const Plan& p,
-                            int slot) const {
+                            int slot, const std::function<void()>& mark) const {
     const FlowPyramidOp::Plan& m = p.motion;
     PASTICHE_RETURN_IF_ERROR(pyramid.recordGray(cmd, tracker, m, p.frameW, p.frameH));
     PASTICHE_RETURN_IF_ERROR(pyramid.recordFlow(cmd, tracker, m));
-    FlowPyramidOp::recordKeep(cmd, tracker, m);
-
-    // The half-size gray, then the patch fit refined on it against the previous one's.
-    RefinePush refine{0, p.frameW, p.frameH, p.width, p.height, p.halfW, p.halfH};
+    FlowPyramidOp::recordKeep(cmd, tracker, m);  // this frame's pyramid is the next one's previous
+    mark();
+    // The half-size gray, then the patch fit refined on it against the previous frame's.
+    RefinePush refine{0, p.frameW, p.frameH, p.halfW, p.halfH, p.width, p.height};
     tracker.read(p.frame.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(p.halfCur.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     PASTICHE_RETURN_IF_ERROR(refine_.bind(cmd, p.refineSet, refine));
     vkCmdDispatch(cmd, groups(p.halfW), groups(p.halfH), 1);
+    mark();
     const FlowPyramidOp::Plan::Level& l0 = m.levels.front();
     FitPush fit{flowGridSide(l0.w), flowGridSide(l0.h), l0.w, l0.h, m.gridTotal, p.step, p.width, p.height, 0,
-                p.refineGroups};
-    for (int phase = 0; phase <= kRefineSteps; ++phase) {
+                p.refineGroups, m.block};
+    refine.mode = 1;
+    for (int phase = 0; phase <= refineSteps_; ++phase) {
         if (phase > 0) {  // the sums for this step
-            refine.mode = 1;
             tracker.read(p.halfCur.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
             tracker.read(p.halfPrev.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
             tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
             tracker.write(p.partials.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
             tracker.flush(cmd);
             PASTICHE_RETURN_IF_ERROR(refine_.bind(cmd, p.refineSet, refine));
-            vkCmdDispatch(cmd, groups(p.halfW), groups(p.halfH), 1);
+            vkCmdDispatch(cmd, groups(p.halfW / 2), groups(p.halfH / 2), 1);
         }
         tracker.read(m.flow.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.read(m.texture.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.read(p.partials.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.write(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
         tracker.flush(cmd);
-        fit.phase = phase == 0 ? 0 : (phase < kRefineSteps ? 1 : 2);
+        fit.phase = phase == 0 ? 0 : (phase < refineSteps_ ? 1 : 2);
         PASTICHE_RETURN_IF_ERROR(fit_.bind(cmd, p.fitSets[size_t(slot)], fit));
         vkCmdDispatch(cmd, 1, 1, 1);
+        if (phase == 0) mark();
     }
     recordCopy(cmd, tracker, p.halfCur.get(), p.halfPrev.get(), VkDeviceSize(p.halfW) * p.halfH * 4, false);
+    mark();
 
     tracker.read(p.frame.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
@@ -204,6 +210,7 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
     PASTICHE_RETURN_IF_ERROR(
         warpIn_.bind(cmd, p.warpInSet, WarpInPush{p.width, p.height, p.frameW, p.frameH, p.canvasW, p.canvasH}));
     vkCmdDispatch(cmd, groups(p.canvasW), groups(p.canvasH), 1);
+    mark();
     return Status::ok();
 }
 
@@ -217,7 +224,7 @@ Status GridLockOp::recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker
     PASTICHE_RETURN_IF_ERROR(
         canvasFlow_.bind(cmd, p.canvasFlowSet,
                          CanvasFlowPush{flowGridSide(l0.w), flowGridSide(l0.h), m.gridTotal, p.canvasGw, p.canvasGh,
-                                        p.canvasDirStride, p.width, p.height}));
+                                        p.canvasDirStride, p.width, p.height, m.block}));
     vkCmdDispatch(cmd, groups(p.canvasGw), groups(p.canvasGh), 2);
     return Status::ok();
 }
@@ -229,7 +236,7 @@ Status GridLockOp::recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const
     tracker.flush(cmd);
     PASTICHE_RETURN_IF_ERROR(fit_.bind(cmd, p.fitSets[size_t(slot)],
                                        FitPush{flowGridSide(l0.w), flowGridSide(l0.h), l0.w, l0.h, p.motion.gridTotal,
-                                               p.step, p.width, p.height, 3, p.trunkGroups}));
+                                               p.step, p.width, p.height, 3, p.trunkGroups, p.motion.block}));
     vkCmdDispatch(cmd, 1, 1, 1);
     tracker.read(p.canvasOut, kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);

@@ -2,7 +2,7 @@
 // each frame's command buffer, so neither the motion nor the frames cross to the host.
 //   after the upload (into the frame buffer, not the network's input):
 //     the frame's flow (flow_pyramid.h) against the previous frame's;
-//     lock_fit: a robust similarity fit of it, refined on the half-size frames (lock_refine), and
+//     lock_fit: a robust similarity fit of it, refined on the whole frames (lock_refine), and
 //       the lock's policy, its state kept on the device;
 //     lock_warp_in: the frame onto its canvas (frame + margins), the network's input;
 //     lock_canvas_flow: the flow between this canvas and the previous one, for the trunk's blend
@@ -11,7 +11,9 @@
 // The host reads the lock's state (LockState) per slot after the fence, for the report.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,9 +28,9 @@ struct LockState {  // shaders/lock_state.glsl
     float anchor[6], mapCur[6], invCur[6], mapPrev[6], invPrev[6], centre[2];
     int32_t mode, globalMotion, reanchors, simStep, reanchored, fitOk;
     float offset[2], motion[2], scaleStep, angleStep, spread, trusted;
-    float fit[4], meanFlow[2];
+    float fit[4], meanFlow[2], wIn[16], wOut[20];
 };
-static_assert(sizeof(LockState) == 52 * 4, "LockState must match shaders/lock_state.glsl");
+static_assert(sizeof(LockState) == 88 * 4, "LockState must match shaders/lock_state.glsl");
 
 class GridLockOp {
 public:
@@ -65,9 +67,11 @@ public:
                                        VkBuffer canvasOut, const FlowPyramidOp::Plan& canvasMotion, VkBuffer trunkStats,
                                        int trunkGroups, const std::vector<SlotBuffers>& slots) const;
 
-    // After the frame's upload into p.frame: its flow, the fit and the policy, the canvas.
+    // After the frame's upload into p.frame: its flow, the fit and the policy, the canvas. mark()
+    // is called after each of its kStages stages (profiling timestamps).
+    static constexpr int kStages = 5;
     Status recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const FlowPyramidOp& pyramid, const Plan& p,
-                    int slot) const;
+                    int slot, const std::function<void()>& mark) const;
     // The canvas flow, before TrunkStabilityOp::recordMotion(flowGiven = true).
     Status recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p) const;
     // After the trunk's blend (its spread partials) and the network: the lock's switch for the
@@ -76,10 +80,17 @@ public:
     // Adds the lock's fields to a report (after the slot's fence).
     static void readReport(const Plan& p, int slot, DeviceStabilityReport& r);
 
-    static constexpr int kRefineSteps = 2;  // Gauss-Newton steps on the half-size frames
+    // Gauss-Newton steps on the half-size frames (triage: PASTICHE_VK_LOCK_REFINE=1..4).
+    static constexpr int kRefineSteps = 1;
+    // The frame's flow at a quarter of its size, or at an eighth from 720 lines up (a quarter of
+    // the cost): the global motion only needs a start for the refinement, and the canvas flow is
+    // the global motion plus a shrunk residual. Smaller frames keep a quarter: at an eighth a
+    // 192x144 frame's flow is too coarse to tell a pan from local motion.
+    static int flowBlockFor(int width, int height) { return std::min(width, height) >= 720 ? 8 : 4; }
 
 private:
     Kernel fit_, refine_, canvasFlow_, warpIn_, warpOut_;
+    int refineSteps_ = kRefineSteps;
 };
 
 }  // namespace pastiche::vk

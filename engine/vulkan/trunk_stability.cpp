@@ -133,7 +133,9 @@ Status TrunkStabilityOp::recordBlend(VkCommandBuffer cmd, BarrierTracker& tracke
     tracker.read(s.params.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.flush(cmd);
     PASTICHE_RETURN_IF_ERROR(blend_.bind(cmd, s.blend, BlendPush{p.w, p.h, p.channels}));
-    vkCmdDispatch(cmd, uint32_t(p.groupsX), uint32_t(p.groupsY), 1);
+    constexpr int kChannelsPerGroup = 8;  // stab_blend.comp's CHANNELS
+    vkCmdDispatch(cmd, uint32_t(p.groupsX), uint32_t(p.groupsY),
+                  uint32_t((p.channels + kChannelsPerGroup - 1) / kChannelsPerGroup));
     // The blended trunk is the next frame's history; the statistics go to the host.
     const VkDeviceSize historyBytes = VkDeviceSize(p.w) * p.h * p.channels * (fp16_ ? 2 : 4);
     recordCopy(cmd, tracker, p.trunk, p.history.get(), historyBytes, false);

@@ -156,8 +156,8 @@ private:
     bool historyValid_ = false;
     DeviceStabilityReport stabReport_;
     // Timestamps: one before the upload and after it and each layer, one after each conv, two for
-    // device stability, two for the device grid lock.
-    uint32_t queryCount() const { return uint32_t(2 * layers_.size() + 7); }
+    // device stability, two for the device grid lock and one after each of its first stages.
+    uint32_t queryCount() const { return uint32_t(2 * layers_.size() + 7 + GridLockOp::kStages); }
 };
 
 Status VulkanBackend::checkSupported(const TransferNetwork& net) {
@@ -409,21 +409,11 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     }
     sets += 2 * kSlots;
     descriptors += 4 * kSlots;
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
-    VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
-    pi.maxSets = sets;
-    pi.poolSizeCount = 1;
-    pi.pPoolSizes = &size;
-    VkDescriptorPool pool;
-    PASTICHE_VK(vkCreateDescriptorPool(dev, &pi, nullptr, &pool));
-    p->pool = DescriptorPoolHandle(dev, pool);
-    auto allocSet = [&](VkDescriptorSetLayout layout, VkDescriptorSet& set) -> Status {
-        VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
-        ai.descriptorPool = pool;
-        ai.descriptorSetCount = 1;
-        ai.pSetLayouts = &layout;
-        PASTICHE_VK(vkAllocateDescriptorSets(dev, &ai, &set));
-        return Status::ok();
+    auto pool = makeStoragePool(dev, sets, descriptors);
+    if (!pool) return pool.status();
+    p->pool = std::move(pool.value());
+    auto allocSet = [&](VkDescriptorSetLayout layout, VkDescriptorSet& set) {
+        return allocateSet(dev, p->pool, layout, set);
     };
     p->convSets.resize(layers_.size());
     p->finalizeSets.resize(layers_.size());
@@ -525,7 +515,9 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
                                                         p.padH, s.rawIn.get(), p.input.get()));
     stamp();
     if (lock) {
-        PASTICHE_RETURN_IF_ERROR(lockOp_->recordIn(cmd, tracker, stabOp_->pyramid(), *lock, slot));
+        uint32_t stage = uint32_t(2 * layers_.size() + 7);
+        PASTICHE_RETURN_IF_ERROR(
+            lockOp_->recordIn(cmd, tracker, stabOp_->pyramid(), *lock, slot, [&] { stampStability(stage++); }));
         PASTICHE_RETURN_IF_ERROR(lockOp_->recordCanvasFlow(cmd, tracker, *lock));
         stampStability(uint32_t(2 * layers_.size() + 5));
     }
@@ -661,9 +653,18 @@ void VulkanBackend::readProfile(Slot& s) {
     // PASTICHE_VK_PROFILE_CONV=1: also each layer's conv dispatch alone (the rest of the layer's
     // time is its instance norm: finalize + apply).
     const char* conv = std::getenv("PASTICHE_VK_PROFILE_CONV");
-    if (conv && std::strcmp(conv, "1") == 0)
+    if (conv && std::strcmp(conv, "1") == 0) {
         for (size_t l = 0; l < layers_.size(); ++l)
             profile_.push_back({net_.layers[l].name + " [conv]", double(t[n + l] - t[l + 1]) * toMs});
+        // and the grid lock's first stages (grid_lock_op.cpp, recordIn) alone
+        static const char* const kLockStages[GridLockOp::kStages] = {"frame flow", "half-size gray", "patch fit",
+                                                                     "refinement, policy", "warp in"};
+        for (size_t i = 0; s.locked && i < GridLockOp::kStages; ++i) {
+            const uint64_t from = i == 0 ? t[1] : t[2 * n + i];
+            profile_.push_back({std::string("grid lock: ") + kLockStages[i] + " [conv]",
+                                double(t[2 * n + 1 + i] - from) * toMs});
+        }
+    }
 }
 
 Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, FrameFormat out) {

@@ -1,0 +1,132 @@
+// The device grid lock (DeviceStability::gridLock, engine/vulkan/grid_lock_op.h), engine only
+// (it also runs where there is no OpenCV, e.g. the H200 bench machine): on synthetic sequences
+// (grid_lock_sequences.h) the device must find the motion, keep g_t = D_t - 4 round(D_t / 4),
+// make a pan's output steadier than the trunk blend alone, restart and re-plan cleanly.
+// test_grid_lock_host.cpp compares it with the host's GridLock. fp32 (lavapipe runs it in
+// seconds); the validation layer is on and must stay silent.
+#include <random>
+
+#include "grid_lock_sequences.h"
+
+namespace pastiche::test {
+namespace {
+
+using namespace grid_lock;
+class VulkanGridLock : public ValidationSilent {};
+
+// lose that (g stays ~0), and the result must stay sharp enough to repeat itself.
+TEST_F(VulkanGridLock, FourPixelPanReproducesTheTexture) {
+    PASTICHE_REQUIRE_VULKAN();
+    const int w = 192, h = 144, frames = 4;
+    std::vector<ImageF> in;
+    for (int t = 0; t < frames; ++t) in.push_back(panFrame(w, h, t, 4, 0));
+    const Sequence lock = runSequence(in, 0.8f, true), control = runSequence(in, 0.8f, false);
+    ASSERT_EQ(lock.out.size(), size_t(frames));
+    ASSERT_EQ(control.out.size(), size_t(frames));
+    for (size_t t = 0; t < lock.reports.size(); ++t) printReport(t, lock.reports[t]);
+    const double pLock = meanStepPsnr(lock, 4, 0, "4 px pan, grid lock"),
+                 pControl = meanStepPsnr(control, 4, 0, "4 px pan, trunk blend only");
+    EXPECT_GT(pLock, 30.0);
+    EXPECT_GE(pLock, pControl - 0.5);
+}
+
+// lock's whole point is that the output then moves with the scene instead.
+TEST_F(VulkanGridLock, OnePixelPanIsSteadierWithTheLock) {
+    PASTICHE_REQUIRE_VULKAN();
+    const int w = 192, h = 144, frames = 8;
+    std::vector<ImageF> in;
+    for (int t = 0; t < frames; ++t) in.push_back(panFrame(w, h, t, 1, 0));
+    const Sequence lock = runSequence(in, 0.8f, true), control = runSequence(in, 0.8f, false);
+    ASSERT_EQ(lock.out.size(), size_t(frames));
+    ASSERT_EQ(control.out.size(), size_t(frames));
+    for (size_t t = 0; t < lock.reports.size(); ++t) printReport(t, lock.reports[t]);
+    const double pLock = meanStepPsnr(lock, 1, 0, "1 px pan, grid lock"),
+                 pControl = meanStepPsnr(control, 1, 0, "1 px pan, trunk blend only");
+    EXPECT_GT(pLock, pControl);
+}
+
+// the same size (no multiple of 4): the frames keep running, in range, and the lock starts afresh.
+TEST_F(VulkanGridLock, RestartAndToggle) {
+    PASTICHE_REQUIRE_VULKAN();
+    const int w = 170, h = 126;
+    const TransferNetwork net = magentaShapedNetwork(23);
+    const StyleVector style = randomStyle(23);
+    std::vector<ImageF> in;
+    for (int t = 0; t < 9; ++t) in.push_back(panFrame(w, h, t, 3, 1));
+    auto vk = makeVulkan(net, Precision::Fp32);
+    ASSERT_TRUE(vk);
+    ASSERT_TRUE(vk->reshape(w, h).isOk());
+    ASSERT_TRUE(vk->setStyle(style).isOk());
+    std::vector<DeviceStabilityReport> reports;
+    auto run = [&](int t, bool gridLock, bool restart) {
+        const Status st = vk->setDeviceStability(lockOf(0.8f, gridLock, restart));
+        EXPECT_TRUE(st.isOk()) << st.message();
+        ImageF o(w, h);
+        const Status ran = vk->run(in[size_t(t)].view(), o.view());
+        EXPECT_TRUE(ran.isOk()) << ran.message();
+        reports.push_back(vk->deviceStabilityReport());
+        printReport(size_t(t), reports.back());
+        double sum = 0;
+        for (float v : o.pixels) sum += std::isfinite(v) ? v : 1e30;
+        EXPECT_GT(sum / double(o.pixels.size()), 0.05) << "frame " << t;
+        EXPECT_LT(sum / double(o.pixels.size()), 0.95) << "frame " << t;
+    };
+    run(0, true, true);
+    for (int t = 1; t < 3; ++t) run(t, true, false);
+    EXPECT_NEAR(reports[2].motionX, 3.0, 0.1);
+    EXPECT_NEAR(reports[2].motionY, 1.0, 0.1);
+    run(3, true, true);  // restart mid-pan
+    ASSERT_TRUE(reports[3].valid && reports[3].gridLock);
+    EXPECT_EQ(reports[3].motionX, 0.0);
+    EXPECT_EQ(reports[3].motionY, 0.0);
+    EXPECT_EQ(reports[3].offsetX, 0.0);
+    EXPECT_EQ(reports[3].offsetY, 0.0);
+    EXPECT_FALSE(reports[3].blended);
+    run(4, true, false);  // the lock starts again from frame 3
+    EXPECT_NEAR(reports[4].motionX, 3.0, 0.1);
+    EXPECT_NEAR(cellDiff(reports[4].offsetX, -1.0), 0.0, 0.15);
+    EXPECT_NEAR(cellDiff(reports[4].offsetY, 1.0), 0.0, 0.15);
+    run(5, false, false);  // off: the trunk blend alone, at the frame's own padding
+    EXPECT_TRUE(reports[5].valid);
+    EXPECT_FALSE(reports[5].gridLock);
+    run(6, false, false);
+    EXPECT_TRUE(reports[6].valid && reports[6].blended);
+    EXPECT_FALSE(reports[6].gridLock);
+    run(7, true, false);  // on again: a new plan, the lock's old state (frame 4) must not count
+    EXPECT_TRUE(reports[7].valid && reports[7].gridLock);
+    EXPECT_EQ(reports[7].offsetX, 0.0);
+    EXPECT_EQ(reports[7].offsetY, 0.0);
+    run(8, true, false);
+    EXPECT_TRUE(reports[8].valid && reports[8].gridLock);
+    EXPECT_NEAR(reports[8].motionX, 3.0, 0.1);
+    EXPECT_NEAR(reports[8].motionY, 1.0, 0.1);
+}
+
+// rule drops, so the canvas stays in place (no resampling) and the lock stays on.
+TEST_F(VulkanGridLock, StaticNoisySceneStaysInPlace) {
+    PASTICHE_REQUIRE_VULKAN();
+    const int w = 192, h = 144, frames = 6;
+    const ImageF clean = panFrame(w, h, 0, 0, 0);
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> noise(-3, 3);
+    std::vector<ImageF> in;
+    for (int t = 0; t < frames; ++t) {
+        ImageF f = clean;
+        for (float& v : f.pixels) v = std::fmin(1.f, std::fmax(0.f, v + float(noise(rng)) / 255.f));
+        in.push_back(std::move(f));
+    }
+    const Sequence s = runSequence(in, 0.8f, true);
+    ASSERT_EQ(s.reports.size(), size_t(frames));
+    for (size_t t = 0; t < s.reports.size(); ++t) {
+        const DeviceStabilityReport& r = s.reports[t];
+        printReport(t, r);
+        ASSERT_TRUE(r.valid && r.gridLock) << "frame " << t;
+        EXPECT_TRUE(r.globalMotion) << "frame " << t;
+        EXPECT_FALSE(r.similarity) << "frame " << t;
+        EXPECT_LT(std::abs(r.offsetX), 0.05) << "frame " << t;
+        EXPECT_LT(std::abs(r.offsetY), 0.05) << "frame " << t;
+    }
+}
+
+}  // namespace
+}  // namespace pastiche::test
