@@ -11,8 +11,8 @@
 //     the policy: a zoom or roll (scale or angle step over the thresholds, with a consensus)
 //     steps the similarity lock, else the translation at the centre steps the translation lock
 //     (none below kStillShift); the canvas map M_t = A_t + margin + whole cells;
-//   3 after the trunk's blend: the trunk flow's spread about its mean switches the lock off (a
-//     similarity step excepted) and on again, for the next frame.
+//   and first in phase 0, for the frame before (after its trunk's blend): the trunk flow's spread
+//   about its mean switches the lock off (a similarity step excepted) and on again.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
@@ -47,16 +47,17 @@ layout(push_constant) uniform Push {
     int dirStride;    // grid elements between the directions
     int step;         // patches sampled every step cells
     int frameW, frameH;
-    int phase;     // 0 the patch fit, 1 a refinement step, 2 the last one and the policy,
-                   // 3 (after the trunk's blend) the switch for the next frame
-    int partials;  // lock_refine.comp's workgroups (phases 1, 2), stab_blend.comp's (phase 3)
-    int block;     // frame pixels per level-0 pixel of the flow
+    int phase;        // 0 the switch and the patch fit, 1 a refinement step, 2 the last one and the policy
+    int partials;     // lock_refine.comp's workgroups (phases 1, 2)
+    int blendGroups;  // stab_blend.comp's (phase 0: the previous frame's spread partials)
+    int block;        // frame pixels per level-0 pixel of the flow
 } pc;
 layout(std430, binding = 4) readonly buffer PartialBuf { float partials[]; };  // 16 per workgroup
 layout(std430, binding = 5) readonly buffer TrunkStatsBuf {  // stab_blend.comp's
     uint keptCount, pad0, pad1, pad2;
     float blendPartials[];  // 8 per workgroup: count, sum and sum of squares of the trunk flow
 };
+layout(std430, binding = 6) writeonly buffer ReportBuf { LockState report; };  // the slot's, host-visible
 
 const int MAXP = 4;  // patches per invocation: 1024 in all (the refinement does the fine work)
 const int SUMS = 15;
@@ -203,7 +204,6 @@ void patchFit() {
     st.meanFlow = float[2](meanFlow.x, meanFlow.y);
     st.fitOk = trustedPatches >= max(12.0, 0.1 * float(count)) && inliers >= 0.5 * trusted ? 1 : 0;
     st.trusted = trustedPatches / max(float(count), 1.0);
-    st.spread = spread;
 }
 
 // One Gauss-Newton step of the fit from lock_refine.comp's sums: solve H dp = -g (Cholesky,
@@ -360,19 +360,24 @@ void policy() {
         st.mapPrev = m;
         st.invPrev = inv;
     }
+    st.parity = (st.parity & 1) ^ 1;  // lock_refine: this frame's gray is the next one's previous
+    st.history = history ? 1 : 0;
+    report = st;  // the frame's state for the host (after the slot's fence)
 }
 
 // After the trunk's blend, for the next frame: the spread of the trusted trunk flow (frame
 // pixels, as TrunkStabilityOp::readReport and the host's trunk flow) switches the lock off under
 // local motion (not after a similarity step, which moves the whole canvas) and on again.
+// The switch for this frame from the previous frame's trunk flow (its blend's spread partials,
+// still in the buffer: this frame's blend comes later), as the host's followSpread after a frame.
 void followSpread() {
     const uint li = gl_LocalInvocationIndex;
     float s[SUMS];
     for (int k = 0; k < SUMS; ++k) s[k] = 0.0;
-    for (int g = int(li); g < pc.partials; g += 256)
+    for (int g = int(li); g < pc.blendGroups; g += 256)
         for (int k = 0; k < 5; ++k) s[k] += blendPartials[g * 8 + k];
     reduceSums(s);
-    if (li != 0u || params.useHistory < 0.5) return;
+    if (li != 0u || st.history == 0 || params.useHistory < 0.5) return;
     const float n = total[0];
     if (n <= 16.0) return;
     const vec2 mean = vec2(total[1], total[2]) / n;
@@ -388,11 +393,8 @@ void followSpread() {
 }
 
 void main() {
-    if (pc.phase == 3) {
-        followSpread();
-        return;
-    }
     if (pc.phase == 0) {
+        followSpread();
         patchFit();
         return;
     }

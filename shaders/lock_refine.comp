@@ -16,10 +16,10 @@
 layout(local_size_x = 16, local_size_y = 16) in;
 
 layout(std430, binding = 0) readonly buffer FrameBuf { act_t frame[]; };  // planar, stride x rows
-layout(std430, binding = 1) buffer CurBuf { float cur[]; };              // this frame's half-size gray
-layout(std430, binding = 2) readonly buffer PrevBuf { float prv[]; };    // the previous frame's
-layout(std430, binding = 3) writeonly buffer PartialBuf { float partials[]; };  // 16 per workgroup
-#define LOCK_STATE_BINDING 4
+// This frame's half-size gray and the previous frame's, in turns (LockState::parity; no copy).
+layout(std430, binding = 1) buffer HalvesBuf { float halves[]; };
+layout(std430, binding = 2) writeonly buffer PartialBuf { float partials[]; };  // 16 per workgroup
+#define LOCK_STATE_BINDING 3
 #define LOCK_STATE_QUALIFIER readonly
 #include "lock_state.glsl"
 
@@ -33,12 +33,16 @@ layout(push_constant) uniform Push {
 const int SUMS = 15;
 shared float red[SUMS][64];  // per subgroup (of at least 4 invocations)
 
+int curBase() { return (st.parity & 1) * pc.w * pc.h; }
+int prevBase() { return (1 - (st.parity & 1)) * pc.w * pc.h; }
+float cur(int i) { return halves[curBase() + i]; }
+
 float prevAt(vec2 p) {  // bilinear; p inside [0, w - 1] x [0, h - 1]
     const ivec2 i = ivec2(floor(p));
     const vec2 f = p - vec2(i);
-    const int x1 = min(i.x + 1, pc.w - 1), y1 = min(i.y + 1, pc.h - 1);
-    return mix(mix(prv[i.y * pc.w + i.x], prv[i.y * pc.w + x1], f.x), mix(prv[y1 * pc.w + i.x], prv[y1 * pc.w + x1], f.x),
-               f.y);
+    const int x1 = min(i.x + 1, pc.w - 1), y1 = min(i.y + 1, pc.h - 1), b = prevBase();
+    return mix(mix(halves[b + i.y * pc.w + i.x], halves[b + i.y * pc.w + x1], f.x),
+               mix(halves[b + y1 * pc.w + i.x], halves[b + y1 * pc.w + x1], f.x), f.y);
 }
 
 void main() {
@@ -52,7 +56,7 @@ void main() {
                 const int at = (2 * y + j) * pc.stride + 2 * x + i;
                 s += 0.299 * float(frame[at]) + 0.587 * float(frame[plane + at]) + 0.114 * float(frame[2 * plane + at]);
             }
-        cur[y * pc.w + x] = s * (255.0 / 4.0);
+        halves[curBase() + y * pc.w + x] = s * (255.0 / 4.0);
         return;
     }
     float v[SUMS];
@@ -70,8 +74,8 @@ void main() {
         const vec2 at = (q - mid) / s;  // in the previous gray
         if (at.x >= 0.0 && at.y >= 0.0 && at.x <= float(w - 1) && at.y <= float(h - 1)) {
             const int i = gy * pc.w + gx;
-            const float r = prevAt(at) - cur[i];
-            const vec2 g = (0.5 / s) * vec2(cur[i + 1] - cur[i - 1], cur[i + pc.w] - cur[i - pc.w]);  // per frame px
+            const float r = prevAt(at) - cur(i);
+            const vec2 g = (0.5 / s) * vec2(cur(i + 1) - cur(i - 1), cur(i + pc.w) - cur(i - pc.w));  // per frame px
             const float jr[4] = float[4](dot(g, p) / n, (g.y * p.x - g.x * p.y) / n, g.x, g.y);
             const float wt = abs(r) <= 20.0 ? 1.0 : 20.0 / abs(r);
             int k = 0;

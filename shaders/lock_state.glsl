@@ -2,7 +2,7 @@
 // device from frame to frame, written by lock_fit.comp, read by the warps and the canvas flow.
 // Maps are row-major 2x3 affine matrices: p' = (m0 x + m1 y + m2, m3 x + m4 y + m5).
 // Include after `#define LOCK_STATE_QUALIFIER readonly` (or empty) and with LOCK_STATE_BINDING.
-layout(std430, binding = LOCK_STATE_BINDING) LOCK_STATE_QUALIFIER buffer StateBuf {
+struct LockState {
     float anchor[6];   // A_t: frame -> the anchor frame's coordinates
     float mapCur[6];   // M_t: this frame -> its canvas
     float invCur[6];   // M_t^-1
@@ -22,7 +22,10 @@ layout(std430, binding = LOCK_STATE_BINDING) LOCK_STATE_QUALIFIER buffer StateBu
     float meanFlow[2]; // of the trusted patches, frame pixels
     float wIn[16];     // mode 1: the shift's taps in (x then y, Lanczos-4, j = -3..4)
     float wOut[20];    // and out (x then y, Lanczos-4 with the sharpening, j = -4..5)
-} st;
+    int parity;        // which half of lock_refine's gray buffer is this frame's
+    int history;       // this frame continued a sequence (its trunk flow's spread counts)
+};
+layout(std430, binding = LOCK_STATE_BINDING) LOCK_STATE_QUALIFIER buffer StateBuf { LockState st; };
 
 vec2 applyMap(float m[6], vec2 p) { return vec2(m[0] * p.x + m[1] * p.y + m[2], m[3] * p.x + m[4] * p.y + m[5]); }
 

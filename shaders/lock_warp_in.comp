@@ -20,27 +20,14 @@ layout(push_constant) uniform Push {
     int canvasW, canvasH;
 } pc;
 
-const int TAPS = 8, SPAN = 16 + TAPS - 1;
-shared float tile[3][SPAN][SPAN];
-shared float rowPass[3][SPAN][16];
 
 float px(int c, int x, int y) {
     return float(frame[c * pc.stride * pc.rows + reflectEdge(y, pc.frameH) * pc.stride + reflectEdge(x, pc.frameW)]);
 }
 
-// The tile's source pixels into shared memory: every load issued before any store (a loop of
-// load-store pairs waits for each load in turn).
-void stage(ivec2 origin, ivec2 l) {
-    float v[2][2][3];
-    for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b)
-            for (int c = 0; c < 3; ++c)
-                v[a][b][c] = l.y + 16 * a < SPAN && l.x + 16 * b < SPAN ? px(c, origin.x + l.x + 16 * b, origin.y + l.y + 16 * a) : 0.0;
-    for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b)
-            if (l.y + 16 * a < SPAN && l.x + 16 * b < SPAN)
-                for (int c = 0; c < 3; ++c) tile[c][l.y + 16 * a][l.x + 16 * b] = v[a][b][c];
-}
+const int TAPS = 8;
+#define SHIFT_STORE(c, x, y, v) canvas[(c) * pc.canvasW * pc.canvasH + (y) * pc.canvasW + (x)] = act_t(v)
+#include "lock_shift.glsl"
 
 void main() {
     const ivec2 y = ivec2(gl_GlobalInvocationID.xy);
@@ -57,22 +44,8 @@ void main() {
             wx[j] = st.wIn[j];
             wy[j] = st.wIn[TAPS + j];
         }
-        const ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 + n - 3;
-        stage(origin, l);
-        barrier();
-        for (int r = l.y; r < SPAN; r += 16)
-            for (int c = 0; c < 3; ++c) {
-                float v = 0.0;
-                for (int j = 0; j < TAPS; ++j) v += wx[j] * tile[c][r][l.x + j];
-                rowPass[c][r][l.x] = v;
-            }
-        barrier();
-        if (!inside) return;
-        for (int c = 0; c < 3; ++c) {
-            float v = 0.0;
-            for (int j = 0; j < TAPS; ++j) v += wy[j] * rowPass[c][l.y + j][l.x];
-            canvas[c * plane + at] = act_t(v);
-        }
+        const ivec2 t = ivec2(gl_WorkGroupID.xy) * 16;
+        shiftTile(t + n - 3, t, pc.canvasW, pc.canvasH, wx, wy);
         return;
     }
     if (!inside) return;

@@ -20,33 +20,20 @@ layout(push_constant) uniform Push {
     int frameW, frameH, canvasW, canvasH;
 } pc;
 
-const int TAPS = 10, SPAN = 16 + TAPS - 1;  // mode 1; mode 2 uses an 18 x 18 corner of tile
-shared float tile[3][SPAN][SPAN];
-shared float rowPass[3][SPAN][16];
 
 float px(int c, int x, int y) {
     return float(canvas[c * pc.canvasW * pc.canvasH + reflectEdge(y, pc.canvasH) * pc.canvasW + reflectEdge(x, pc.canvasW)]);
 }
+
+const int TAPS = 10;
+#define SHIFT_STORE(c, x, y, v) frame[(c) * pc.frameW * pc.frameH + (y) * pc.frameW + (x)] = act_t(v)
+#include "lock_shift.glsl"
 
 vec4 cubicTaps(float t) {  // cv::INTER_CUBIC's weights, a = -0.75
     const float a = -0.75;
     const float x0 = t + 1.0, x1 = t, x2 = 1.0 - t, x3 = 2.0 - t;
     return vec4(((a * x0 - 5.0 * a) * x0 + 8.0 * a) * x0 - 4.0 * a, ((a + 2.0) * x1 - (a + 3.0)) * x1 * x1 + 1.0,
                 ((a + 2.0) * x2 - (a + 3.0)) * x2 * x2 + 1.0, ((a * x3 - 5.0 * a) * x3 + 8.0 * a) * x3 - 4.0 * a);
-}
-
-// The tile's source pixels into shared memory: every load issued before any store (a loop of
-// load-store pairs waits for each load in turn).
-void stage(ivec2 origin, ivec2 l) {
-    float v[2][2][3];
-    for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b)
-            for (int c = 0; c < 3; ++c)
-                v[a][b][c] = l.y + 16 * a < SPAN && l.x + 16 * b < SPAN ? px(c, origin.x + l.x + 16 * b, origin.y + l.y + 16 * a) : 0.0;
-    for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b)
-            if (l.y + 16 * a < SPAN && l.x + 16 * b < SPAN)
-                for (int c = 0; c < 3; ++c) tile[c][l.y + 16 * a][l.x + 16 * b] = v[a][b][c];
 }
 
 void main() {
@@ -64,22 +51,8 @@ void main() {
             wx[j] = st.wOut[j];
             wy[j] = st.wOut[TAPS + j];
         }
-        const ivec2 origin = ivec2(gl_WorkGroupID.xy) * 16 + n - 4;
-        stage(origin, l);
-        barrier();
-        for (int r = l.y; r < SPAN; r += 16)
-            for (int c = 0; c < 3; ++c) {
-                float v = 0.0;
-                for (int j = 0; j < TAPS; ++j) v += wx[j] * tile[c][r][l.x + j];
-                rowPass[c][r][l.x] = v;
-            }
-        barrier();
-        if (!inside) return;
-        for (int c = 0; c < 3; ++c) {
-            float v = 0.0;
-            for (int j = 0; j < TAPS; ++j) v += wy[j] * rowPass[c][l.y + j][l.x];
-            frame[c * plane + at] = act_t(v);
-        }
+        const ivec2 t = ivec2(gl_WorkGroupID.xy) * 16;
+        shiftTile(t + n - 4, t, pc.frameW, pc.frameH, wx, wy);
         return;
     }
     if (mode == 2) {

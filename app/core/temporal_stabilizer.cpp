@@ -39,6 +39,7 @@ struct TemporalStabilizer::State {
     bool haveTrunk = false;
     bool deviceTrunk = false;  // the history lives on the device (TransferBackend::setDeviceStability)
     bool deviceLock = false;   // ... and the grid lock too (DeviceStability::gridLock)
+    bool noDeviceLock = false;  // the device could not take the lock at this size: the host keeps it
     std::vector<float> history, warped, weight, blended;
     Image8 canvasIn, canvasOut;
 
@@ -73,7 +74,9 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
 
     const bool gridLock = options_.measures != StabilityMeasures::TrunkBlendOnly;
     const bool trunkBlend = options_.measures != StabilityMeasures::GridLockOnly;
-    if (gridLock && trunkBlend && stylizer.supportsDeviceStability()) return stylizeOnDevice(stylizer, input, output);
+    if (input.width != s.frameSize.width || input.height != s.frameSize.height) s.noDeviceLock = false;
+    if (gridLock && trunkBlend && stylizer.supportsDeviceStability() && !s.noDeviceLock)
+        return stylizeOnDevice(stylizer, input, output);
     if (s.deviceLock) {  // the device had the lock's state (a backend switch): start again here
         s.forget();
         s.deviceLock = false;
@@ -280,6 +283,9 @@ Status TemporalStabilizer::stylizeOnDevice(Stylizer& stylizer, const Image8& inp
     s.deviceLock = true;
     s.deviceTrunk = true;
     s.havePrevious = found.valid && found.gridLock;  // else it ran plain (a tiny frame, a fallback)
+    // The device refused the lock (its buffers at this size): the next frames take the host's
+    // lock with the device's trunk blend, as before the device had a lock.
+    if (!found.gridLock && stylizer.supportsDeviceStability()) s.noDeviceLock = true;
     s.haveTrunk = s.havePrevious;
     report_.trunkBlended = found.blended;
     if (!device.restart) {  // a first frame's flow is against no previous frame

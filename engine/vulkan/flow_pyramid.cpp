@@ -18,7 +18,6 @@ struct FlowPush {
     float lambda;
 };
 
-constexpr int kMaxLevels = 5;
 constexpr int kMinLevelSide = 16;  // no pyramid level smaller than this (two 8x8 patches)
 constexpr auto kCompute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
 
@@ -40,8 +39,8 @@ Result<FlowPyramidOp> FlowPyramidOp::create(const Context& ctx, bool fp16) {
     return op;
 }
 
-Result<FlowPyramidOp::Plan> FlowPyramidOp::plan(const Context& ctx, int padW, int padH, VkBuffer input,
-                                                int block) const {
+Result<FlowPyramidOp::Plan> FlowPyramidOp::plan(const Context& ctx, int padW, int padH, VkBuffer input, int block,
+                                                int levels) const {
     if (block < 1 || padW % block != 0 || padH % block != 0 || padW < 8 * block || padH < 8 * block)
         return Status::unsupported("device flow: frames must be multiples of " + std::to_string(block) +
                                    " and at least " + std::to_string(8 * block) + " pixels each way");
@@ -56,7 +55,7 @@ Result<FlowPyramidOp::Plan> FlowPyramidOp::plan(const Context& ctx, int padW, in
         p.total += w * h;
         p.gridTotal += flowGridSide(w) * flowGridSide(h);
         const int nw = (w + 1) / 2, nh = (h + 1) / 2;
-        if (int(p.levels.size()) >= kMaxLevels || std::min(nw, nh) < kMinLevelSide) break;
+        if (int(p.levels.size()) >= levels || std::min(nw, nh) < kMinLevelSide) break;
         w = nw;
         h = nh;
     }

@@ -31,7 +31,8 @@ public:
         VkBuffer input = VK_NULL_HANDLE;  // planar frame, padW x padH
     };
     // For planar frames of padW x padH (multiples of block, at least 8 block each way) in `input`.
-    Result<Plan> plan(const Context& ctx, int padW, int padH, VkBuffer input, int block = 4) const;
+    // levels: the most pyramid levels (5: motion of up to about 4 * 2^4 level-0 pixels a frame).
+    Result<Plan> plan(const Context& ctx, int padW, int padH, VkBuffer input, int block = 4, int levels = 5) const;
 
     // The 1/block-size gray of this frame into level 0 of pyrCur.
     Status recordGray(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int padW, int padH) const;

@@ -11,7 +11,7 @@ namespace pastiche::vk {
 namespace {
 
 struct FitPush {
-    int32_t gw, gh, qw, qh, dirStride, step, frameW, frameH, phase, partials, block;
+    int32_t gw, gh, qw, qh, dirStride, step, frameW, frameH, phase, partials, blendGroups, block;
 };
 struct RefinePush {
     int32_t mode, stride, rows, w, h, frameW, frameH;
@@ -42,13 +42,13 @@ uint32_t bits(double v) {
 Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     using namespace stability;
     GridLockOp op;
-    auto fit = Kernel::create<FitPush>(ctx, "lock_fit", fp16, 6,
+    auto fit = Kernel::create<FitPush>(ctx, "lock_fit", fp16, 7,
                                        {bits(kMargin), bits(kScaleRange), bits(kMaxAngle), bits(kStillShift),
                                         bits(kScaleStep), bits(kAngleStep), bits(kSpreadOff), bits(kSpreadOn),
                                         bits(kSharpenAtHalfPixel)});
     if (!fit) return fit.status();
     op.fit_ = std::move(fit.value());
-    auto refine = Kernel::create<RefinePush>(ctx, "lock_refine", fp16, 5, {});
+    auto refine = Kernel::create<RefinePush>(ctx, "lock_refine", fp16, 4, {});
     if (!refine) return refine.status();
     op.refine_ = std::move(refine.value());
     auto flow = Kernel::create<CanvasFlowPush>(ctx, "lock_canvas_flow", fp16, 3, {});
@@ -94,9 +94,13 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
                                   MemoryKind::DeviceLocal, "grid lock frame"));
     PASTICHE_RETURN_IF_ERROR(make(p->frameOut, VkDeviceSize(width) * height * 3 * elem, storage,
                                   MemoryKind::DeviceLocal, "grid lock result"));
-    PASTICHE_RETURN_IF_ERROR(make(p->state, sizeof(LockState), storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+    PASTICHE_RETURN_IF_ERROR(make(p->state, sizeof(LockState), storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                                   MemoryKind::DeviceLocal, "grid lock state"));
-    auto motion = pyramid.plan(ctx, p->frameW, p->frameH, p->frame.get(), block);
+    const VkBuffer state = p->state.get();  // zeros: lock_refine's parity is read before lock_fit sets it
+    PASTICHE_RETURN_IF_ERROR(
+        ctx.submitAndWait([&](VkCommandBuffer cmd) { vkCmdFillBuffer(cmd, state, 0, VK_WHOLE_SIZE, 0); }));
+    // Three levels at an eighth: motion up to about 4 * 4 * 8 = 128 px a frame (five at a quarter: 256).
+    auto motion = pyramid.plan(ctx, p->frameW, p->frameH, p->frame.get(), block, block == 8 ? 3 : 5);
     if (!motion) return motion.status().withContext("device grid lock");
     p->motion = std::move(motion.value());
     const FlowPyramidOp::Plan::Level& l0 = p->motion.levels.front();
@@ -105,11 +109,8 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     p->halfW = width / 2;
     p->halfH = height / 2;
     p->refineGroups = int(groups(p->halfW / 2) * groups(p->halfH / 2));  // every other pixel
-    const VkDeviceSize halfBytes = VkDeviceSize(p->halfW) * p->halfH * 4;
-    PASTICHE_RETURN_IF_ERROR(make(p->halfCur, halfBytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                                  MemoryKind::DeviceLocal, "grid lock half-size gray"));
-    PASTICHE_RETURN_IF_ERROR(make(p->halfPrev, halfBytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                  MemoryKind::DeviceLocal, "grid lock previous half-size gray"));
+    PASTICHE_RETURN_IF_ERROR(make(p->halves, VkDeviceSize(p->halfW) * p->halfH * 4 * 2, storage,
+                                  MemoryKind::DeviceLocal, "grid lock half-size grays"));
     PASTICHE_RETURN_IF_ERROR(make(p->partials, VkDeviceSize(p->refineGroups) * 16 * 4, storage,
                                   MemoryKind::DeviceLocal, "grid lock sums"));
     p->canvasIn = canvasIn;
@@ -124,12 +125,12 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     p->reports.resize(n);
     for (auto& r : p->reports) {
         PASTICHE_RETURN_IF_ERROR(
-            make(r, sizeof(LockState), VK_BUFFER_USAGE_TRANSFER_DST_BIT, MemoryKind::HostReadback, "grid lock report"));
+            make(r, sizeof(LockState), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryKind::HostReadback, "grid lock report"));
         std::memset(r.mapped(), 0, sizeof(LockState));
     }
 
     const VkDevice dev = ctx.device();
-    auto pool = makeStoragePool(dev, 3 * n + 4, 10 * n + 14);
+    auto pool = makeStoragePool(dev, 3 * n + 4, 11 * n + 13);
     if (!pool) return pool.status();
     p->pool = std::move(pool.value());
     p->fitSets.resize(n);
@@ -143,15 +144,15 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
                             {slots[s].params},
                             {p->motion.texture.get()},
                             {p->partials.get()},
-                            {trunkStats}});
+                            {trunkStats},
+                            {p->reports[s].get()}});
         PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, frameIoLayout, p->uploadSets[s]));
         writeDescriptorSet(dev, p->uploadSets[s], {{slots[s].rawIn}, {p->frame.get()}});
         PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, frameIoLayout, p->downloadSets[s]));
         writeDescriptorSet(dev, p->downloadSets[s], {{p->frameOut.get()}, {slots[s].rawOut}});
     }
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, refine_.setLayout(), p->refineSet));
-    writeDescriptorSet(dev, p->refineSet,
-                       {{p->frame.get()}, {p->halfCur.get()}, {p->halfPrev.get()}, {p->partials.get()}, {p->state.get()}});
+    writeDescriptorSet(dev, p->refineSet, {{p->frame.get()}, {p->halves.get()}, {p->partials.get()}, {p->state.get()}});
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, canvasFlow_.setLayout(), p->canvasFlowSet));
     writeDescriptorSet(dev, p->canvasFlowSet, {{p->motion.flow.get()}, {p->canvasFlow}, {p->state.get()}});
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, warpIn_.setLayout(), p->warpInSet));
@@ -171,19 +172,20 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
     // The half-size gray, then the patch fit refined on it against the previous frame's.
     RefinePush refine{0, p.frameW, p.frameH, p.halfW, p.halfH, p.width, p.height};
     tracker.read(p.frame.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
-    tracker.write(p.halfCur.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
+    tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
+    tracker.write(p.halves.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     PASTICHE_RETURN_IF_ERROR(refine_.bind(cmd, p.refineSet, refine));
     vkCmdDispatch(cmd, groups(p.halfW), groups(p.halfH), 1);
     mark();
     const FlowPyramidOp::Plan::Level& l0 = m.levels.front();
     FitPush fit{flowGridSide(l0.w), flowGridSide(l0.h), l0.w, l0.h, m.gridTotal, p.step, p.width, p.height, 0,
-                p.refineGroups, m.block};
+                p.refineGroups, p.trunkGroups, m.block};
+    const VkBuffer report = p.reports[size_t(slot)].get();
     refine.mode = 1;
     for (int phase = 0; phase <= refineSteps_; ++phase) {
         if (phase > 0) {  // the sums for this step
-            tracker.read(p.halfCur.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
-            tracker.read(p.halfPrev.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
+            tracker.read(p.halves.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
             tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
             tracker.write(p.partials.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
             tracker.flush(cmd);
@@ -193,14 +195,15 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
         tracker.read(m.flow.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.read(m.texture.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.read(p.partials.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
+        tracker.read(p.trunkStats, kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.write(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+        tracker.write(report, kCompute, VK_ACCESS_SHADER_WRITE_BIT);
         tracker.flush(cmd);
         fit.phase = phase == 0 ? 0 : (phase < refineSteps_ ? 1 : 2);
         PASTICHE_RETURN_IF_ERROR(fit_.bind(cmd, p.fitSets[size_t(slot)], fit));
         vkCmdDispatch(cmd, 1, 1, 1);
         if (phase == 0) mark();
     }
-    recordCopy(cmd, tracker, p.halfCur.get(), p.halfPrev.get(), VkDeviceSize(p.halfW) * p.halfH * 4, false);
     mark();
 
     tracker.read(p.frame.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
@@ -230,21 +233,14 @@ Status GridLockOp::recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker
 }
 
 Status GridLockOp::recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int slot) const {
-    const FlowPyramidOp::Plan::Level& l0 = p.motion.levels.front();
-    tracker.write(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-    tracker.read(p.trunkStats, kCompute, VK_ACCESS_SHADER_READ_BIT);
-    tracker.flush(cmd);
-    PASTICHE_RETURN_IF_ERROR(fit_.bind(cmd, p.fitSets[size_t(slot)],
-                                       FitPush{flowGridSide(l0.w), flowGridSide(l0.h), l0.w, l0.h, p.motion.gridTotal,
-                                               p.step, p.width, p.height, 3, p.trunkGroups, p.motion.block}));
-    vkCmdDispatch(cmd, 1, 1, 1);
     tracker.read(p.canvasOut, kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(p.frameOut.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     PASTICHE_RETURN_IF_ERROR(warpOut_.bind(cmd, p.warpOutSet, WarpOutPush{p.width, p.height, p.canvasW, p.canvasH}));
     vkCmdDispatch(cmd, groups(p.width), groups(p.height), 1);
-    recordCopy(cmd, tracker, p.state.get(), p.reports[size_t(slot)].get(), sizeof(LockState), true);
+    tracker.read(p.reports[size_t(slot)].get(), VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    tracker.flush(cmd);
     return Status::ok();
 }
 
@@ -261,7 +257,7 @@ void GridLockOp::readReport(const Plan& p, int slot, DeviceStabilityReport& r) {
     r.motionY = s.motion[1];
     r.scaleStep = s.scaleStep;
     r.angleStep = s.angleStep;
-    r.frameSpread = s.spread;
+    r.frameSpread = r.spread;  // the trunk flow's, whose spread the lock's switch follows
 }
 
 }  // namespace pastiche::vk

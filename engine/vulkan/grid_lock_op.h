@@ -29,8 +29,9 @@ struct LockState {  // shaders/lock_state.glsl
     int32_t mode, globalMotion, reanchors, simStep, reanchored, fitOk;
     float offset[2], motion[2], scaleStep, angleStep, spread, trusted;
     float fit[4], meanFlow[2], wIn[16], wOut[20];
+    int32_t parity, history;
 };
-static_assert(sizeof(LockState) == 88 * 4, "LockState must match shaders/lock_state.glsl");
+static_assert(sizeof(LockState) == 90 * 4, "LockState must match shaders/lock_state.glsl");
 
 class GridLockOp {
 public:
@@ -44,7 +45,7 @@ public:
         FlowPyramidOp::Plan motion;     // of the frame
         Buffer frame, frameOut, state;  // planar frame in, planar result out, LockState
         int halfW = 0, halfH = 0, refineGroups = 0;
-        Buffer halfCur, halfPrev, partials;  // lock_refine.comp's grays and sums
+        Buffer halves, partials;  // lock_refine.comp's grays (this frame's and the last) and sums
         std::vector<Buffer> reports;         // per slot: LockState after its frame
         DescriptorPoolHandle pool;
         std::vector<VkDescriptorSet> fitSets, uploadSets, downloadSets;  // per slot
@@ -53,7 +54,7 @@ public:
         VkBuffer canvasIn = VK_NULL_HANDLE, canvasOut = VK_NULL_HANDLE;
         int canvasGw = 0, canvasGh = 0, canvasDirStride = 0;  // the trunk's flow grids
         VkBuffer canvasFlow = VK_NULL_HANDLE;
-        int trunkGroups = 0;  // stab_blend.comp's workgroups: its spread partials in trunkStats
+        int trunkGroups = 0;  // stab_blend.comp's workgroups: the last frame's spread partials in trunkStats
         VkBuffer trunkStats = VK_NULL_HANDLE;
     };
     // Per slot: its StabilityParams buffer, its raw frame in and out (FrameIoOp's packed frames).
@@ -74,10 +75,10 @@ public:
                     int slot, const std::function<void()>& mark) const;
     // The canvas flow, before TrunkStabilityOp::recordMotion(flowGiven = true).
     Status recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p) const;
-    // After the trunk's blend (its spread partials) and the network: the lock's switch for the
-    // next frame, the result back to the frame (p.frameOut); the state to the slot's report.
+    // After the network: the result back to the frame (p.frameOut); the slot's report (written
+    // by lock_fit) made visible to the host.
     Status recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int slot) const;
-    // Adds the lock's fields to a report (after the slot's fence).
+    // Adds the lock's fields to a report that has the trunk's (after the slot's fence).
     static void readReport(const Plan& p, int slot, DeviceStabilityReport& r);
 
     // Gauss-Newton steps on the half-size frames (triage: PASTICHE_VK_LOCK_REFINE=1..4).

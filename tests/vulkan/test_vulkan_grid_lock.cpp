@@ -128,5 +128,32 @@ TEST_F(VulkanGridLock, StaticNoisySceneStaysInPlace) {
     }
 }
 
+
+// Without room for the lock's buffers (forced) the backend says why and keeps running: plain
+// frames, and the trunk's stability without the lock.
+TEST_F(VulkanGridLock, RefusedLockSaysWhyAndFramesStillRun) {
+    const TransferNetwork net = magentaShapedNetwork(21);
+    auto vk = makeVulkan(net, Precision::Fp32);
+    if (!vk) GTEST_SKIP() << "no Vulkan";
+    ASSERT_TRUE(vk->reshape(96, 72).isOk());
+    ASSERT_TRUE(vk->setStyle(randomStyle(21)).isOk());
+    setenv("PASTICHE_VK_FAIL", "gridlock", 1);
+    const Status refused = vk->setDeviceStability(lockOf(0.8f, true, true));
+    unsetenv("PASTICHE_VK_FAIL");
+    EXPECT_FALSE(refused.isOk());
+    EXPECT_NE(refused.message().find("grid lock"), std::string::npos) << refused.message();
+    EXPECT_NE(refused.message().find("forced failure"), std::string::npos) << refused.message();
+    const ImageF frame = panFrame(96, 72, 0, 1.0, 0.0);
+    ImageF out(96, 72);
+    ASSERT_TRUE(vk->setDeviceStability(lockOf(0.f, true, false)).isOk());
+    EXPECT_TRUE(vk->run(frame.view(), out.view()).isOk());
+    EXPECT_FALSE(vk->deviceStabilityReport().gridLock);
+    ASSERT_TRUE(vk->setDeviceStability(lockOf(0.8f, false, true)).isOk());
+    EXPECT_TRUE(vk->run(frame.view(), out.view()).isOk());
+    const DeviceStabilityReport r = vk->deviceStabilityReport();
+    EXPECT_TRUE(r.valid);
+    EXPECT_FALSE(r.gridLock);
+}
+
 }  // namespace
 }  // namespace pastiche::test
