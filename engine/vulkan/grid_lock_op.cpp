@@ -42,10 +42,10 @@ uint32_t bits(double v) {
 Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     using namespace stability;
     GridLockOp op;
-    auto fit = Kernel::create<FitPush>(ctx, "lock_fit", fp16, 7,
-                                       {bits(kMargin), bits(kScaleRange), bits(kMaxAngle), bits(kStillShift),
-                                        bits(kScaleStep), bits(kAngleStep), bits(kSpreadOff), bits(kSpreadOn),
-                                        bits(kSharpenAtHalfPixel)});
+    auto fit =
+        Kernel::create<FitPush>(ctx, "lock_fit", fp16, 7,
+                                {bits(kMargin), bits(kScaleRange), bits(kMaxAngle), bits(kStillShift), bits(kScaleStep),
+                                 bits(kAngleStep), bits(kSpreadOff), bits(kSpreadOn), bits(kSharpenAtHalfPixel)});
     if (!fit) return fit.status();
     op.fit_ = std::move(fit.value());
     auto refine = Kernel::create<RefinePush>(ctx, "lock_refine", fp16, 4, {});
@@ -61,7 +61,8 @@ Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
         Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 3, {bits(kSharpenAtHalfPixel), bits(kSharpenScaled)});
     if (!out) return out.status();
     op.warpOut_ = std::move(out.value());
-    if (const char* steps = std::getenv("PASTICHE_VK_LOCK_REFINE")) op.refineSteps_ = std::clamp(std::atoi(steps), 1, 4);
+    if (const char* steps = std::getenv("PASTICHE_VK_LOCK_REFINE"))
+        op.refineSteps_ = std::clamp(std::atoi(steps), 1, 4);
     return op;
 }
 
@@ -111,8 +112,8 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     p->refineGroups = int(groups(p->halfW / 2) * groups(p->halfH / 2));  // every other pixel
     PASTICHE_RETURN_IF_ERROR(make(p->halves, VkDeviceSize(p->halfW) * p->halfH * 4 * 2, storage,
                                   MemoryKind::DeviceLocal, "grid lock half-size grays"));
-    PASTICHE_RETURN_IF_ERROR(make(p->partials, VkDeviceSize(p->refineGroups) * 16 * 4, storage,
-                                  MemoryKind::DeviceLocal, "grid lock sums"));
+    PASTICHE_RETURN_IF_ERROR(
+        make(p->partials, VkDeviceSize(p->refineGroups) * 16 * 4, storage, MemoryKind::DeviceLocal, "grid lock sums"));
     p->canvasIn = canvasIn;
     p->canvasOut = canvasOut;
     p->canvasFlow = canvasMotion.flow.get();
@@ -124,8 +125,8 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     const auto n = uint32_t(slots.size());
     p->reports.resize(n);
     for (auto& r : p->reports) {
-        PASTICHE_RETURN_IF_ERROR(
-            make(r, sizeof(LockState), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, MemoryKind::HostReadback, "grid lock report"));
+        PASTICHE_RETURN_IF_ERROR(make(r, sizeof(LockState), VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                                      MemoryKind::HostReadback, "grid lock report"));
         std::memset(r.mapped(), 0, sizeof(LockState));
     }
 
@@ -179,8 +180,8 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
     vkCmdDispatch(cmd, groups(p.halfW), groups(p.halfH), 1);
     mark();
     const FlowPyramidOp::Plan::Level& l0 = m.levels.front();
-    FitPush fit{flowGridSide(l0.w), flowGridSide(l0.h), l0.w, l0.h, m.gridTotal, p.step, p.width, p.height, 0,
-                p.refineGroups, p.trunkGroups, m.block};
+    FitPush fit{flowGridSide(l0.w), flowGridSide(l0.h), l0.w,   l0.h, m.gridTotal, p.step, p.width, p.height, 0,
+                p.refineGroups,     p.trunkGroups,      m.block};
     const VkBuffer report = p.reports[size_t(slot)].get();
     refine.mode = 1;
     for (int phase = 0; phase <= refineSteps_; ++phase) {

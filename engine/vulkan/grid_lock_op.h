@@ -45,8 +45,8 @@ public:
         FlowPyramidOp::Plan motion;     // of the frame
         Buffer frame, frameOut, state;  // planar frame in, planar result out, LockState
         int halfW = 0, halfH = 0, refineGroups = 0;
-        Buffer halves, partials;  // lock_refine.comp's grays (this frame's and the last) and sums
-        std::vector<Buffer> reports;         // per slot: LockState after its frame
+        Buffer halves, partials;      // lock_refine.comp's grays (this frame's and the last) and sums
+        std::vector<Buffer> reports;  // per slot: LockState after its frame
         DescriptorPoolHandle pool;
         std::vector<VkDescriptorSet> fitSets, uploadSets, downloadSets;  // per slot
         VkDescriptorSet canvasFlowSet = VK_NULL_HANDLE, warpInSet = VK_NULL_HANDLE, warpOutSet = VK_NULL_HANDLE;
@@ -71,8 +71,8 @@ public:
     // After the frame's upload into p.frame: its flow, the fit and the policy, the canvas. mark()
     // is called after each of its kStages stages (profiling timestamps).
     static constexpr int kStages = 5;
-    Status recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const FlowPyramidOp& pyramid, const Plan& p,
-                    int slot, const std::function<void()>& mark) const;
+    Status recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const FlowPyramidOp& pyramid, const Plan& p, int slot,
+                    const std::function<void()>& mark) const;
     // The canvas flow, before TrunkStabilityOp::recordMotion(flowGiven = true).
     Status recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p) const;
     // After the network: the result back to the frame (p.frameOut); the slot's report (written

@@ -661,8 +661,8 @@ void VulkanBackend::readProfile(Slot& s) {
                                                                      "refinement, policy", "warp in"};
         for (size_t i = 0; s.locked && i < GridLockOp::kStages; ++i) {
             const uint64_t from = i == 0 ? t[1] : t[2 * n + i];
-            profile_.push_back({std::string("grid lock: ") + kLockStages[i] + " [conv]",
-                                double(t[2 * n + 1 + i] - from) * toMs});
+            profile_.push_back(
+                {std::string("grid lock: ") + kLockStages[i] + " [conv]", double(t[2 * n + 1 + i] - from) * toMs});
         }
     }
 }

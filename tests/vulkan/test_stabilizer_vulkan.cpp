@@ -91,7 +91,6 @@ TEST(StabilizerOnVulkan, BlendsWithTheDeviceFlowAndSurvivesAFallback) {
     }
 }
 
-
 // The device cannot take the lock (its buffers, forced here): that frame runs plain, and from the
 // next one the host keeps the lock while the device still blends the trunk.
 TEST(StabilizerOnVulkan, HostKeepsTheLockWhenTheDeviceCannot) {

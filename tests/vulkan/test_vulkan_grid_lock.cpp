@@ -128,7 +128,6 @@ TEST_F(VulkanGridLock, StaticNoisySceneStaysInPlace) {
     }
 }
 
-
 // Without room for the lock's buffers (forced) the backend says why and keeps running: plain
 // frames, and the trunk's stability without the lock.
 TEST_F(VulkanGridLock, RefusedLockSaysWhyAndFramesStillRun) {
