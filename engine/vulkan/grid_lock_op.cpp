@@ -51,14 +51,13 @@ Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     auto refine = Kernel::create<RefinePush>(ctx, "lock_refine", fp16, 4, {});
     if (!refine) return refine.status();
     op.refine_ = std::move(refine.value());
-    auto flow = Kernel::create<CanvasFlowPush>(ctx, "lock_canvas_flow", fp16, 3, {});
+    auto flow = Kernel::create<CanvasFlowPush>(ctx, "lock_canvas_flow", fp16, 3, {bits(kCanvasFlowShrink)});
     if (!flow) return flow.status();
     op.canvasFlow_ = std::move(flow.value());
     auto in = Kernel::create<WarpInPush>(ctx, "lock_warp_in", fp16, 3, {});
     if (!in) return in.status();
     op.warpIn_ = std::move(in.value());
-    auto out =
-        Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 3, {bits(kSharpenAtHalfPixel), bits(kSharpenScaled)});
+    auto out = Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 3, {bits(kSharpenScaled)});
     if (!out) return out.status();
     op.warpOut_ = std::move(out.value());
     if (const char* steps = std::getenv("PASTICHE_VK_LOCK_REFINE"))

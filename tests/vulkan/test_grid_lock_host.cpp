@@ -108,7 +108,9 @@ TEST_F(VulkanGridLockHost, UnblendedFramesMatchTheHostLock) {
             std::printf("%s frame %d: host g (%.4f, %.4f), device vs host lock + CPU network %.1f dB, max diff %.2e\n",
                         zoom ? "zoom" : "pan", t, host.offset().x, host.offset().y, p,
                         maxAbsDiff(want.pixels, out.pixels));
-            EXPECT_GT(p, zoom && t > 0 ? 40.0 : 60.0) << (zoom ? "zoom" : "pan") << " frame " << t;
+            // zoom: 48.5-48.9 dB (OpenCV's fixed-point interpolation); the sharpening at the pan's
+            // strength instead of the zoom's (a wrong specialization constant) gave 44.6-45.1
+            EXPECT_GT(p, zoom && t > 0 ? 46.0 : 60.0) << (zoom ? "zoom" : "pan") << " frame " << t;
         }
     }
 }
