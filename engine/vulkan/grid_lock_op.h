@@ -81,8 +81,10 @@ public:
     // Adds the lock's fields to a report that has the trunk's (after the slot's fence).
     static void readReport(const Plan& p, int slot, DeviceStabilityReport& r);
 
-    // Gauss-Newton steps on the half-size frames (triage: PASTICHE_VK_LOCK_REFINE=1..4).
-    static constexpr int kRefineSteps = 1;
+    // Gauss-Newton steps on the half-size frames (triage: PASTICHE_VK_LOCK_REFINE=1..4). One step
+    // left the scale noisy enough for 3 false similarity steps in 60 frames of a pure pan
+    // (pan_stata; each leaves the lock on a similarity until it re-anchors); two: none.
+    static constexpr int kRefineSteps = 2;
     // The frame's flow at a quarter of its size, or at an eighth from 720 lines up (a quarter of
     // the cost): the global motion only needs a start for the refinement, and the canvas flow is
     // the global motion plus a shrunk residual. Smaller frames keep a quarter: at an eighth a
