@@ -133,14 +133,4 @@ inline void printReport(size_t f, const DeviceStabilityReport& r) {
         r.motionX, r.motionY, r.offsetX, r.offsetY, r.scaleStep, r.angleStep, r.frameSpread);
 }
 
-// The fixture of both files: the validation layer must stay silent.
-class ValidationSilent : public ::testing::Test {
-protected:
-    void SetUp() override { takeValidationMessages(); }
-    void TearDown() override {
-        auto messages = takeValidationMessages();
-        EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
-    }
-};
-
 }  // namespace pastiche::test::grid_lock

@@ -9,7 +9,7 @@ namespace pastiche::test {
 namespace {
 
 using namespace grid_lock;
-class VulkanGridLockHost : public ValidationSilent {};
+class VulkanGridLockHost : public ValidationSilentTest {};
 
 cv::Mat toMat(const ImageF& a) {
     return cv::Mat(a.height, a.width, CV_32FC3, const_cast<float*>(a.pixels.data())).clone();

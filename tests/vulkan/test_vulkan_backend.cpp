@@ -15,14 +15,7 @@
 namespace pastiche::test {
 namespace {
 
-class VulkanTest : public ::testing::Test {
-protected:
-    void SetUp() override { takeValidationMessages(); }
-    void TearDown() override {
-        auto messages = takeValidationMessages();
-        EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
-    }
-};
+class VulkanTest : public ValidationSilentTest {};
 
 std::string describeMismatch(const ImageF& want, const ImageF& got) {
     std::string out;

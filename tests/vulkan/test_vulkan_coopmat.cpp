@@ -20,13 +20,11 @@
 namespace pastiche::test {
 namespace {
 
-class VulkanCoopMatTest : public ::testing::Test {
+class VulkanCoopMatTest : public ValidationSilentTest {
 protected:
-    void SetUp() override { takeValidationMessages(); }
     void TearDown() override {
         unsetenv("PASTICHE_VK_COOPMAT");
-        auto messages = takeValidationMessages();
-        EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
+        ValidationSilentTest::TearDown();
     }
 };
 

@@ -12,7 +12,7 @@ namespace pastiche::test {
 namespace {
 
 using namespace grid_lock;
-class VulkanGridLock : public ValidationSilent {};
+class VulkanGridLock : public ValidationSilentTest {};
 
 // lose that (g stays ~0), and the result must stay sharp enough to repeat itself.
 TEST_F(VulkanGridLock, FourPixelPanReproducesTheTexture) {

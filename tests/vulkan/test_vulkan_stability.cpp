@@ -16,14 +16,7 @@
 namespace pastiche::test {
 namespace {
 
-class VulkanStability : public ::testing::Test {
-protected:
-    void SetUp() override { takeValidationMessages(); }
-    void TearDown() override {
-        auto messages = takeValidationMessages();
-        EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
-    }
-};
+class VulkanStability : public ValidationSilentTest {};
 
 // A texture with structure in both directions (the flow needs both gradients), 0..1.
 ImageF texture(int w, int h) {

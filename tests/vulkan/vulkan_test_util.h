@@ -40,4 +40,14 @@ ImageF runFloat(TransferBackend& b, const ImageF& in, const StyleVector& style);
 // Every recorded validation message so far (and clears them).
 std::vector<std::string> takeValidationMessages();
 
+// The Vulkan tests' fixture: the validation layer must stay silent through the test.
+class ValidationSilentTest : public ::testing::Test {
+protected:
+    void SetUp() override { takeValidationMessages(); }
+    void TearDown() override {
+        auto messages = takeValidationMessages();
+        EXPECT_TRUE(messages.empty()) << messages.size() << " validation messages, first: " << messages.front();
+    }
+};
+
 }  // namespace pastiche::test
