@@ -103,6 +103,7 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     bool similarityStep = false;
     if (s.havePrevious && gridLock) {
         const SimilarityMotion sim = estimateSimilarity(s.prevGray8, gray8);
+        if (sim.ok) report_.scaleStep = sim.scale;
         const bool zoomOrRoll = sim.ok && (std::abs(sim.scale - 1) > kScaleStep || std::abs(sim.angle) > kAngleStep);
         // A zoom or roll that most of the frame's tracked corners agree on (RANSAC) is global
         // motion, whatever the spread of the flow between canvases says (thin structures and
@@ -296,6 +297,7 @@ Status TemporalStabilizer::stylizeOnDevice(Stylizer& stylizer, const Image8& inp
     report_.offsetY = found.offsetY;
     report_.similarity = found.similarity;
     report_.reanchored = found.reanchored;
+    report_.scaleStep = found.scaleStep;
     return Status::ok();
 }
 

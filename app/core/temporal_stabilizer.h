@@ -45,6 +45,7 @@ struct StabilizerFrameReport {
     double offsetX = 0, offsetY = 0;  // grid-lock shift g_t, pixels
     bool similarity = false;          // the frame's motion was a zoom or roll (similarity lock)
     bool reanchored = false;          // the similarity lock moved its anchor to this frame
+    double scaleStep = 1;             // the fitted similarity's scale, this frame -> the previous one
     double flowSpread = 0;            // std deviation of the trusted flow, pixels (grid lock's switch)
     // Wall time of the stages, milliseconds: grid lock (global motion, canvas, shift back), trunk
     // flow and masks, network.

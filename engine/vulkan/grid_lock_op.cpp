@@ -1,6 +1,7 @@
 #include "engine/vulkan/grid_lock_op.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -14,7 +15,7 @@ struct FitPush {
     int32_t gw, gh, qw, qh, dirStride, step, frameW, frameH, phase, partials, blendGroups, block;
 };
 struct RefinePush {
-    int32_t mode, stride, rows, w, h, frameW, frameH;
+    int32_t mode, stride, rows, w, h, frameW, frameH, sub;
 };
 struct CanvasFlowPush {
     int32_t gw, gh, dirStride, canvasGw, canvasGh, canvasDirStride, frameW, frameH, block;
@@ -108,7 +109,9 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     while (((gw - 2 + p->step - 1) / p->step) * ((gh - 2 + p->step - 1) / p->step) > kMaxFitPatches) ++p->step;
     p->halfW = width / 2;
     p->halfH = height / 2;
-    p->refineGroups = int(groups(p->halfW / 2) * groups(p->halfH / 2));  // every other pixel
+    // About 130 000 pixels of the half-size grays for the refinement (lock_refine.comp).
+    p->refineSub = std::max(1, int(std::lround(std::sqrt(double(p->halfW) * p->halfH / 130000.0))));
+    p->refineGroups = int(groups(p->halfW / p->refineSub) * groups(p->halfH / p->refineSub));
     PASTICHE_RETURN_IF_ERROR(make(p->halves, VkDeviceSize(p->halfW) * p->halfH * 4 * 2, storage,
                                   MemoryKind::DeviceLocal, "grid lock half-size grays"));
     PASTICHE_RETURN_IF_ERROR(
@@ -170,7 +173,7 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
     FlowPyramidOp::recordKeep(cmd, tracker, m);  // this frame's pyramid is the next one's previous
     mark();
     // The half-size gray, then the patch fit refined on it against the previous frame's.
-    RefinePush refine{0, p.frameW, p.frameH, p.halfW, p.halfH, p.width, p.height};
+    RefinePush refine{0, p.frameW, p.frameH, p.halfW, p.halfH, p.width, p.height, p.refineSub};
     tracker.read(p.frame.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(p.halves.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
@@ -190,7 +193,7 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
             tracker.write(p.partials.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
             tracker.flush(cmd);
             PASTICHE_RETURN_IF_ERROR(refine_.bind(cmd, p.refineSet, refine));
-            vkCmdDispatch(cmd, groups(p.halfW / 2), groups(p.halfH / 2), 1);
+            vkCmdDispatch(cmd, groups(p.halfW / p.refineSub), groups(p.halfH / p.refineSub), 1);
         }
         tracker.read(m.flow.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.read(m.texture.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);

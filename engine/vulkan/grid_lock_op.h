@@ -44,7 +44,7 @@ public:
         int step = 1;                   // lock_fit's patch sampling
         FlowPyramidOp::Plan motion;     // of the frame
         Buffer frame, frameOut, state;  // planar frame in, planar result out, LockState
-        int halfW = 0, halfH = 0, refineGroups = 0;
+        int halfW = 0, halfH = 0, refineSub = 1, refineGroups = 0;
         Buffer halves, partials;      // lock_refine.comp's grays (this frame's and the last) and sums
         std::vector<Buffer> reports;  // per slot: LockState after its frame
         DescriptorPoolHandle pool;

@@ -156,9 +156,11 @@ int main(int argc, char** argv) {
         if (!st) return fail(st.message());
         if (std::getenv("PASTICHE_STAB_TRACE")) {
             const StabilizerFrameReport& r = stabilizer.lastFrame();
-            std::fprintf(stderr, "frame %d: cut %d similarity %d reanchored %d offset %.2f,%.2f spread %.2f kept %.2f trunk %d\n", n,
-                         r.sceneCut, r.similarity, r.reanchored, r.offsetX, r.offsetY, r.flowSpread, r.keptFraction,
-                         r.trunkBlended);
+            std::fprintf(stderr,
+                         "frame %d: cut %d similarity %d reanchored %d offset %.2f,%.2f spread %.2f kept %.2f trunk %d "
+                         "scale %.6f\n",
+                         n, r.sceneCut, r.similarity, r.reanchored, r.offsetX, r.offsetY, r.flowSpread, r.keptFraction,
+                         r.trunkBlended, r.scaleStep);
         }
         cuts += stabilizer.lastFrame().sceneCut;
         spread += stabilizer.lastFrame().flowSpread;
