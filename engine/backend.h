@@ -160,6 +160,12 @@ public:
     // Per-layer timings of the last run, when profiling was enabled at creation.
     virtual std::vector<LayerTiming> lastProfile() const { return {}; }
 
+    // Runs every stage once on a small frame, so a driver that compiles a pipeline at its first
+    // dispatch (lavapipe: seconds for the grid lock's) does it now and not at the first frames of a
+    // video. Leaves the backend as created (no plan, no stability). The app calls it where it
+    // creates a backend off the frame path (app/core/stylizer.cpp).
+    virtual Status warmUp() { return Status::ok(); }
+
 private:
     std::vector<ImageF> parked_;  // default submit/collect: the result waits here per slot
 };

@@ -102,6 +102,10 @@ Status Stylizer::switchBackend(const BackendSpec& spec) {
     }
     if (!backend) return backend.status();
     std::unique_ptr<TransferBackend> next = std::move(backend).value();
+    // Here, off the frame path (the app switches backends in the background), and not at the first
+    // stabilized frames: lavapipe compiles the grid lock's pipelines at their first dispatch (a 3-5 s
+    // freeze of the view after a switch). A failure shows again at the first real frame.
+    (void)next->warmUp();
     PASTICHE_RETURN_IF_ERROR(catchUp(*next));
     backend_ = std::move(next);
     options_.backend = spec;

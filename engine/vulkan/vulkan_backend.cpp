@@ -119,6 +119,7 @@ public:
     std::vector<LayerTiming> lastProfile() const override { return profile_; }
     bool supportsDeviceStability() const override { return stabOp_.has_value(); }
     Status setDeviceStability(const DeviceStability& stability) override;
+    Status warmUp() override;
     DeviceStabilityReport deviceStabilityReport() const override { return stabReport_; }
 
     static Status checkSupported(const TransferNetwork& net);
@@ -808,6 +809,25 @@ Status VulkanBackend::setDeviceStability(const DeviceStability& stability) {
     stability_ = stability;
     stability_.restart = restart;  // a restart asked for holds until a frame has been submitted
     return Status::ok();
+}
+
+Status VulkanBackend::warmUp() {
+    if (!stabOp_ || !lockOp_) return Status::ok();
+    DeviceStability all;  // the grid lock and the trunk's stability: every pipeline there is
+    all.strength = 0.5f;
+    all.restart = true;
+    all.gridLock = true;
+    stability_ = all;
+    Status st = buildPlan(64, 48, true);
+    const Image8 in(64, 48);
+    Image8 out(64, 48);
+    for (int i = 0; st && i < 2; ++i) st = run(in.view(), out.view());  // the second with history
+    if (ctx_) vkDeviceWaitIdle(ctx_->device());
+    plan_.reset();
+    stability_ = {};
+    historyValid_ = false;
+    stabReport_ = {};
+    return st.withContext("Vulkan backend: warm-up");
 }
 
 Status VulkanBackend::run(const ConstImageView& input, const ImageView& output) {
