@@ -139,7 +139,7 @@ void patchFit() {
         qs[m] = ps[m] + float(pc.block) * b;
     }
 
-    // The trusted flow's mean and spread (frame pixels), as the host's spread of the trunk flow.
+    // The trusted flow's mean (frame pixels): the translation when the fit finds no consensus.
     {
         float s[SUMS];
         for (int k = 0; k < SUMS; ++k) s[k] = 0.0;
@@ -148,20 +148,12 @@ void patchFit() {
             s[0] += trust[m];
             s[1] += trust[m] * d.x;
             s[2] += trust[m] * d.y;
-            s[3] += trust[m] * d.x * d.x;
-            s[4] += trust[m] * d.y * d.y;
-            s[5] += trust[m] > 0.0 ? 1.0 : 0.0;
+            s[3] += trust[m] > 0.0 ? 1.0 : 0.0;
         }
         reduceSums(s);
     }
-    const float trusted = total[0], trustedPatches = total[5];
-    vec2 meanFlow = vec2(0.0);
-    float spread = 0.0;
-    if (trusted > 0.0) {
-        meanFlow = vec2(total[1], total[2]) / trusted;
-        spread = sqrt(max(total[3] / trusted - meanFlow.x * meanFlow.x, 0.0) +
-                      max(total[4] / trusted - meanFlow.y * meanFlow.y, 0.0));
-    }
+    const float trusted = total[0], trustedPatches = total[3];
+    const vec2 meanFlow = trusted > 0.0 ? vec2(total[1], total[2]) / trusted : vec2(0.0);
     barrier();
 
     // Weighted least squares for q = R p + t, R = [a -b; b a], re-weighted on the residuals
@@ -365,11 +357,11 @@ void policy() {
     report = st;  // the frame's state for the host (after the slot's fence)
 }
 
-// After the trunk's blend, for the next frame: the spread of the trusted trunk flow (frame
-// pixels, as TrunkStabilityOp::readReport and the host's trunk flow) switches the lock off under
-// local motion (not after a similarity step, which moves the whole canvas) and on again.
-// The switch for this frame from the previous frame's trunk flow (its blend's spread partials,
-// still in the buffer: this frame's blend comes later), as the host's followSpread after a frame.
+// The spread of the trusted trunk flow (frame pixels, as TrunkStabilityOp::readReport and the
+// host's trunk flow) switches the lock off under local motion (not after a similarity step, which
+// moves the whole canvas) and on again. This frame's switch comes from the previous frame's trunk
+// flow (its blend's spread partials, still in the buffer: this frame's blend comes later), as the
+// host's followSpread after a frame.
 void followSpread() {
     const uint li = gl_LocalInvocationIndex;
     float s[SUMS];

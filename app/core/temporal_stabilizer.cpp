@@ -43,6 +43,17 @@ struct TemporalStabilizer::State {
     std::vector<float> history, warped, weight, blended;
     Image8 canvasIn, canvasOut;
 
+    // A scene cut on this frame's gray drops the history (the frame size kept), and the new shot's
+    // first frame becomes the cut detector's reference.
+    bool startOverAtCut(const cv::Mat& gray) {
+        if (!cuts.isCut(gray)) return false;
+        const cv::Size keep = frameSize;
+        forget();
+        frameSize = keep;
+        cuts.isCut(gray);
+        return true;
+    }
+
     void forget() {
         grid.reset();
         cuts.reset();
@@ -90,13 +101,7 @@ Status TemporalStabilizer::stylize(Stylizer& stylizer, const Image8& input, Imag
     }
     cv::Mat gray8;
     cv::cvtColor(frame, gray8, cv::COLOR_RGB2GRAY);
-    if (s.cuts.isCut(gray8)) {
-        const cv::Size keep = s.frameSize;
-        s.forget();
-        s.frameSize = keep;
-        s.cuts.isCut(gray8);  // the new shot's first frame becomes the reference
-        report_.sceneCut = true;
-    }
+    report_.sceneCut = s.startOverAtCut(gray8);
 
     // 1. Grid lock.
     const int reanchorsBefore = s.grid.reanchors();
@@ -261,13 +266,7 @@ Status TemporalStabilizer::stylizeOnDevice(Stylizer& stylizer, const Image8& inp
     cv::resize(frame, small, cv::Size(std::max(1, frame.cols / 4), std::max(1, frame.rows / 4)), 0, 0,
                cv::INTER_NEAREST);
     cv::cvtColor(small, gray, cv::COLOR_RGB2GRAY);
-    if (s.cuts.isCut(gray)) {
-        const cv::Size keep = s.frameSize;
-        s.forget();
-        s.frameSize = keep;
-        s.cuts.isCut(gray);  // the new shot's first frame becomes the reference
-        report_.sceneCut = true;
-    }
+    report_.sceneCut = s.startOverAtCut(gray);
     report_.msGridLock = msSince(t0);
 
     t0 = std::chrono::steady_clock::now();
