@@ -54,10 +54,13 @@ layout(push_constant) uniform Push {
 } pc;
 layout(std430, binding = 4) readonly buffer PartialBuf { float partials[]; };  // 16 per workgroup
 layout(std430, binding = 5) readonly buffer TrunkStatsBuf {  // stab_blend.comp's
-    uint keptCount, pad0, pad1, pad2;
+    uint keptCount, parity, pad1, pad2;  // parity: stab_blend.comp's
     float blendPartials[];  // 8 per workgroup: count, sum and sum of squares of the trunk flow
 };
 layout(std430, binding = 6) writeonly buffer ReportBuf { LockState report; };  // the slot's, host-visible
+// The slot's own copy for its warp back: the next frame's motion stages may run (on another queue)
+// while this frame's decoder and warp back still do, and they rewrite st.
+layout(std430, binding = 7) writeonly buffer SlotStateBuf { LockState slotState; };
 
 const int MAXP = 4;  // patches per invocation: 1024 in all (the refinement does the fine work)
 const int SUMS = 15;
@@ -355,6 +358,7 @@ void policy() {
     st.parity = (st.parity & 1) ^ 1;  // lock_refine: this frame's gray is the next one's previous
     st.history = history ? 1 : 0;
     report = st;  // the frame's state for the host (after the slot's fence)
+    slotState = st;
 }
 
 // The spread of the trusted trunk flow (frame pixels, as TrunkStabilityOp::readReport and the

@@ -4,17 +4,22 @@
 // with the 3-tap sharpening [-k, 1 + 2k, -k] per axis folded into its taps, k by the phase
 // (kSharpenAtHalfPixel sin^2; the taps from lock_fit); mode 2 bicubic (OpenCV's, a = -0.75) then the 3-tap sharpening at
 // kSharpenScaled on the frame's grid. Modes 1 and 2 go through shared memory per 16x16 tile.
+// PACKED = 1 (RGB8 frames whose width is a multiple of 4): the tile is packed straight into the
+// slot's raw RGB8 words as download.comp would (v * 255 + 0.5, clamped), so no planar frame and
+// no download pass follow; a 16-pixel tile row is then 12 whole words.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout(local_size_x = 16, local_size_y = 16) in;
 layout(constant_id = 0) const float SHARPEN_SCALED = 0.065;
+layout(constant_id = 1) const uint PACKED = 0;
 
 layout(std430, binding = 0) readonly buffer CanvasBuf { act_t canvas[]; };  // planar canvasW x canvasH
 layout(std430, binding = 1) writeonly buffer FrameBuf { act_t frame[]; };   // planar frameW x frameH
-#define LOCK_STATE_BINDING 2
+#define LOCK_STATE_BINDING 2  // the slot's copy (GridLockOp::Plan::slotStates)
 #define LOCK_STATE_QUALIFIER readonly
 #include "lock_state.glsl"
+layout(std430, binding = 3) writeonly buffer RawBuf { uint raw[]; };  // PACKED: RGB8, frameW x frameH
 
 layout(push_constant) uniform Push {
     int frameW, frameH, canvasW, canvasH;
@@ -25,8 +30,35 @@ float px(int c, int x, int y) {
     return float(canvas[c * pc.canvasW * pc.canvasH + reflectEdge(y, pc.canvasH) * pc.canvasW + reflectEdge(x, pc.canvasW)]);
 }
 
+shared float result[3][16][16];  // PACKED: the tile, before packing
+
+void store(int c, ivec2 x, float v) {
+    if (PACKED == 1u)
+        result[c][x.y % 16][x.x % 16] = v;
+    else
+        frame[c * pc.frameW * pc.frameH + x.y * pc.frameW + x.x] = act_t(v);
+}
+
+// PACKED: the tile's rows as RGB8 words (12 per full row; the frame's width is a multiple of 4, so
+// a row of a tile at a multiple of 16 starts on a word).
+void packTile() {
+    if (PACKED == 0u) return;
+    barrier();
+    const ivec2 t = ivec2(gl_WorkGroupID.xy) * 16;
+    const int li = int(gl_LocalInvocationIndex), row = li / 12, word = li % 12;
+    const int rows = min(16, pc.frameH - t.y), words = min(16, pc.frameW - t.x) * 3 / 4;
+    if (li >= 192 || row >= rows || word >= words) return;
+    uint packed = 0u;
+    for (int k = 0; k < 4; ++k) {
+        const int b = word * 4 + k;
+        const uint byte = uint(clamp(result[b % 3][row][b / 3] * 255.0 + 0.5, 0.0, 255.0));
+        packed |= byte << (8 * k);
+    }
+    raw[((t.y + row) * pc.frameW + t.x) * 3 / 4 + word] = packed;
+}
+
 const int TAPS = 10;
-#define SHIFT_STORE(c, x, y, v) frame[(c) * pc.frameW * pc.frameH + (y) * pc.frameW + (x)] = act_t(v)
+#define SHIFT_STORE(c, x, y, v) store(c, ivec2(x, y), v)
 #include "lock_shift.glsl"
 
 vec4 cubicTaps(float t) {  // cv::INTER_CUBIC's weights, a = -0.75
@@ -40,7 +72,6 @@ void main() {
     const ivec2 x = ivec2(gl_GlobalInvocationID.xy);
     const ivec2 l = ivec2(gl_LocalInvocationID.xy);
     const bool inside = x.x < pc.frameW && x.y < pc.frameH;
-    const int plane = pc.frameW * pc.frameH, at = x.y * pc.frameW + x.x;
     const int mode = st.mode;
     if (mode == 1) {
         // out(x) = result(x + s), s = M's translation = margin - g.
@@ -53,6 +84,7 @@ void main() {
         }
         const ivec2 t = ivec2(gl_WorkGroupID.xy) * 16;
         shiftTile(t + n - 4, t, pc.frameW, pc.frameH, wx, wy);
+        packTile();
         return;
     }
     if (mode == 2) {
@@ -73,18 +105,22 @@ void main() {
             }
         }
         barrier();
-        if (!inside) return;
-        const float k = SHARPEN_SCALED;
-        const vec3 t = vec3(-k, 1.0 + 2.0 * k, -k);
-        for (int c = 0; c < 3; ++c) {
-            float v = 0.0;
-            for (int j = 0; j < 3; ++j)
-                v += t[j] * (t.x * tile[c][l.y + j][l.x] + t.y * tile[c][l.y + j][l.x + 1] + t.z * tile[c][l.y + j][l.x + 2]);
-            frame[c * plane + at] = act_t(v);
+        if (inside) {
+            const float k = SHARPEN_SCALED;
+            const vec3 t = vec3(-k, 1.0 + 2.0 * k, -k);
+            for (int c = 0; c < 3; ++c) {
+                float v = 0.0;
+                for (int j = 0; j < 3; ++j)
+                    v += t[j] * (t.x * tile[c][l.y + j][l.x] + t.y * tile[c][l.y + j][l.x + 1] + t.z * tile[c][l.y + j][l.x + 2]);
+                store(c, x, v);
+            }
         }
+        packTile();
         return;
     }
-    if (!inside) return;
-    const ivec2 s = x + ivec2(round(vec2(st.mapCur[2], st.mapCur[5])));
-    for (int c = 0; c < 3; ++c) frame[c * plane + at] = act_t(px(c, s.x, s.y));
+    if (inside) {
+        const ivec2 s = x + ivec2(round(vec2(st.mapCur[2], st.mapCur[5])));
+        for (int c = 0; c < 3; ++c) store(c, x, px(c, s.x, s.y));
+    }
+    packTile();
 }

@@ -4,7 +4,8 @@
 // the forward flow, forward-backward consistency |b + f(x + b)|^2 <= 0.01 (|b|^2 + |f|^2) + 0.125,
 // no motion boundary |grad b|^2 <= 0.04 |b|^2 + 0.002 (forward differences), the source inside
 // the frame; and the gate exp(-(|I_t - I_{t-1}(x + b)| / tau)^2) on the input's own warp residual.
-// Writes (mask, gate) per pixel and adds the count of trusted pixels to keptCount.
+// Writes (mask, gate) per pixel and adds the count of trusted pixels to keptCount; flips the
+// history's parity (stab_blend.comp reads the half it wrote last frame, writes the other).
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x = 16, local_size_y = 16) in;
@@ -15,7 +16,7 @@ layout(std430, binding = 2) readonly buffer FlowBuf { vec2 flow[]; };  // level-
 #define FLOW_GRID flow
 #include "flow_grid.glsl"
 layout(std430, binding = 3) writeonly buffer MaskBuf { vec2 maskGate[]; };
-layout(std430, binding = 4) buffer StatsBuf { uint keptCount; };
+layout(std430, binding = 4) buffer StatsBuf { uint keptCount, parity; };
 
 layout(std430, binding = 5) readonly buffer ParamBuf {  // stab_blend.comp's, per frame
     float strength, useHistory, minKept, invTau;
@@ -66,4 +67,5 @@ void main() {
     }
     barrier();
     if (gl_LocalInvocationIndex == 0u && kept > 0u) atomicAdd(keptCount, kept);
+    if (gl_GlobalInvocationID.x == 0u && gl_GlobalInvocationID.y == 0u) parity ^= 1u;
 }

@@ -43,8 +43,9 @@ uint32_t bits(double v) {
 Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     using namespace stability;
     GridLockOp op;
+    op.fp16_ = fp16;
     auto fit =
-        Kernel::create<FitPush>(ctx, "lock_fit", fp16, 7,
+        Kernel::create<FitPush>(ctx, "lock_fit", fp16, 8,
                                 {bits(kMargin), bits(kScaleRange), bits(kMaxAngle), bits(kStillShift), bits(kScaleStep),
                                  bits(kAngleStep), bits(kSpreadOff), bits(kSpreadOn), bits(kSharpenAtHalfPixel)});
     if (!fit) return fit.status();
@@ -58,9 +59,12 @@ Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     auto in = Kernel::create<WarpInPush>(ctx, "lock_warp_in", fp16, 3, {});
     if (!in) return in.status();
     op.warpIn_ = std::move(in.value());
-    auto out = Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 3, {bits(kSharpenScaled)});
+    auto out = Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 4, {bits(kSharpenScaled), 0});
     if (!out) return out.status();
     op.warpOut_ = std::move(out.value());
+    auto packed = Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 4, {bits(kSharpenScaled), 1});
+    if (!packed) return packed.status();
+    op.warpOutPacked_ = std::move(packed.value());
     if (const char* steps = std::getenv("PASTICHE_VK_LOCK_REFINE"))
         op.refineSteps_ = std::clamp(std::atoi(steps), 1, 4);
     return op;
@@ -90,7 +94,7 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
         return Status::ok();
     };
     const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    const VkDeviceSize elem = 4;  // room for fp32 activations either way
+    const VkDeviceSize elem = fp16_ ? 2 : 4;  // activations (act_t)
     PASTICHE_RETURN_IF_ERROR(make(p->frame, VkDeviceSize(p->frameW) * p->frameH * 3 * elem, storage,
                                   MemoryKind::DeviceLocal, "grid lock frame"));
     PASTICHE_RETURN_IF_ERROR(make(p->frameOut, VkDeviceSize(width) * height * 3 * elem, storage,
@@ -131,14 +135,20 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
                                       MemoryKind::HostReadback, "grid lock report"));
         std::memset(r.mapped(), 0, sizeof(LockState));
     }
+    p->slotStates.resize(n);
+    for (auto& b : p->slotStates)
+        PASTICHE_RETURN_IF_ERROR(
+            make(b, sizeof(LockState), storage, MemoryKind::DeviceLocal, "grid lock state of a frame in flight"));
 
     const VkDevice dev = ctx.device();
-    auto pool = makeStoragePool(dev, 3 * n + 4, 11 * n + 13);
+    auto pool = makeStoragePool(dev, 4 * n + 3, 16 * n + 10);
     if (!pool) return pool.status();
     p->pool = std::move(pool.value());
     p->fitSets.resize(n);
     p->uploadSets.resize(n);
     p->downloadSets.resize(n);
+    p->warpOutSets.resize(n);
+    for (const SlotBuffers& b : slots) p->rawOuts.push_back(b.rawOut);
     for (uint32_t s = 0; s < n; ++s) {
         PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, fit_.setLayout(), p->fitSets[s]));
         writeDescriptorSet(dev, p->fitSets[s],
@@ -148,11 +158,15 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
                             {p->motion.texture.get()},
                             {p->partials.get()},
                             {trunkStats},
-                            {p->reports[s].get()}});
+                            {p->reports[s].get()},
+                            {p->slotStates[s].get()}});
         PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, frameIoLayout, p->uploadSets[s]));
         writeDescriptorSet(dev, p->uploadSets[s], {{slots[s].rawIn}, {p->frame.get()}});
         PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, frameIoLayout, p->downloadSets[s]));
         writeDescriptorSet(dev, p->downloadSets[s], {{p->frameOut.get()}, {slots[s].rawOut}});
+        PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, warpOut_.setLayout(), p->warpOutSets[s]));
+        writeDescriptorSet(dev, p->warpOutSets[s],
+                           {{canvasOut}, {p->frameOut.get()}, {p->slotStates[s].get()}, {slots[s].rawOut}});
     }
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, refine_.setLayout(), p->refineSet));
     writeDescriptorSet(dev, p->refineSet, {{p->frame.get()}, {p->halves.get()}, {p->partials.get()}, {p->state.get()}});
@@ -160,8 +174,6 @@ Result<std::unique_ptr<GridLockOp::Plan>> GridLockOp::plan(const Context& ctx, c
     writeDescriptorSet(dev, p->canvasFlowSet, {{p->motion.flow.get()}, {p->canvasFlow}, {p->state.get()}});
     PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, warpIn_.setLayout(), p->warpInSet));
     writeDescriptorSet(dev, p->warpInSet, {{p->frame.get()}, {canvasIn}, {p->state.get()}});
-    PASTICHE_RETURN_IF_ERROR(allocateSet(dev, p->pool, warpOut_.setLayout(), p->warpOutSet));
-    writeDescriptorSet(dev, p->warpOutSet, {{canvasOut}, {p->frameOut.get()}, {p->state.get()}});
     return p;
 }
 
@@ -201,6 +213,7 @@ Status GridLockOp::recordIn(VkCommandBuffer cmd, BarrierTracker& tracker, const 
         tracker.read(p.trunkStats, kCompute, VK_ACCESS_SHADER_READ_BIT);
         tracker.write(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
         tracker.write(report, kCompute, VK_ACCESS_SHADER_WRITE_BIT);
+        tracker.write(p.slotStates[size_t(slot)].get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
         tracker.flush(cmd);
         fit.phase = phase == 0 ? 0 : (phase < refineSteps_ ? 1 : 2);
         PASTICHE_RETURN_IF_ERROR(fit_.bind(cmd, p.fitSets[size_t(slot)], fit));
@@ -235,12 +248,14 @@ Status GridLockOp::recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker
     return Status::ok();
 }
 
-Status GridLockOp::recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int slot) const {
+Status GridLockOp::recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int slot, bool packed) const {
     tracker.read(p.canvasOut, kCompute, VK_ACCESS_SHADER_READ_BIT);
-    tracker.read(p.state.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
-    tracker.write(p.frameOut.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
+    tracker.read(p.slotStates[size_t(slot)].get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
+    tracker.write(packed ? p.rawOuts[size_t(slot)] : p.frameOut.get(), kCompute, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
-    PASTICHE_RETURN_IF_ERROR(warpOut_.bind(cmd, p.warpOutSet, WarpOutPush{p.width, p.height, p.canvasW, p.canvasH}));
+    const Kernel& k = packed ? warpOutPacked_ : warpOut_;
+    PASTICHE_RETURN_IF_ERROR(
+        k.bind(cmd, p.warpOutSets[size_t(slot)], WarpOutPush{p.width, p.height, p.canvasW, p.canvasH}));
     vkCmdDispatch(cmd, groups(p.width), groups(p.height), 1);
     tracker.read(p.reports[size_t(slot)].get(), VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     tracker.flush(cmd);

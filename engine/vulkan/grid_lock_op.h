@@ -47,9 +47,12 @@ public:
         int halfW = 0, halfH = 0, refineSub = 1, refineGroups = 0;
         Buffer halves, partials;      // lock_refine.comp's grays (this frame's and the last) and sums
         std::vector<Buffer> reports;  // per slot: LockState after its frame
+        std::vector<Buffer> slotStates;  // per slot, on the device: the same, for its warp back
         DescriptorPoolHandle pool;
         std::vector<VkDescriptorSet> fitSets, uploadSets, downloadSets;  // per slot
-        VkDescriptorSet canvasFlowSet = VK_NULL_HANDLE, warpInSet = VK_NULL_HANDLE, warpOutSet = VK_NULL_HANDLE;
+        std::vector<VkDescriptorSet> warpOutSets;  // per slot (its raw frame out for the packed warp)
+        std::vector<VkBuffer> rawOuts;             // per slot: SlotBuffers::rawOut
+        VkDescriptorSet canvasFlowSet = VK_NULL_HANDLE, warpInSet = VK_NULL_HANDLE;
         VkDescriptorSet refineSet = VK_NULL_HANDLE;
         VkBuffer canvasIn = VK_NULL_HANDLE, canvasOut = VK_NULL_HANDLE;
         int canvasGw = 0, canvasGh = 0, canvasDirStride = 0;  // the trunk's flow grids
@@ -75,9 +78,12 @@ public:
                     const std::function<void()>& mark) const;
     // The canvas flow, before TrunkStabilityOp::recordMotion(flowGiven = true).
     Status recordCanvasFlow(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p) const;
-    // After the network: the result back to the frame (p.frameOut); the slot's report (written
-    // by lock_fit) made visible to the host.
-    Status recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int slot) const;
+    // After the network: the result back to the frame; the slot's report (written by lock_fit)
+    // made visible to the host. packed (packsRgb8): straight into the slot's raw RGB8 frame, with
+    // no download after it; else into p.frameOut (planar) for FrameIoOp's download.
+    Status recordOut(VkCommandBuffer cmd, BarrierTracker& tracker, const Plan& p, int slot, bool packed) const;
+    // RGB8 frames whose width is a multiple of 4 (tile rows of whole words) go out packed.
+    static bool packsRgb8(const Plan& p) { return p.width % 4 == 0; }
     // Adds the lock's fields to a report that has the trunk's (after the slot's fence).
     static void readReport(const Plan& p, int slot, DeviceStabilityReport& r);
 
@@ -92,8 +98,9 @@ public:
     static int flowBlockFor(int width, int height) { return std::min(width, height) >= 720 ? 8 : 4; }
 
 private:
-    Kernel fit_, refine_, canvasFlow_, warpIn_, warpOut_;
+    Kernel fit_, refine_, canvasFlow_, warpIn_, warpOut_, warpOutPacked_;
     int refineSteps_ = kRefineSteps;
+    bool fp16_ = false;
 };
 
 }  // namespace pastiche::vk

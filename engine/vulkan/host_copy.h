@@ -25,7 +25,9 @@ public:
     void copyRows(void* dst, size_t dstStride, const void* src, size_t srcStride, size_t rowBytes, size_t rows);
     unsigned helpers() const { return unsigned(workers_.size()); }
 
-    static constexpr size_t kParallelBytes = size_t(8) << 20;
+    // 1920x1080 RGB8 (6.2 MB) is above it: one thread's copies in and out of that frame took about
+    // as long as the GPU's frame on the H200, and the pipelined frame time swung with them.
+    static constexpr size_t kParallelBytes = size_t(2) << 20;
     // PASTICHE_VK_COPY_PARALLEL_BYTES=n (a triage and tuning knob), else kParallelBytes.
     static size_t parallelBytes();
     // PASTICHE_VK_COPY_THREADS=n (0: none), else min(3, hardware threads - 1).

@@ -62,7 +62,8 @@ Result<std::unique_ptr<TrunkStabilityOp::Plan>> TrunkStabilityOp::plan(const Con
         out = std::move(b.value());
         return Status::ok();
     };
-    PASTICHE_RETURN_IF_ERROR(make(p->history, plane * VkDeviceSize(channels) * (fp16_ ? 2 : 4), storage | dst,
+    // Two halves: stab_blend reads the last frame's and writes this one's (no copy after it).
+    PASTICHE_RETURN_IF_ERROR(make(p->history, 2 * plane * VkDeviceSize(channels) * (fp16_ ? 2 : 4), storage,
                                   MemoryKind::DeviceLocal, "trunk history"));
     PASTICHE_RETURN_IF_ERROR(make(p->maskGate, plane * 8, storage, MemoryKind::DeviceLocal, "flow mask"));
     PASTICHE_RETURN_IF_ERROR(
@@ -102,7 +103,7 @@ Status TrunkStabilityOp::recordMotion(VkCommandBuffer cmd, BarrierTracker& track
                                       int slot, bool flowGiven) const {
     tracker.write(p.stats.get(), VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
     tracker.flush(cmd);
-    vkCmdFillBuffer(cmd, p.stats.get(), 0, 16, 0);
+    vkCmdFillBuffer(cmd, p.stats.get(), 0, 4, 0);  // the count; the history's parity (word 1) stays
 
     const FlowPyramidOp::Plan& m = p.motion;
     PASTICHE_RETURN_IF_ERROR(pyramid_.recordGray(cmd, tracker, m, padW, padH));
@@ -126,7 +127,7 @@ Status TrunkStabilityOp::recordBlend(VkCommandBuffer cmd, BarrierTracker& tracke
     const Plan::SlotState& s = p.slots[size_t(slot)];
     const VkBuffer finalFlow = p.motion.flow.get();
     tracker.write(p.trunk, kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
-    tracker.read(p.history.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
+    tracker.write(p.history.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
     tracker.read(finalFlow, kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.read(p.maskGate.get(), kCompute, VK_ACCESS_SHADER_READ_BIT);
     tracker.write(p.stats.get(), kCompute, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
@@ -136,9 +137,7 @@ Status TrunkStabilityOp::recordBlend(VkCommandBuffer cmd, BarrierTracker& tracke
     constexpr int kChannelsPerGroup = 8;  // stab_blend.comp's CHANNELS
     vkCmdDispatch(cmd, uint32_t(p.groupsX), uint32_t(p.groupsY),
                   uint32_t((p.channels + kChannelsPerGroup - 1) / kChannelsPerGroup));
-    // The blended trunk is the next frame's history; the statistics go to the host.
-    const VkDeviceSize historyBytes = VkDeviceSize(p.w) * p.h * p.channels * (fp16_ ? 2 : 4);
-    recordCopy(cmd, tracker, p.trunk, p.history.get(), historyBytes, false);
+    // The statistics go to the host (the blend wrote the next frame's history itself).
     recordCopy(cmd, tracker, p.stats.get(), s.report.get(), p.reportBytes(), true);
     return Status::ok();
 }

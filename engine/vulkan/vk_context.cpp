@@ -328,12 +328,22 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     const char* dq = std::getenv("PASTICHE_VK_DOWNLOAD_QUEUE");
     if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2 && !(dq && std::strcmp(dq, "0") == 0))
         queues[1].queueCount = 2;
+    const char* lq = std::getenv("PASTICHE_VK_LOCK_QUEUE");
+    if (families[ctx->computeFamily_].queueCount >= 2 && !(lq && std::strcmp(lq, "0") == 0)) queues[0].queueCount = 2;
+    {  // timeline semaphores order the grid lock's split submissions (vulkan_backend.cpp)
+        VkPhysicalDeviceVulkan12Features q12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+        VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+        features.pNext = &q12;
+        vkGetPhysicalDeviceFeatures2(ctx->physical_, &features);
+        caps.timelineSemaphores = q12.timelineSemaphore == VK_TRUE;
+    }
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};
     VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR wm{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR};
     f11.pNext = &f12;
+    f12.timelineSemaphore = caps.timelineSemaphores ? VK_TRUE : VK_FALSE;
     if (caps.fp16) {
         f11.storageBuffer16BitAccess = VK_TRUE;
         f12.shaderFloat16 = VK_TRUE;
@@ -360,6 +370,8 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     dci.pQueueCreateInfos = queues;
     PASTICHE_VK(vkCreateDevice(ctx->physical_, &dci, nullptr, &ctx->device_));
     vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 0, &ctx->computeQueue_);
+    ctx->lockQueue_ = ctx->computeQueue_;
+    if (queues[0].queueCount == 2) vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 1, &ctx->lockQueue_);
     vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 0, &ctx->transferQueue_);
     ctx->downloadQueue_ = ctx->transferQueue_;
     if (queues[1].queueCount == 2) vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 1, &ctx->downloadQueue_);

@@ -49,6 +49,7 @@ struct DeviceCaps {
     float timestampPeriodNs = 1.f;
     bool timestamps = false;
     bool sharedBlocks = false;  // VK_KHR_workgroup_memory_explicit_layout enabled (with coopmat)
+    bool timelineSemaphores = false;
 };
 
 class Context {
@@ -69,6 +70,10 @@ public:
     // Where download copies go: a second queue of the transfer family when it has one, else
     // transferQueue() (both in the transfer family: its command pool serves either).
     VkQueue downloadQueue() const { return downloadQueue_; }
+    // A second queue of the compute family where it has one (else computeQueue()): the device grid
+    // lock's motion stages of frame N+1 run there beside the decoder of frame N (async compute;
+    // PASTICHE_VK_LOCK_QUEUE=0 keeps them on the compute queue).
+    VkQueue lockQueue() const { return lockQueue_; }
     uint32_t computeFamily() const { return computeFamily_; }
     uint32_t transferFamily() const { return transferFamily_; }
     bool separateTransfer() const { return transferFamily_ != computeFamily_; }
@@ -96,6 +101,7 @@ private:
     VkPhysicalDeviceMemoryProperties memory_{};
     uint32_t computeFamily_ = 0, transferFamily_ = 0;
     VkQueue computeQueue_ = VK_NULL_HANDLE, transferQueue_ = VK_NULL_HANDLE, downloadQueue_ = VK_NULL_HANDLE;
+    VkQueue lockQueue_ = VK_NULL_HANDLE;
     CommandPoolHandle computePool_, transferPool_;
     PersistentPipelineCache pipelineCache_;
 };

@@ -1,8 +1,36 @@
 #include "engine/vulkan/vk_kernel.h"
 
+#include <algorithm>
+#include <set>
+#include <string>
+
 #include "spirv_registry.h"
 
 namespace pastiche::vk {
+namespace {
+
+// The ids of the shader's specialization constants and its highest descriptor binding, from its
+// OpDecorate instructions (SpecId, Binding).
+struct Declared {
+    std::set<uint32_t> specIds;
+    int maxBinding = -1;
+};
+Declared declaredBy(const spirv::Blob& code) {
+    constexpr uint32_t kOpDecorate = 71, kSpecId = 1, kBinding = 33;
+    Declared d;
+    for (size_t i = 5; i < code.count;) {  // after the 5-word header
+        const uint32_t words = code.words[i] >> 16, op = code.words[i] & 0xffffu;
+        if (words == 0) break;
+        if (op == kOpDecorate && words >= 4 && i + 3 < code.count) {
+            if (code.words[i + 2] == kSpecId) d.specIds.insert(code.words[i + 3]);
+            if (code.words[i + 2] == kBinding) d.maxBinding = std::max(d.maxBinding, int(code.words[i + 3]));
+        }
+        i += words;
+    }
+    return d;
+}
+
+}  // namespace
 
 Result<Kernel> Kernel::createImpl(const Context& ctx, const char* shader, bool fp16, uint32_t bindings,
                                   const std::vector<uint32_t>& specialization, uint32_t pushSize,
@@ -16,6 +44,18 @@ Result<Kernel> Kernel::createImpl(const Context& ctx, const char* shader, bool f
     k.pushType_ = pushType;
     const VkDevice dev = ctx.device();
     const std::string what = std::string(" (shader ") + shader + (fp16 ? ", fp16)" : ", fp32)");
+    // The values go to constant ids 0..n-1: each must exist, or a value meant for one silently
+    // lands nowhere (or on the wrong one when the list is off by one); and the layout must hold
+    // every binding the shader declares.
+    const Declared declared = declaredBy(code);
+    for (uint32_t i = 0; i < specialization.size(); ++i)
+        if (!declared.specIds.count(i))
+            return Status::error("Vulkan kernel: " + std::to_string(specialization.size()) +
+                                 " specialization values, but the shader has no constant_id " + std::to_string(i) +
+                                 what);
+    if (declared.maxBinding >= int(bindings))
+        return Status::error("Vulkan kernel: the shader declares binding " + std::to_string(declared.maxBinding) +
+                             ", the layout has " + std::to_string(bindings) + what);
 
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = code.count * 4;

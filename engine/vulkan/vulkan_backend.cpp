@@ -14,6 +14,7 @@
 #include "engine/backend.h"
 #include "engine/stability_policy.h"
 #include "engine/vulkan/grid_lock_op.h"
+#include "engine/vulkan/vk_submit.h"
 #include "engine/vulkan/host_copy.h"
 #include "engine/vulkan/ops.h"
 #include "engine/vulkan/trunk_stability.h"
@@ -69,6 +70,11 @@ struct Slot {
     VkDescriptorSet uploadSet = VK_NULL_HANDLE, downloadSet = VK_NULL_HANDLE;
     VkCommandBuffer upload[2]{}, download[2]{}, compute[2][2]{};  // [in], [out], [in][out]
     VkCommandBuffer computeStable[2][2]{};  // the same with device stability (Plan::stab), recorded at first use
+    // With the device grid lock and timeline semaphores, in three parts (recorded at first use): the
+    // lock's and the trunk's motion stages (on Context::lockQueue), the network up to the trunk blend,
+    // the rest. The next frame's motion stages wait only for the second part, so on a device with
+    // two compute queues they run beside this frame's decoder and warp back.
+    VkCommandBuffer computeLocked[2][2][3]{};
     bool pending = false, stabilized = false, locked = false;  // locked: with the device grid lock
     StabilityParams ran;                                       // what its stabilized frame was submitted with
     DeviceStabilityReport report;                              // read when its fence is waited for
@@ -129,8 +135,12 @@ private:
     Status submitFrame(const ConstImageView& input, int slot, FrameFormat out);
     Status waitSlot(Slot& s);
     Status recordPlan(Plan& p);
-    Status recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out, bool withCopies,
-                         bool stabilized);
+    // Into cmds[0], or with parts == 3 (a grid-lock frame) split over cmds[0..2] as
+    // Slot::computeLocked says.
+    Status recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int parts, FrameFormat in, FrameFormat out,
+                         bool withCopies, bool stabilized);
+    Status submitCompute(Slot& s, FrameFormat in, FrameFormat out, VkCommandBuffer compute);
+    Status submitLocked(Slot& s, FrameFormat in, FrameFormat out);
     void readProfile(Slot& s);
     // The scale/shift a conv applies to its input (InputNorm::OnLoad); else any valid buffer, unread.
     VkBuffer inScaleShift(const Plan& p, size_t layer) const {
@@ -156,6 +166,12 @@ private:
     DeviceStability stability_;
     bool historyValid_ = false;
     DeviceStabilityReport stabReport_;
+    // Timeline semaphores of the compute queue (every submission there signals the next value)
+    // and of the lock queue (each grid-lock frame's motion stages); a lock frame's motion stages
+    // wait for computeWaitForLock_: the previous frame's network up to its trunk blend, or the
+    // whole previous submission when that frame had no lock.
+    SemaphoreHandle computeTimeline_, lockTimeline_;
+    uint64_t computeValue_ = 0, lockValue_ = 0, computeWaitForLock_ = 0;
     // Timestamps: one before the upload and after it and each layer, one after each conv, two for
     // device stability, two for the device grid lock and one after each of its first stages.
     uint32_t queryCount() const { return uint32_t(2 * layers_.size() + 7 + GridLockOp::kStages); }
@@ -209,6 +225,17 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     b->fp16_ = c.caps().fp16 && !fp32Forced && options.precision != Precision::Fp32;
     b->profiling_ = options.profile && c.caps().timestamps;
     b->copier_ = std::make_unique<HostCopier>(HostCopier::defaultHelpers());
+    if (c.caps().timelineSemaphores) {
+        for (SemaphoreHandle* h : {&b->computeTimeline_, &b->lockTimeline_}) {
+            VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+            type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+            VkSemaphoreCreateInfo si{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+            si.pNext = &type;
+            VkSemaphore sem;
+            PASTICHE_VK(vkCreateSemaphore(c.device(), &si, nullptr, &sem));
+            *h = SemaphoreHandle(c.device(), sem);
+        }
+    }
 
     auto io = FrameIoOp::create(c, b->fp16_);
     if (!io) return io.status();
@@ -488,13 +515,22 @@ VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f) {
     return alignUp(VkDeviceSize(p.width) * p.height * (f == FrameFormat::F32 ? 12 : 3), 4);
 }
 
-Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, FrameFormat in, FrameFormat out,
-                                    bool withCopies, bool stabilized) {
+Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int parts, FrameFormat in,
+                                    FrameFormat out, bool withCopies, bool stabilized) {
     const int slot = int(&s - p.slots);
-    BarrierTracker tracker;
+    BarrierTracker tracker;  // one for all parts: barriers at a part's start are then redundant, not missing
     tracker.begin();
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    VkCommandBuffer cmd = cmds[0];
     PASTICHE_VK(vkBeginCommandBuffer(cmd, &bi));
+    int part = 0;
+    auto nextPart = [&]() -> Status {
+        if (parts == 1) return Status::ok();
+        PASTICHE_VK(vkEndCommandBuffer(cmd));
+        cmd = cmds[++part];
+        PASTICHE_VK(vkBeginCommandBuffer(cmd, &bi));
+        return Status::ok();
+    };
     uint32_t q = 0;
     auto stamp = [&] {
         if (profiling_) vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, q++);
@@ -525,6 +561,7 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
     if (stabilized) {
         PASTICHE_RETURN_IF_ERROR(stabOp_->recordMotion(cmd, tracker, *p.stab, p.padW, p.padH, slot, lock != nullptr));
         stampStability(uint32_t(2 * layers_.size() + 3));
+        PASTICHE_RETURN_IF_ERROR(nextPart());  // the network from here
     }
     int blockStart = -1;
     for (size_t l = 0; l < layers_.size(); ++l) {
@@ -549,14 +586,17 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
         if (stabilized && int(l) == trunkLayer_) {
             PASTICHE_RETURN_IF_ERROR(stabOp_->recordBlend(cmd, tracker, *p.stab, slot));
             stampStability(uint32_t(2 * layers_.size() + 4));
+            PASTICHE_RETURN_IF_ERROR(nextPart());  // the decoder and the warp back from here
         }
     }
-    if (lock) {
-        PASTICHE_RETURN_IF_ERROR(lockOp_->recordOut(cmd, tracker, *lock, slot));
+    if (lock) {  // RGB8 out of most widths: the warp back packs it (no download pass)
+        const bool packed = out == FrameFormat::Rgb8 && GridLockOp::packsRgb8(*lock);
+        PASTICHE_RETURN_IF_ERROR(lockOp_->recordOut(cmd, tracker, *lock, slot, packed));
         stampStability(uint32_t(2 * layers_.size() + 6));
-        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lock->downloadSets[size_t(slot)], out, p.width,
-                                                          p.height, p.width, p.height, lock->frameOut.get(),
-                                                          s.rawOut.get()));
+        if (!packed)
+            PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lock->downloadSets[size_t(slot)], out,
+                                                              p.width, p.height, p.width, p.height,
+                                                              lock->frameOut.get(), s.rawOut.get()));
     } else {
         PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, s.downloadSet, out, p.width, p.height, p.padW,
                                                           p.padH, p.acts.back().get(), s.rawOut.get()));
@@ -564,6 +604,7 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer cmd, Frame
     stamp();
     if (withCopies) recordCopy(cmd, tracker, s.rawOut.get(), s.stagingOut.get(), frameBytesOf(p, out), true);
     PASTICHE_VK(vkEndCommandBuffer(cmd));
+    if (part != parts - 1) return Status::error("Vulkan backend: a grid-lock frame recorded in " + std::to_string(part + 1) + " parts, not 3");
     return Status::ok();
 }
 
@@ -577,7 +618,7 @@ Status VulkanBackend::recordPlan(Plan& p) {
                 if (!cmd) return cmd.status();
                 s.compute[in][out] = cmd.value();
                 PASTICHE_RETURN_IF_ERROR(
-                    recordCompute(p, s, cmd.value(), FrameFormat(in), FrameFormat(out), !split, false));
+                    recordCompute(p, s, &s.compute[in][out], 1, FrameFormat(in), FrameFormat(out), !split, false));
             }
         if (!split) continue;
         for (int f = 0; f < 2; ++f) {
@@ -696,49 +737,82 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
     copier_->copyRows(s.stagingIn.mapped(), row, input.data, input.stride(), row, size_t(p.height));
     VkFence fence = s.fence;
     PASTICHE_VK(vkResetFences(ctx_->device(), 1, &fence));
-    VkCommandBuffer& stable = s.computeStable[int(in)][int(out)];
-    if (s.stabilized && !stable) {  // recorded at first use: plain runs pay nothing for stability at reshape
-        auto cmd = p.computeCmds.allocate(ctx_->device(), ctx_->computePool());
-        if (!cmd) return cmd.status();
-        PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, cmd.value(), in, out, !ctx_->separateTransfer(), true));
-        stable = cmd.value();
-    }
-    const VkCommandBuffer compute = s.stabilized ? stable : s.compute[int(in)][int(out)];
-    if (!ctx_->separateTransfer()) {
-        VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        si.commandBufferCount = 1;
-        si.pCommandBuffers = &compute;
-        PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &si, fence));
+    if (s.locked && computeTimeline_) {  // recorded at first use
+        VkCommandBuffer* parts = s.computeLocked[int(in)][int(out)];
+        if (!parts[0]) {
+            for (int k = 0; k < 3; ++k) {
+                auto cmd = p.computeCmds.allocate(ctx_->device(), ctx_->computePool());
+                if (!cmd) return cmd.status();
+                parts[k] = cmd.value();
+            }
+            PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, parts, 3, in, out, !ctx_->separateTransfer(), true));
+        }
+        PASTICHE_RETURN_IF_ERROR(submitLocked(s, in, out));
     } else {
-        const VkSemaphore uploaded = s.uploaded, computed = s.computed;
-        VkSubmitInfo up{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        up.commandBufferCount = 1;
-        up.pCommandBuffers = &s.upload[int(in)];
-        up.signalSemaphoreCount = 1;
-        up.pSignalSemaphores = &uploaded;
-        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &up, VK_NULL_HANDLE));
-        const VkPipelineStageFlags computeStage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
-        VkSubmitInfo comp{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        comp.waitSemaphoreCount = 1;
-        comp.pWaitSemaphores = &uploaded;
-        comp.pWaitDstStageMask = &computeStage;
-        comp.commandBufferCount = 1;
-        comp.pCommandBuffers = &compute;
-        comp.signalSemaphoreCount = 1;
-        comp.pSignalSemaphores = &computed;
-        PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp, VK_NULL_HANDLE));
-        const VkPipelineStageFlags copyStage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
-        VkSubmitInfo down{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-        down.waitSemaphoreCount = 1;
-        down.pWaitSemaphores = &computed;
-        down.pWaitDstStageMask = &copyStage;
-        down.commandBufferCount = 1;
-        down.pCommandBuffers = &s.download[int(out)];
-        PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down, fence));
+        VkCommandBuffer& stable = s.computeStable[int(in)][int(out)];
+        if (s.stabilized && !stable) {  // recorded at first use: plain runs pay nothing for stability at reshape
+            auto cmd = p.computeCmds.allocate(ctx_->device(), ctx_->computePool());
+            if (!cmd) return cmd.status();
+            stable = cmd.value();
+            PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, &stable, 1, in, out, !ctx_->separateTransfer(), true));
+        }
+        PASTICHE_RETURN_IF_ERROR(submitCompute(s, in, out, s.stabilized ? stable : s.compute[int(in)][int(out)]));
     }
     s.pending = true;
     s.in = in;
     s.out = out;
+    return Status::ok();
+}
+
+// One command buffer on the compute queue; with a transfer queue, between the slot's upload and
+// download copies. It signals the compute timeline (the next grid-lock frame's motion waits for it).
+Status VulkanBackend::submitCompute(Slot& s, FrameFormat in, FrameFormat out, VkCommandBuffer compute) {
+    Submission comp(compute);
+    if (computeTimeline_) comp.signal(computeTimeline_.get(), ++computeValue_);
+    computeWaitForLock_ = computeValue_;
+    if (!ctx_->separateTransfer()) {
+        PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), s.fence.get()));
+        return Status::ok();
+    }
+    Submission up(s.upload[int(in)]);
+    up.signal(s.uploaded.get());
+    PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &up.info(), VK_NULL_HANDLE));
+    comp.wait(s.uploaded.get()).signal(s.computed.get());
+    PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), VK_NULL_HANDLE));
+    Submission down(s.download[int(out)]);
+    down.wait(s.computed.get());
+    PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down.info(), s.fence.get()));
+    return Status::ok();
+}
+
+// A grid-lock frame in its three parts (Slot::computeLocked): the motion stages on the lock queue
+// after the previous frame's trunk blend (its spread switches the lock; its network has read the
+// canvas these stages rewrite); the network to the blend and then the rest on the compute queue.
+Status VulkanBackend::submitLocked(Slot& s, FrameFormat in, FrameFormat out) {
+    VkCommandBuffer* parts = s.computeLocked[int(in)][int(out)];
+    const bool transfer = ctx_->separateTransfer();
+    if (transfer) {
+        Submission up(s.upload[int(in)]);
+        up.signal(s.uploaded.get());
+        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &up.info(), VK_NULL_HANDLE));
+    }
+    Submission motion(parts[0]);
+    if (transfer) motion.wait(s.uploaded.get());
+    if (computeWaitForLock_ > 0) motion.wait(computeTimeline_.get(), computeWaitForLock_);
+    motion.signal(lockTimeline_.get(), ++lockValue_);
+    PASTICHE_VK(vkQueueSubmit(ctx_->lockQueue(), 1, &motion.info(), VK_NULL_HANDLE));
+    Submission trunk(parts[1]), rest(parts[2]);
+    trunk.wait(lockTimeline_.get(), lockValue_).signal(computeTimeline_.get(), ++computeValue_);
+    computeWaitForLock_ = computeValue_;
+    rest.signal(computeTimeline_.get(), ++computeValue_);
+    if (transfer) rest.signal(s.computed.get());
+    const VkSubmitInfo infos[2] = {trunk.info(), rest.info()};
+    PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 2, infos, transfer ? VK_NULL_HANDLE : s.fence.get()));
+    if (transfer) {
+        Submission down(s.download[int(out)]);
+        down.wait(s.computed.get());
+        PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down.info(), s.fence.get()));
+    }
     return Status::ok();
 }
 
@@ -822,6 +896,10 @@ Status VulkanBackend::warmUp() {
     const Image8 in(64, 48);
     Image8 out(64, 48);
     for (int i = 0; st && i < 2; ++i) st = run(in.view(), out.view());  // the second with history
+    ImageF floats(64, 48);  // float frames out: the lock's planar warp back and the float download
+    if (st) st = run(in.view(), floats.view());
+    stability_.strength = 0;  // and a plain frame's RGB8 download
+    if (st) st = run(in.view(), out.view());
     if (ctx_) vkDeviceWaitIdle(ctx_->device());
     plan_.reset();
     stability_ = {};

@@ -5,6 +5,7 @@
 // test_grid_lock_host.cpp compares it with the host's GridLock. fp32 (lavapipe runs it in
 // seconds); the validation layer is on and must stay silent.
 #include <random>
+#include <set>
 
 #include "grid_lock_sequences.h"
 
@@ -152,6 +153,107 @@ TEST_F(VulkanGridLock, RefusedLockSaysWhyAndFramesStillRun) {
     const DeviceStabilityReport r = vk->deviceStabilityReport();
     EXPECT_TRUE(r.valid);
     EXPECT_FALSE(r.gridLock);
+}
+
+// RGB8 frames whose width is a multiple of 4 leave the warp back packed (lock_warp_out.comp,
+// PACKED: no planar frame, no download pass). Every byte must be the float frame's value as the
+// download converts it, in all three modes (the anchor's whole pixels, a Lanczos shift, a
+// similarity) and on partial tiles (196 = 12 x 16 + 4); 194 keeps the planar path and must too.
+TEST_F(VulkanGridLock, PackedRgb8FramesEqualTheFloatFrames) {
+    PASTICHE_REQUIRE_VULKAN();
+    const TransferNetwork net = magentaShapedNetwork(29);
+    const StyleVector style = randomStyle(29);
+    for (const auto& [w, h] : {std::pair{196, 140}, std::pair{194, 142}}) {
+        std::vector<Image8> in;  // a pan by fractions of a pixel from a restart, then a zoom from one
+        auto add = [&](const ImageF& f) {
+            Image8 b(w, h);
+            for (size_t i = 0; i < b.pixels.size(); ++i) b.pixels[i] = uint8_t(f.pixels[i] * 255.f + 0.5f);
+            in.push_back(std::move(b));
+        };
+        for (int t = 0; t < 4; ++t) add(panFrame(w, h, t, 1.25, -0.6));
+        for (int t = 0; t < 5; ++t) add(zoomFrame(w, h, t, 1.004));
+        auto bytes = makeVulkan(net, Precision::Fp32), floats = makeVulkan(net, Precision::Fp32);
+        ASSERT_TRUE(bytes && floats);
+        for (auto* vk : {bytes.get(), floats.get()}) {
+            ASSERT_TRUE(vk->reshape(w, h).isOk());
+            ASSERT_TRUE(vk->setStyle(style).isOk());
+        }
+        std::set<int> modes;  // 0 whole pixels (g = 0), 1 a shift, 2 a similarity
+        size_t differing = 0;
+        int worst = 0;
+        for (size_t f = 0; f < in.size(); ++f) {
+            const DeviceStability st = lockOf(0.8f, true, f == 0 || f == 4);
+            ASSERT_TRUE(bytes->setDeviceStability(st).isOk());
+            ASSERT_TRUE(floats->setDeviceStability(st).isOk());
+            Image8 b(w, h);
+            ImageF fl(w, h);
+            ASSERT_TRUE(bytes->run(in[f].view(), b.view()).isOk());
+            ASSERT_TRUE(floats->run(in[f].view(), fl.view()).isOk());
+            const DeviceStabilityReport r = bytes->deviceStabilityReport();
+            ASSERT_TRUE(r.gridLock);
+            printReport(f, r);
+            const bool whole = std::abs(r.offsetX) < 1e-3 && std::abs(r.offsetY) < 1e-3;
+            modes.insert(r.similarity ? 2 : (whole ? 0 : 1));
+            for (size_t i = 0; i < b.pixels.size(); ++i) {
+                const float v = fl.pixels[i] * 255.f + 0.5f;
+                const int want = int(v < 0.f ? 0.f : (v > 255.f ? 255.f : v));
+                const int d = std::abs(int(b.pixels[i]) - want);
+                differing += d != 0;
+                worst = std::max(worst, d);
+            }
+        }
+        std::printf("%dx%d: modes seen %zu, bytes differing from the float frames %zu (worst %d)\n", w, h, modes.size(),
+                    differing, worst);
+        EXPECT_EQ(modes.size(), 3u) << "the sequence must take the lock through all three warps";
+        EXPECT_EQ(differing, 0u);
+    }
+}
+
+// Frames in flight with the grid lock: on a GPU with two compute queues the next frame's motion
+// stages run beside this frame's decoder and warp back (vulkan_backend.cpp, submitLocked). Every
+// output must equal the same frames run one at a time, bit for bit (fp32): a missing dependency
+// between the parts of two frames shows as a difference there (lavapipe has one queue and runs
+// the parts in turn, so this bites on the GPU run of bench/h200_stability.sh).
+TEST_F(VulkanGridLock, FramesInFlightEqualFramesOneAtATime) {
+    PASTICHE_REQUIRE_VULKAN();
+    const int w = 256, h = 144, frames = 10;
+    const TransferNetwork net = magentaShapedNetwork(31);
+    const StyleVector style = randomStyle(31);
+    std::vector<Image8> in;
+    for (int t = 0; t < frames; ++t) {
+        const ImageF f = panFrame(w, h, t, t < 5 ? 1.25 : -2.5, t < 5 ? -0.6 : 0.75);
+        Image8 b(w, h);
+        for (size_t i = 0; i < b.pixels.size(); ++i) b.pixels[i] = uint8_t(f.pixels[i] * 255.f + 0.5f);
+        in.push_back(std::move(b));
+    }
+    auto one = makeVulkan(net, Precision::Fp32), many = makeVulkan(net, Precision::Fp32);
+    ASSERT_TRUE(one && many);
+    for (auto* vk : {one.get(), many.get()}) {
+        ASSERT_TRUE(vk->reshape(w, h).isOk());
+        ASSERT_TRUE(vk->setStyle(style).isOk());
+        ASSERT_TRUE(vk->setDeviceStability(lockOf(0.8f, true, true)).isOk());
+    }
+    std::vector<Image8> a(size_t(frames), Image8(w, h)), b(size_t(frames), Image8(w, h));
+    for (int f = 0; f < frames; ++f) {
+        ASSERT_TRUE(one->run(in[size_t(f)].view(), a[size_t(f)].view()).isOk());
+        EXPECT_TRUE(one->deviceStabilityReport().gridLock) << "frame " << f;
+    }
+    const int slots = many->framesInFlight();
+    for (int i = 0; i < frames + slots; ++i) {
+        if (i >= slots) {
+            ASSERT_TRUE(many->collect((i - slots) % slots, b[size_t(i - slots)].view()).isOk());
+        }
+        if (i < frames) {
+            ASSERT_TRUE(many->submit(in[size_t(i)].view(), i % slots).isOk());
+        }
+    }
+    size_t differing = 0;
+    for (int f = 0; f < frames; ++f)
+        for (size_t k = 0; k < a[size_t(f)].pixels.size(); ++k)
+            differing += a[size_t(f)].pixels[k] != b[size_t(f)].pixels[k];
+    std::printf("%d frames, %d in flight: %zu bytes differ from the frames run one at a time\n", frames, slots,
+                differing);
+    EXPECT_EQ(differing, 0u);
 }
 
 }  // namespace

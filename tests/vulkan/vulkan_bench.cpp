@@ -187,7 +187,12 @@ TEST(VulkanBench, Stability) {
                 }
                 return msSince(t0) / n;
             };
-            if (profile) {  // per-stage GPU time of a stabilized frame
+            if (profile) {  // GPU time of a plain frame, then per stage of a stabilized one
+                pipelined(0, 8);
+                ASSERT_TRUE(vk->run(pan[3].view(), outs[0].view()).isOk());
+                double plainGpu = 0;
+                for (const auto& t : vk->lastProfile())
+                    if (t.layer.find(" [conv]") == std::string::npos) plainGpu += t.milliseconds;
                 pipelined(2, 8);
                 ASSERT_TRUE(vk->run(pan[3].view(), outs[0].view()).isOk());
                 std::string layers;
@@ -204,11 +209,12 @@ TEST(VulkanBench, Stability) {
                 }
                 const DeviceStabilityReport r = vk->deviceStabilityReport();
                 std::printf(
-                    "{\"bench\":\"stability_profile\",\"width\":%d,\"height\":%d,\"gpu_ms\":%.4f,"
-                    "\"stability_gpu_ms\":%.4f,\"blended\":%d,\"kept\":%.3f,\"mean_flow\":[%.3f,%.3f],"
+                    "{\"bench\":\"stability_profile\",\"width\":%d,\"height\":%d,\"plain_gpu_ms\":%.4f,"
+                    "\"gpu_ms\":%.4f,\"gpu_cost\":%.3f,\"stability_gpu_ms\":%.4f,\"blended\":%d,\"kept\":%.3f,\"mean_"
+                    "flow\":[%.3f,%.3f],"
                     "\"lock\":%d,\"motion\":[%.3f,%.3f],\"offset\":[%.3f,%.3f],\"profile\":[%s]}\n",
-                    w, h, gpu, stab, int(r.blended), r.keptFraction, r.meanFlowX, r.meanFlowY, int(r.gridLock),
-                    r.motionX, r.motionY, r.offsetX, r.offsetY, layers.c_str());
+                    w, h, plainGpu, gpu, gpu / plainGpu - 1.0, stab, int(r.blended), r.keptFraction, r.meanFlowX,
+                    r.meanFlowY, int(r.gridLock), r.motionX, r.motionY, r.offsetX, r.offsetY, layers.c_str());
                 continue;
             }
             for (int mode = 0; mode < 3; ++mode) pipelined(mode, 20);  // warm-up of each
