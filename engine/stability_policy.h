@@ -28,7 +28,8 @@ inline constexpr double kSharpenAtHalfPixel = 0.05;
 inline constexpr double kSharpenScaled = 0.065;
 
 // The device grid lock's trunk flow (shaders/lock_canvas_flow.comp): the frame's global motion plus
-// its residual soft-thresholded by this (pixels), which the patch flow's noise stays under.
+// its residual soft-thresholded by this (pixels, for a quarter-size frame flow; twice it for an
+// eighth), which the patch flow's noise stays under.
 inline constexpr double kCanvasFlowShrink = 0.5;
 
 // The canvas side for a frame side: frame + 2 margins, rounded up to a multiple of 4.

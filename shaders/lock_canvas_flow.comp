@@ -5,8 +5,11 @@
 // a quarter of the canvas), z = 0 the backward flow y -> M_{t-1}(x + b(x)) with x = M_t^-1 y,
 // z = 1 the forward flow y -> M_t(x' + f(x')) with x' = M_{t-1}^-1 y. The frames' flow is taken
 // as the fitted global motion (lock_fit.comp) plus its residual shrunk by SHRINK frame pixels
-// (soft thresholding): the patch flow's noise (a spread of about 0.4 px on a pure pan) would
-// otherwise move the history and switch the lock off, while local motion keeps its flow.
+// at a quarter-size flow, twice that at an eighth (soft thresholding): the patch flow's noise (a
+// spread of about 0.4 px on a pure pan at a quarter, twice as many frame pixels at an eighth)
+// would otherwise move the history and switch the lock off, while local motion keeps its flow.
+// (With SHRINK alone at an eighth, a 1280x720 pan's trunk flow spread 0.5 px and the lock
+// switched itself off after its first frame.)
 #extension GL_GOOGLE_include_directive : require
 
 layout(local_size_x = 16, local_size_y = 16) in;
@@ -50,8 +53,8 @@ void main() {
         global = vec2(a * p.x + b * p.y, -b * p.x + a * p.y) / d + c;
     }
     const vec2 r = x + block * u - global;
-    const float n = length(r);
-    const vec2 moved = global + (n > SHRINK ? r * (1.0 - SHRINK / n) : vec2(0.0));
+    const float n = length(r), shrink = SHRINK * block / 4.0;
+    const vec2 moved = global + (n > shrink ? r * (1.0 - shrink / n) : vec2(0.0));
     const vec2 to = backward ? applyMap(st.mapPrev, moved) : applyMap(st.mapCur, moved);
     canvasFlow[(backward ? 0 : pc.canvasDirStride) + j * pc.canvasGw + i] = (to - y) * 0.25;
 }
