@@ -116,6 +116,7 @@ struct Candidate {
     DeviceInfo info;
     VkPhysicalDeviceType type;
     CoopMatSupport coopmat;
+    bool timelineSemaphores = false;
 };
 
 bool hasExtension(const std::vector<VkExtensionProperties>& list, const char* name) {
@@ -205,6 +206,7 @@ Result<std::vector<Candidate>> enumerate(VkInstance instance) {
         for (uint32_t h = 0; h < mem.memoryHeapCount; ++h)
             if (mem.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) c.info.memoryBytes += mem.memoryHeaps[h].size;
         c.info.fp16 = f11.storageBuffer16BitAccess && f12.shaderFloat16;
+        c.timelineSemaphores = f12.timelineSemaphore == VK_TRUE;
         VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
         VkPhysicalDeviceProperties2 sprops{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
         sprops.pNext = &subgroup;
@@ -330,13 +332,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
         queues[1].queueCount = 2;
     const char* lq = std::getenv("PASTICHE_VK_LOCK_QUEUE");
     if (families[ctx->computeFamily_].queueCount >= 2 && !(lq && std::strcmp(lq, "0") == 0)) queues[0].queueCount = 2;
-    {  // timeline semaphores order the grid lock's split submissions (vulkan_backend.cpp)
-        VkPhysicalDeviceVulkan12Features q12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
-        VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
-        features.pNext = &q12;
-        vkGetPhysicalDeviceFeatures2(ctx->physical_, &features);
-        caps.timelineSemaphores = q12.timelineSemaphore == VK_TRUE;
-    }
+    caps.timelineSemaphores = chosen->timelineSemaphores;  // orders the grid lock's split submissions
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV};

@@ -14,11 +14,11 @@
 #include "engine/backend.h"
 #include "engine/stability_policy.h"
 #include "engine/vulkan/grid_lock_op.h"
-#include "engine/vulkan/vk_submit.h"
 #include "engine/vulkan/host_copy.h"
 #include "engine/vulkan/ops.h"
 #include "engine/vulkan/trunk_stability.h"
 #include "engine/vulkan/vk_context.h"
+#include "engine/vulkan/vk_submit.h"
 
 namespace pastiche {
 namespace {
@@ -141,6 +141,10 @@ private:
                          bool withCopies, bool stabilized);
     Status submitCompute(Slot& s, FrameFormat in, FrameFormat out, VkCommandBuffer compute);
     Status submitLocked(Slot& s, FrameFormat in, FrameFormat out);
+    // With a transfer queue: the slot's upload copy (signals Slot::uploaded) and its download copy
+    // (after Slot::computed; signals the slot's fence).
+    Status submitUpload(Slot& s, FrameFormat in);
+    Status submitDownload(Slot& s, FrameFormat out);
     void readProfile(Slot& s);
     // The scale/shift a conv applies to its input (InputNorm::OnLoad); else any valid buffer, unread.
     VkBuffer inScaleShift(const Plan& p, size_t layer) const {
@@ -515,8 +519,8 @@ VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f) {
     return alignUp(VkDeviceSize(p.width) * p.height * (f == FrameFormat::F32 ? 12 : 3), 4);
 }
 
-Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int parts, FrameFormat in,
-                                    FrameFormat out, bool withCopies, bool stabilized) {
+Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int parts, FrameFormat in, FrameFormat out,
+                                    bool withCopies, bool stabilized) {
     const int slot = int(&s - p.slots);
     BarrierTracker tracker;  // one for all parts: barriers at a part's start are then redundant, not missing
     tracker.begin();
@@ -604,7 +608,9 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int
     stamp();
     if (withCopies) recordCopy(cmd, tracker, s.rawOut.get(), s.stagingOut.get(), frameBytesOf(p, out), true);
     PASTICHE_VK(vkEndCommandBuffer(cmd));
-    if (part != parts - 1) return Status::error("Vulkan backend: a grid-lock frame recorded in " + std::to_string(part + 1) + " parts, not 3");
+    if (part != parts - 1)
+        return Status::error("Vulkan backend: a frame recorded in " + std::to_string(part + 1) + " parts, not " +
+                             std::to_string(parts));
     return Status::ok();
 }
 
@@ -774,11 +780,20 @@ Status VulkanBackend::submitCompute(Slot& s, FrameFormat in, FrameFormat out, Vk
         PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), s.fence.get()));
         return Status::ok();
     }
+    PASTICHE_RETURN_IF_ERROR(submitUpload(s, in));
+    comp.wait(s.uploaded.get()).signal(s.computed.get());
+    PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), VK_NULL_HANDLE));
+    return submitDownload(s, out);
+}
+
+Status VulkanBackend::submitUpload(Slot& s, FrameFormat in) {
     Submission up(s.upload[int(in)]);
     up.signal(s.uploaded.get());
     PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &up.info(), VK_NULL_HANDLE));
-    comp.wait(s.uploaded.get()).signal(s.computed.get());
-    PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), VK_NULL_HANDLE));
+    return Status::ok();
+}
+
+Status VulkanBackend::submitDownload(Slot& s, FrameFormat out) {
     Submission down(s.download[int(out)]);
     down.wait(s.computed.get());
     PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down.info(), s.fence.get()));
@@ -791,11 +806,7 @@ Status VulkanBackend::submitCompute(Slot& s, FrameFormat in, FrameFormat out, Vk
 Status VulkanBackend::submitLocked(Slot& s, FrameFormat in, FrameFormat out) {
     VkCommandBuffer* parts = s.computeLocked[int(in)][int(out)];
     const bool transfer = ctx_->separateTransfer();
-    if (transfer) {
-        Submission up(s.upload[int(in)]);
-        up.signal(s.uploaded.get());
-        PASTICHE_VK(vkQueueSubmit(ctx_->transferQueue(), 1, &up.info(), VK_NULL_HANDLE));
-    }
+    if (transfer) PASTICHE_RETURN_IF_ERROR(submitUpload(s, in));
     Submission motion(parts[0]);
     if (transfer) motion.wait(s.uploaded.get());
     if (computeWaitForLock_ > 0) motion.wait(computeTimeline_.get(), computeWaitForLock_);
@@ -808,12 +819,7 @@ Status VulkanBackend::submitLocked(Slot& s, FrameFormat in, FrameFormat out) {
     if (transfer) rest.signal(s.computed.get());
     const VkSubmitInfo infos[2] = {trunk.info(), rest.info()};
     PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 2, infos, transfer ? VK_NULL_HANDLE : s.fence.get()));
-    if (transfer) {
-        Submission down(s.download[int(out)]);
-        down.wait(s.computed.get());
-        PASTICHE_VK(vkQueueSubmit(ctx_->downloadQueue(), 1, &down.info(), s.fence.get()));
-    }
-    return Status::ok();
+    return transfer ? submitDownload(s, out) : Status::ok();
 }
 
 Status VulkanBackend::submit(const ConstImageView& input, int slot) { return submitFrame(input, slot, preferredOut_); }
