@@ -57,6 +57,11 @@ layout(constant_id = 17) const uint P = 1;       // output pixels per matrix row
 layout(constant_id = 18) const bool SUB = false; // sub-pixel 2x upsample (with UPSAMPLE, K = 3, PAD = 1)
 layout(constant_id = 19) const uint PSX = 0;     // tile entry stride override (0: the default below)
 layout(constant_id = 20) const bool LOADE = true;   // tile load: one entry (all its values) per invocation
+// Session 11 (PASTICHE_VK_CM_TUNE; registers bound the residual convs to 3 workgroups an SM on the
+// H200: 134-164 a thread): bit 0 the entry-load loop is not unrolled, bit 1 the store loop is not
+// unrolled, bit 2 the vector epilogue (vecEpilogue below, plain layers only), bit 3 its loop not
+// unrolled.
+layout(constant_id = 21) const uint TUNE = 0;
 
 const uint OCP = NT * 16u;
 const uint PS = PSX != 0u ? PSX : (ICP == 8u ? 8u : ICP + 8u);
@@ -81,6 +86,7 @@ const uint STORE_ITERS = (OC * TP + NTHREADS - 1u) / NTHREADS;
 
 layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
+layout(std430, binding = 1) writeonly buffer OutBuf4 { f16vec4 outData4[]; };  // the same, 4 pixels a word
 layout(std430, binding = 2) readonly buffer WBuf { float16_t weights[]; };  // [SF*SF][KK][KSPAN][OCP]
 layout(std430, binding = 3) readonly buffer BBuf { float bias[]; };         // [OCP]
 layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; };     // [OC][numTiles]
@@ -101,10 +107,90 @@ layout(push_constant) uniform Push {
 // dB, session 7.)
 shared TileBlock { float16_t tileIn[TIH * TIW * PS]; };
 shared AccBlock { float outTile[OCP * MROWS]; };
+shared AccBlock4 { vec4 outTile4[OCP * MROWS / 4u]; };  // its 16-byte view (vecEpilogue)
+shared StatBlock { vec4 statSh[OCP * 4u]; };           // over the staging once it has been read
 #else
 shared float16_t tileIn[TIH * TIW * PS];
 shared float outTile[OCP * MROWS];
+shared vec4 statSh[OCP * 4u];
 #endif
+
+// The vector epilogue: plain layers (no pixel packing, no sub-pixel), 16-byte staging reads,
+// 8-byte stores of 4 pixels of one channel, and the norm statistics taken per subgroup in the same
+// pass (every subgroup holds 32 quads of one channel: TP / 4 is a multiple of 32; subgroups of 32),
+// with Chan's formula over the subgroups of a channel. Widths that are multiples of 4 only (a quad
+// is then wholly in or out of the image). A function, not a spec-constant expression: glslang 12
+// emitted that chain of && as an OpSpecConstantOp with undefined operands (spirv-val fails).
+bool vecEpilogueFits() {
+    bool fits = (TUNE & 4u) != 0u;
+    fits = fits && P == 1u;
+    fits = fits && !SUB;
+    fits = fits && TP % 128u == 0u && TP <= 512u;
+    return fits && gl_SubgroupSize == 32u && (pc.outW & 3) == 0;
+}
+
+vec4 stagedQuad(uint a) {
+#if ACC_ALIAS
+    return outTile4[a / 4u];
+#else
+    return vec4(outTile[a], outTile[a + 1u], outTile[a + 2u], outTile[a + 3u]);
+#endif
+}
+
+vec3 combineStats(vec3 a, vec3 b) {  // (n, mean, M2) of two disjoint sets, as norm_finalize.comp
+    if (b.x == 0.0) return a;
+    if (a.x == 0.0) return b;
+    const float n = a.x + b.x, d = b.y - a.y;
+    return vec3(n, a.y + d * (b.x / n), a.z + b.z + d * d * (a.x * b.x / n));
+}
+
+// Quad item `it` of this invocation: bias, store, and its subgroup's statistics into lane it's `mine`.
+void vecItem(uint it, uint lid, int ox0, int oy0, uint outPlane, uint lane, inout vec3 mine) {
+    const uint Q = TP / 4u, ITEMS = OC * Q;
+    const uint i = it * NTHREADS + lid;
+    if (i >= ITEMS) return;  // whole subgroups: ITEMS is a multiple of 32
+    const uint oc = i / Q, p = (i % Q) * 4u;
+    const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
+    const vec4 v = stagedQuad(oc * MROWS + p) + vec4(bias[oc]);
+    const bool inside = ox < pc.outW && oy < pc.outH;
+    if (inside) {
+        const vec4 o = STATS ? v : vec4(activate(v.x, ACT), activate(v.y, ACT), activate(v.z, ACT), activate(v.w, ACT));
+        outData4[(oc * outPlane + uint(oy * pc.outW + ox)) / 4u] = f16vec4(o);
+    }
+    if (STATS) {
+        const float n = subgroupAdd(inside ? 4.0 : 0.0);
+        const float sum = subgroupAdd(inside ? v.x + v.y + v.z + v.w : 0.0);
+        const float mean = n > 0.0 ? sum / n : 0.0;
+        const vec4 d = v - vec4(mean);
+        const float m2 = subgroupAdd(inside ? dot(d, d) : 0.0);
+        if (lane == it) mine = vec3(n, mean, m2);
+    }
+}
+
+void vecEpilogue(uint lid, int ox0, int oy0) {
+    const uint Q = TP / 4u, ITEMS = OC * Q, ITERS = (ITEMS + NTHREADS - 1u) / NTHREADS, CH = Q / 32u;
+    const uint outPlane = uint(pc.outW * pc.outH), lane = gl_SubgroupInvocationID;
+    vec3 mine = vec3(0.0);  // lane k keeps its subgroup's statistics of iteration k
+    if ((TUNE & 8u) != 0u) {
+        [[dont_unroll]] for (uint it = 0; it < ITERS; ++it) vecItem(it, lid, ox0, oy0, outPlane, lane, mine);
+    } else {
+        [[unroll]] for (uint it = 0; it < ITERS; ++it) vecItem(it, lid, ox0, oy0, outPlane, lane, mine);
+    }
+    if (!STATS) return;
+    barrier();  // every subgroup is done reading the staging that statSh overlays
+    const uint sgBase = lid - lane;  // first invocation of this subgroup
+    if (lane < ITERS && lane * NTHREADS + sgBase < ITEMS) {
+        const uint i = lane * NTHREADS + sgBase;
+        statSh[(i / Q) * CH + (i % Q) / 32u] = vec4(mine, 0.0);
+    }
+    barrier();
+    const uint tile = gl_WorkGroupID.y * uint(pc.tilesX) + gl_WorkGroupID.x;
+    for (uint oc = lid; oc < OC; oc += NTHREADS) {
+        vec3 s = statSh[oc * CH].xyz;
+        for (uint c = 1u; c < CH; ++c) s = combineStats(s, statSh[oc * CH + c].xyz);
+        partials[oc * uint(pc.numTiles) + tile] = vec4(s, 0.0);
+    }
+}
 
 // Where output channel oc of tile pixel p (row-major TW x TH) sits in outTile ([n][MROWS]).
 uint accIndex(uint oc, uint p) {
@@ -118,6 +204,48 @@ uint accIndex(uint oc, uint p) {
     return (P > 1u ? (r % P) * OC + oc : oc) * MROWS + mt * 16u + r / P;
 }
 
+// One tile entry (all its ICP values): the index math (and reflection) once per pixel/tap, then ICP
+// loads at constant plane offsets; neighbouring invocations read neighbouring pixels.
+void loadEntry(uint n, int ix0, int iy0, int eW, int eH, uint inPlane) {
+    const uint ty = n / TIW, tx = n % TIW;
+    int y;
+    if (SUB) y = clamp(iy0 + int(ty), 0, pc.inH - 1);
+    else y = reflectIndex(iy0 + int(ty), eH) >> (UPSAMPLE ? 1 : 0);
+    uint row[G];
+    [[unroll]] for (uint g = 0; g < G; ++g) {
+        int x;
+        if (SUB) x = clamp(ix0 + int(tx), 0, pc.inW - 1);
+        else x = reflectIndex(ix0 + int(tx + g), eW) >> (UPSAMPLE ? 1 : 0);
+        row[g] = uint(y * pc.inW + x);
+    }
+    [[unroll]] for (uint e = 0; e < ICP; ++e) {
+        const uint g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
+        float16_t v = float16_t(0.0);
+        if (c < IC && g < G) {
+            if (IN_NORM) {
+                const vec2 ss = inScaleShift[c];
+                v = float16_t(activate(float(inData[c * inPlane + row[g]]) * ss.x + ss.y, IN_ACT));
+            } else {
+                v = inData[c * inPlane + row[g]];
+            }
+        }
+        tileIn[n * PS + e] = v;
+    }
+}
+
+// Bias, then the activation or (with STATS) the biased value back into the staging for the
+// statistics, and the fp16 store of output value i ([oc][tile pixel]).
+void storeItem(uint i, int ox0, int oy0) {
+    const uint outPlane = uint(pc.outW * pc.outH);
+    const uint oc = i / TP, p = i % TP;
+    const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
+    const uint a = accIndex(oc, p);
+    const float v = outTile[a] + bias[oc];
+    if (STATS) outTile[a] = v;
+    if (ox < pc.outW && oy < pc.outH)
+        outData[oc * outPlane + uint(oy * pc.outW + ox)] = float16_t(STATS ? v : activate(v, ACT));
+}
+
 void main() {
     const uint lid = gl_LocalInvocationID.x;
     const int ox0 = int(gl_WorkGroupID.x * TW), oy0 = int(gl_WorkGroupID.y * TH);
@@ -128,35 +256,14 @@ void main() {
     const uint inPlane = uint(pc.inW * pc.inH);
 
     if (LOADE) {
-        // One tile entry per invocation: the index math (and reflection) once per pixel/tap, then
-        // ICP loads at constant plane offsets; neighbouring invocations read neighbouring pixels.
         const uint ENTRIES = TIH * TIW, EITERS = (ENTRIES + NTHREADS - 1u) / NTHREADS;
-        [[unroll]] for (uint it = 0; it < EITERS; ++it) {
-            const uint n = it * NTHREADS + lid;
-            if (EITERS * NTHREADS != ENTRIES && n >= ENTRIES) break;
-            const uint ty = n / TIW, tx = n % TIW;
-            int y;
-            if (SUB) y = clamp(iy0 + int(ty), 0, pc.inH - 1);
-            else y = reflectIndex(iy0 + int(ty), eH) >> (UPSAMPLE ? 1 : 0);
-            uint row[G];
-            [[unroll]] for (uint g = 0; g < G; ++g) {
-                int x;
-                if (SUB) x = clamp(ix0 + int(tx), 0, pc.inW - 1);
-                else x = reflectIndex(ix0 + int(tx + g), eW) >> (UPSAMPLE ? 1 : 0);
-                row[g] = uint(y * pc.inW + x);
-            }
-            [[unroll]] for (uint e = 0; e < ICP; ++e) {
-                const uint g = G > 1u ? e / IC : 0u, c = G > 1u ? e % IC : e;
-                float16_t v = float16_t(0.0);
-                if (c < IC && g < G) {
-                    if (IN_NORM) {
-                        const vec2 ss = inScaleShift[c];
-                        v = float16_t(activate(float(inData[c * inPlane + row[g]]) * ss.x + ss.y, IN_ACT));
-                    } else {
-                        v = inData[c * inPlane + row[g]];
-                    }
-                }
-                tileIn[n * PS + e] = v;
+        if ((TUNE & 1u) != 0u) {
+            [[dont_unroll]] for (uint n = lid; n < ENTRIES; n += NTHREADS) loadEntry(n, ix0, iy0, eW, eH, inPlane);
+        } else {
+            [[unroll]] for (uint it = 0; it < EITERS; ++it) {
+                const uint n = it * NTHREADS + lid;
+                if (EITERS * NTHREADS != ENTRIES && n >= ENTRIES) break;
+                loadEntry(n, ix0, iy0, eW, eH, inPlane);
             }
         }
     } else {
@@ -224,17 +331,18 @@ void main() {
             coopMatStoreNV(acc[j][n], outTile, n * 16u * MROWS + (sg * MPS + j) * 16u, MROWS, true);
     barrier();
 
-    const uint outPlane = uint(pc.outW * pc.outH);
-    [[unroll]] for (uint it = 0; it < STORE_ITERS; ++it) {
-        const uint i = it * NTHREADS + lid;
-        if (STORE_ITERS * NTHREADS != OC * TP && i >= OC * TP) break;
-        const uint oc = i / TP, p = i % TP;
-        const int ox = ox0 + int(p % TW), oy = oy0 + int(p / TW);
-        const uint a = accIndex(oc, p);
-        const float v = outTile[a] + bias[oc];
-        if (STATS) outTile[a] = v;
-        if (ox < pc.outW && oy < pc.outH)
-            outData[oc * outPlane + uint(oy * pc.outW + ox)] = float16_t(STATS ? v : activate(v, ACT));
+    if (vecEpilogueFits()) {
+        vecEpilogue(lid, ox0, oy0);
+        return;
+    }
+    if ((TUNE & 2u) != 0u) {
+        [[dont_unroll]] for (uint i = lid; i < OC * TP; i += NTHREADS) storeItem(i, ox0, oy0);
+    } else {
+        [[unroll]] for (uint it = 0; it < STORE_ITERS; ++it) {
+            const uint i = it * NTHREADS + lid;
+            if (STORE_ITERS * NTHREADS != OC * TP && i >= OC * TP) break;
+            storeItem(i, ox0, oy0);
+        }
     }
 
     if (STATS) {

@@ -149,7 +149,9 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
     if (coop_) {
-        s.variant = coop_->large && s.outW * s.outH >= CoopVariant::kLargePixels ? 1 : 0;
+        const int pixels = s.outW * s.outH;
+        s.variant = coop_->large && pixels >= CoopVariant::kLargePixels ? 1 : 0;
+        if (s.variant && coop_->largeVec && pixels < CoopVariant::kLargeVecMaxPixels) s.variant = 2;
         const int th = int(s.variant ? coop_->largeTh : coop_->th);
         s.tilesX = (s.outW + int(coop_->tw) - 1) / int(coop_->tw);
         s.tilesY = (s.outH + th - 1) / th;
@@ -205,7 +207,8 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
     tracker.flush(cmd);
     const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
     if (coop_) {
-        PASTICHE_RETURN_IF_ERROR((s.variant ? *coop_->large : coop_->kernel).bind(cmd, set, push));
+        const Kernel& k = s.variant == 2 ? *coop_->largeVec : s.variant == 1 ? *coop_->large : coop_->kernel;
+        PASTICHE_RETURN_IF_ERROR(k.bind(cmd, set, push));
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }

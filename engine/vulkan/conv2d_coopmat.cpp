@@ -40,6 +40,11 @@ uint32_t knob(const char* name, uint32_t fallback) {
     return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
 }
 
+uint32_t knobOrZero(const char* name, uint32_t fallback) {  // a knob that may be set to 0
+    const char* v = std::getenv(name);
+    return v && *v ? uint32_t(std::atoi(v)) : fallback;
+}
+
 bool knobOff(const char* name) {  // a sweep switch, on unless set to 0
     const char* v = std::getenv(name);
     return v && std::strcmp(v, "0") == 0;
@@ -65,6 +70,8 @@ bool coopMatWanted(const TransferLayer& layer, const DeviceCaps& caps) {
     // previous layer's norm goes on load). Without it all but kernels above 3x3 with few output
     // channels, where the pixel-packed variant measured no faster (0.316 vs 0.311 ms); the first 9x9
     // (3 -> 8, tap-packed) gains either way (0.177 vs 0.216 ms; 0.152 with aliased staging).
+    // Session 11: the packed-fp16 kernel takes that layer by default where it fits (0.251 ms).
+    if (narrowHalf2Wanted(layer, caps)) return false;
     if (coopMatAliasStaging(caps)) return true;
     return layer.kernel <= 3 || layer.outChannels >= 8;
 }
@@ -165,7 +172,17 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         return false;
     }
     const uint32_t act = layer.activation == Activation::Relu ? 1 : layer.activation == Activation::Sigmoid ? 2 : 0;
-    auto spec = [&](uint32_t th) -> std::vector<uint32_t> {
+    // The shader's TUNE bits (loop unrolling, the vector epilogue), measured on the H200 (session 11,
+    // docs/VULKAN.md): the vector epilogue on the 16x8 tiles (1080p stride-2 layers 0.043 -> 0.039 and
+    // 0.034 -> 0.028 ms; 384x384 0.294 -> 0.287 ms a frame) and, with its loop not unrolled, on the
+    // 16x16 tile below kLargeVecMaxPixels (1080p residual convs 0.041-0.043 -> 0.035-0.036 ms); not on
+    // 4K's 16x16 tiles, where it took 200 registers against 164 and the convs went from 0.125-0.130
+    // to 0.130-0.135 ms (0.145-0.150 unrolled). PASTICHE_VK_CM_TUNE / _TUNE_LARGE / _TUNE_LARGE_VEC
+    // override (sweeps).
+    const uint32_t tuneSmall = knobOrZero("PASTICHE_VK_CM_TUNE", 4);
+    const uint32_t tuneLarge = knobOrZero("PASTICHE_VK_CM_TUNE_LARGE", knobOrZero("PASTICHE_VK_CM_TUNE", 0));
+    const uint32_t tuneLargeVec = knobOrZero("PASTICHE_VK_CM_TUNE_LARGE_VEC", 12);
+    auto spec = [&](uint32_t th, uint32_t tune) -> std::vector<uint32_t> {
         return {nsg * sgSize,
                 v.tw,
                 th,
@@ -186,10 +203,11 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
                 v.p,
                 uint32_t(v.sub),
                 v.ps,
-                uint32_t(!knobOff("PASTICHE_VK_CM_LOADE"))};
+                uint32_t(!knobOff("PASTICHE_VK_CM_LOADE")),
+                tune};
     };
     const char* shader = v.alias ? "conv2d_coopmat_alias" : "conv2d_coopmat";
-    auto k = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(v.th));
+    auto k = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(v.th, tuneSmall));
     if (!k) return k.status().withContext("layer " + layer.name);
     v.kernel = std::move(k.value());
     // Large outputs of the plain stride-1 layers (the residual convs at 1080p and up) with aliased
@@ -203,10 +221,15 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
         auto bytes = shape();
         v.th = th;
         if (bytes && bytes.value() <= ctx.caps().maxSharedBytes) {
-            auto big = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(largeTh));
+            auto big = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(largeTh, tuneLarge));
             if (!big) return big.status().withContext("layer " + layer.name);
             v.large = std::move(big.value());
             v.largeTh = largeTh;
+            if (tuneLargeVec != tuneLarge) {
+                auto vec = Kernel::create<ConvPush>(ctx, shader, true, 6, spec(largeTh, tuneLargeVec));
+                if (!vec) return vec.status().withContext("layer " + layer.name);
+                v.largeVec = std::move(vec.value());
+            }
         }
     }
     coop_ = std::move(v);

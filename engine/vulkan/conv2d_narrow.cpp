@@ -22,9 +22,13 @@ uint32_t knob(const char* name, uint32_t fallback) {
 // staging the last 9x9 runs on tensor cores (auto), and this kernel only measured 0.02 ms faster than
 // that (H200, 1080p, with the norm on load: 1.225 against 1.245-1.250 ms of GPU time; docs/VULKAN.md,
 // session 7), not yet checked as the default in the whole-network tests there.
-bool narrowHalf2Wanted(const TransferLayer& layer) {
+bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps) {
     const char* on = std::getenv("PASTICHE_VK_NARROW_H2");
-    if (!(on && std::strcmp(on, "1") == 0)) return false;
+    if (on && std::strcmp(on, "0") == 0) return false;
+    // Default: on devices with tensor cores, where it was measured (H200, 1080p, session 7: 0.251 ms
+    // with the norm on load against 0.273 for the 5-pixel coopmat variant and 0.311 for the scalar
+    // kernel); the scalar kernel stays the reference elsewhere (lavapipe).
+    if (!(on && std::strcmp(on, "1") == 0) && caps.coopmat == CoopMat::None) return false;
     return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 4;
 }
 
@@ -37,7 +41,7 @@ bool narrowHalf2NormOnLoad() {
 }
 
 Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer& layer) {
-    if (!narrowHalf2Wanted(layer)) return false;
+    if (!narrowHalf2Wanted(layer, ctx.caps())) return false;
     NarrowVariant v;
     const uint32_t K = uint32_t(layer.kernel), IC = uint32_t(layer.inChannels);
     // Tile: 16 x 16 invocations of 4 pixels each, 2 input channels per shared-memory chunk (H200,

@@ -43,7 +43,7 @@ static_assert(sizeof(ConvPush) == 24, "ConvPush must match conv2d.comp");
 
 struct Conv2dShape {
     int inW = 0, inH = 0, outW = 0, outH = 0, tilesX = 0, tilesY = 0;
-    int variant = 0;  // which tile shape (Conv2dOp keeps one for large and one for small outputs)
+    int variant = 0;  // which pipeline (tile shape, epilogue) Conv2dOp::shape picked for this size
 };
 
 // fp32 -> fp16 bits, round to nearest even (the packed weights of the fp16-only kernels).
@@ -67,11 +67,12 @@ bool coopMatWanted(const TransferLayer& layer, const DeviceCaps& caps);
 bool coopMatAliasStaging(const DeviceCaps& caps);
 
 // Whether a conv runs conv2d_narrow_f16.comp (fp16 only; packed fp16 arithmetic, two pixels per
-// instruction): PASTICHE_VK_NARROW_H2=1 (off by default), stride 1, no upsample, more than 3x3 taps, at most
-// 4 output channels (the last 9x9, 8 -> 3; it runs only where coopMatWanted is false, e.g. with
-// PASTICHE_VK_COOPMAT=narrow0). Takes the previous layer's norm on load unless PASTICHE_VK_H2_FUSE=0
-// (narrowHalf2NormOnLoad).
-bool narrowHalf2Wanted(const TransferLayer& layer);
+// instruction): stride 1, no upsample, more than 3x3 taps, at most 4 output channels (the last 9x9,
+// 8 -> 3). By default on devices with cooperative matrices (where coopMatWanted's auto then leaves
+// that layer to it); PASTICHE_VK_NARROW_H2=1 everywhere (lavapipe too), =0 never. It runs only where
+// coopMatWanted is false (not with PASTICHE_VK_COOPMAT=all). Takes the previous layer's norm on load
+// unless PASTICHE_VK_H2_FUSE=0 (narrowHalf2NormOnLoad).
+bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps);
 bool narrowHalf2NormOnLoad();
 
 // Whether the cooperative-matrix kernel packs narrow layers (conv2d_coopmat.comp: several taps per
@@ -127,8 +128,10 @@ private:
         bool sub = false;               // nearest 2x upsample as four 2x2 sub-pixel convolutions
         bool alias = false;             // conv2d_coopmat_alias: accumulator staging over the input tile
         std::optional<Kernel> large;    // the same with largeTh rows, for outputs of >= kLargePixels
+        std::optional<Kernel> largeVec;  // large with the vector epilogue, for outputs below kLargeVecMaxPixels
         uint32_t largeTh = 0;
         static constexpr int kLargePixels = 100000;  // 1080p's residual maps (480x270) and up
+        static constexpr int kLargeVecMaxPixels = 300000;  // below 4K's (960x540)
     };
     struct NarrowVariant {  // conv2d_narrow_f16.comp: LX * PX x LY output pixels per workgroup
         Kernel kernel;

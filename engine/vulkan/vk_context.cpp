@@ -125,6 +125,14 @@ bool hasExtension(const std::vector<VkExtensionProperties>& list, const char* na
     return false;
 }
 
+bool deviceHasExtension(VkPhysicalDevice physical, const char* name) {
+    uint32_t n = 0;
+    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+    std::vector<VkExtensionProperties> exts(n);
+    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data()) != VK_SUCCESS) return false;
+    return hasExtension(exts, name);
+}
+
 // What the device offers for conv2d_coopmat.comp (see CoopMat).
 CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint32_t subgroupSize) {
     CoopMatSupport out;
@@ -358,8 +366,19 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
             extensions.push_back(VK_KHR_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_EXTENSION_NAME);
         }
     }
+    VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pe{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
     VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.pNext = &f11;
+    const char* ps = std::getenv("PASTICHE_VK_PIPELINE_STATS");
+    if (ps && std::strcmp(ps, "1") == 0 &&
+        deviceHasExtension(chosen->physical, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME)) {
+        pe.pipelineExecutableInfo = VK_TRUE;
+        pe.pNext = &f11;
+        dci.pNext = &pe;
+        extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+        caps.pipelineStats = true;
+    }
     dci.enabledExtensionCount = uint32_t(extensions.size());
     dci.ppEnabledExtensionNames = extensions.data();
     dci.queueCreateInfoCount = ctx->separateTransfer() ? 2 : 1;

@@ -50,6 +50,9 @@ struct DeviceCaps {
     bool timestamps = false;
     bool sharedBlocks = false;  // VK_KHR_workgroup_memory_explicit_layout enabled (with coopmat)
     bool timelineSemaphores = false;
+    // PASTICHE_VK_PIPELINE_STATS=1 where the device has VK_KHR_pipeline_executable_properties: every
+    // pipeline's compiler statistics (registers, shared memory, ...) go to stderr as it is built.
+    bool pipelineStats = false;
 };
 
 class Context {

@@ -1,6 +1,7 @@
 #include "engine/vulkan/vk_kernel.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 
@@ -28,6 +29,44 @@ Declared declaredBy(const spirv::Blob& code) {
         i += words;
     }
     return d;
+}
+
+// PASTICHE_VK_PIPELINE_STATS=1 (DeviceCaps::pipelineStats): the driver's statistics of each
+// executable of the pipeline, one line on stderr (a diagnostic for kernel tuning: registers and
+// shared memory bound how many workgroups an SM holds).
+void printPipelineStats(VkDevice dev, VkPipeline pipeline, const char* shader, const std::vector<uint32_t>& spec) {
+    auto getProps = reinterpret_cast<PFN_vkGetPipelineExecutablePropertiesKHR>(
+        vkGetDeviceProcAddr(dev, "vkGetPipelineExecutablePropertiesKHR"));
+    auto getStats = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(
+        vkGetDeviceProcAddr(dev, "vkGetPipelineExecutableStatisticsKHR"));
+    if (!getProps || !getStats) return;
+    VkPipelineInfoKHR pi{VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR};
+    pi.pipeline = pipeline;
+    uint32_t n = 0;
+    if (getProps(dev, &pi, &n, nullptr) != VK_SUCCESS) return;
+    std::string line = "pipeline stats ";
+    line.append(shader).append(" spec");
+    for (uint32_t v : spec) line.append(" ").append(std::to_string(v));
+    line.append(":");
+    for (uint32_t e = 0; e < n; ++e) {
+        VkPipelineExecutableInfoKHR ei{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR};
+        ei.pipeline = pipeline;
+        ei.executableIndex = e;
+        uint32_t m = 0;
+        if (getStats(dev, &ei, &m, nullptr) != VK_SUCCESS) continue;
+        std::vector<VkPipelineExecutableStatisticKHR> stats(m, {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
+        if (getStats(dev, &ei, &m, stats.data()) != VK_SUCCESS) continue;
+        for (const auto& s : stats) {
+            line.append(" ").append(s.name).append("=");
+            switch (s.format) {
+            case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: line += s.value.b32 ? "1" : "0"; break;
+            case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: line += std::to_string(s.value.i64); break;
+            case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: line += std::to_string(s.value.u64); break;
+            default: line += std::to_string(s.value.f64); break;
+            }
+        }
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 }  // namespace
@@ -98,10 +137,12 @@ Result<Kernel> Kernel::createImpl(const Context& ctx, const char* shader, bool f
     ci.stage.pName = "main";
     ci.stage.pSpecializationInfo = entries.empty() ? nullptr : &spec;
     ci.layout = layout;
+    if (ctx.caps().pipelineStats) ci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
     VkPipeline pipeline;
     r = vkCreateComputePipelines(dev, ctx.pipelineCache(), 1, &ci, nullptr, &pipeline);
     if (r != VK_SUCCESS) return Status::error(callFailed("vkCreateComputePipelines", r).message() + what);
     k.pipeline_ = PipelineHandle(dev, pipeline);
+    if (ctx.caps().pipelineStats) printPipelineStats(dev, pipeline, shader, specialization);
     return k;
 }
 

@@ -252,7 +252,7 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     auto coopMat = [&](size_t i) {
         if (i >= net.layers.size() || !b->fp16_) return false;
         if (c.caps().coopmat != CoopMat::None && coopMatWanted(net.layers[i], c.caps())) return true;
-        return narrowHalf2Wanted(net.layers[i]) && narrowHalf2NormOnLoad();
+        return narrowHalf2Wanted(net.layers[i], c.caps()) && narrowHalf2NormOnLoad();
     };
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const TransferLayer& l = net.layers[i];
