@@ -18,16 +18,13 @@ uint32_t knob(const char* name, uint32_t fallback) {
 
 }  // namespace
 
-// PASTICHE_VK_NARROW_H2=1 turns the variant on. Off by default: where the device has aliased
-// staging the last 9x9 runs on tensor cores (auto), and this kernel only measured 0.02 ms faster than
-// that (H200, 1080p, with the norm on load: 1.225 against 1.245-1.250 ms of GPU time; docs/VULKAN.md,
-// session 7), not yet checked as the default in the whole-network tests there.
+// On by default on devices with tensor cores, where it was measured (H200, 1080p: 0.251 ms with the
+// norm on load against 0.273 for the 5-pixel coopmat variant and 0.311 for the scalar kernel, session
+// 7; the default since session 11, whole-network tests 71.4-72.0 dB there); the scalar kernel stays
+// the reference elsewhere (lavapipe). PASTICHE_VK_NARROW_H2=1 everywhere, =0 never.
 bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps) {
     const char* on = std::getenv("PASTICHE_VK_NARROW_H2");
     if (on && std::strcmp(on, "0") == 0) return false;
-    // Default: on devices with tensor cores, where it was measured (H200, 1080p, session 7: 0.251 ms
-    // with the norm on load against 0.273 for the 5-pixel coopmat variant and 0.311 for the scalar
-    // kernel); the scalar kernel stays the reference elsewhere (lavapipe).
     if (!(on && std::strcmp(on, "1") == 0) && caps.coopmat == CoopMat::None) return false;
     return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 4;
 }
