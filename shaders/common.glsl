@@ -22,6 +22,15 @@ float activate(float v, uint act) {
     return v;
 }
 
+// Instance-norm statistics (n, mean, M2) of two disjoint sets combined (Chan et al.: no
+// E[x^2]-E[x]^2 cancellation); norm_finalize.comp across tiles, conv2d_coopmat.comp across subgroups.
+vec3 combineStats(vec3 a, vec3 b) {
+    if (b.x == 0.0) return a;
+    if (a.x == 0.0) return b;
+    const float n = a.x + b.x, d = b.y - a.y;
+    return vec3(n, a.y + d * (b.x / n), a.z + b.z + d * d * (a.x * b.x / n));
+}
+
 // Flat index of this invocation in a 2D grid of 1D workgroups (dispatches may exceed 65535 groups).
 // A macro, not a function: gl_WorkGroupSize must be read after the shader's local_size layout.
 #define FLAT_INVOCATION \

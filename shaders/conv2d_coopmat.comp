@@ -137,13 +137,6 @@ vec4 stagedQuad(uint a) {
 #endif
 }
 
-vec3 combineStats(vec3 a, vec3 b) {  // (n, mean, M2) of two disjoint sets, as norm_finalize.comp
-    if (b.x == 0.0) return a;
-    if (a.x == 0.0) return b;
-    const float n = a.x + b.x, d = b.y - a.y;
-    return vec3(n, a.y + d * (b.x / n), a.z + b.z + d * d * (a.x * b.x / n));
-}
-
 // Quad item `it` of this invocation: bias, store, and its subgroup's statistics into lane it's `mine`.
 void vecItem(uint it, uint lid, int ox0, int oy0, uint outPlane, uint lane, inout vec3 mine) {
     const uint Q = TP / 4u, ITEMS = OC * Q;

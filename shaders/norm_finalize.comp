@@ -19,23 +19,15 @@ layout(push_constant) uniform Push {
 
 shared vec3 sh[gl_WorkGroupSize.x];
 
-vec3 combine(vec3 a, vec3 b) {
-    float n = a.x + b.x;
-    if (b.x == 0.0) return a;
-    if (a.x == 0.0) return b;
-    float d = b.y - a.y;
-    return vec3(n, a.y + d * (b.x / n), a.z + b.z + d * d * (a.x * b.x / n));
-}
-
 void main() {
     const uint c = gl_WorkGroupID.x, lid = gl_LocalInvocationID.x;
     vec3 acc = vec3(0.0);
     for (uint i = lid; i < uint(pc.numTiles); i += gl_WorkGroupSize.x)
-        acc = combine(acc, partials[c * uint(pc.numTiles) + i].xyz);
+        acc = combineStats(acc, partials[c * uint(pc.numTiles) + i].xyz);
     sh[lid] = acc;
     barrier();
     for (uint half_ = gl_WorkGroupSize.x / 2u; half_ > 0u; half_ >>= 1) {
-        if (lid < half_) sh[lid] = combine(sh[lid], sh[lid + half_]);
+        if (lid < half_) sh[lid] = combineStats(sh[lid], sh[lid + half_]);
         barrier();
     }
     if (lid == 0u) {

@@ -117,6 +117,7 @@ struct Candidate {
     VkPhysicalDeviceType type;
     CoopMatSupport coopmat;
     bool timelineSemaphores = false;
+    bool pipelineExecutableInfo = false;  // VK_KHR_pipeline_executable_properties (PASTICHE_VK_PIPELINE_STATS)
 };
 
 bool hasExtension(const std::vector<VkExtensionProperties>& list, const char* name) {
@@ -125,21 +126,19 @@ bool hasExtension(const std::vector<VkExtensionProperties>& list, const char* na
     return false;
 }
 
-bool deviceHasExtension(VkPhysicalDevice physical, const char* name) {
+// The device's extensions (none where the query fails).
+std::vector<VkExtensionProperties> deviceExtensions(VkPhysicalDevice physical) {
     uint32_t n = 0;
-    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return false;
+    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return {};
     std::vector<VkExtensionProperties> exts(n);
-    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data()) != VK_SUCCESS) return false;
-    return hasExtension(exts, name);
+    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data()) != VK_SUCCESS) return {};
+    return exts;
 }
 
-// What the device offers for conv2d_coopmat.comp (see CoopMat).
-CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint32_t subgroupSize) {
+// What the device offers for conv2d_coopmat.comp (see CoopMat); exts: its extensions.
+CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint32_t subgroupSize,
+                            const std::vector<VkExtensionProperties>& exts) {
     CoopMatSupport out;
-    uint32_t n = 0;
-    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr) != VK_SUCCESS) return out;
-    std::vector<VkExtensionProperties> exts(n);
-    if (vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data()) != VK_SUCCESS) return out;
     out.khrExtension = hasExtension(exts, "VK_KHR_cooperative_matrix");
     out.nvExtension = hasExtension(exts, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
     if (!out.nvExtension) return out;
@@ -167,6 +166,7 @@ CoopMatSupport queryCoopMat(VkInstance instance, VkPhysicalDevice physical, uint
         return out;
     auto query = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesNV>(
         vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesNV"));
+    uint32_t n = 0;
     if (!query || query(physical, &n, nullptr) != VK_SUCCESS) return out;
     std::vector<VkCooperativeMatrixPropertiesNV> shapes(n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV});
     if (query(physical, &n, shapes.data()) != VK_SUCCESS) return out;
@@ -219,7 +219,9 @@ Result<std::vector<Candidate>> enumerate(VkInstance instance) {
         VkPhysicalDeviceProperties2 sprops{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
         sprops.pNext = &subgroup;
         vkGetPhysicalDeviceProperties2(devices[i], &sprops);
-        c.coopmat = queryCoopMat(instance, devices[i], subgroup.subgroupSize);
+        const std::vector<VkExtensionProperties> exts = deviceExtensions(devices[i]);
+        c.coopmat = queryCoopMat(instance, devices[i], subgroup.subgroupSize, exts);
+        c.pipelineExecutableInfo = hasExtension(exts, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
         if (!c.info.fp16) c.coopmat.kind = CoopMat::None;  // the coopmat shaders store fp16 activations
         c.info.matrixUnits = c.coopmat.describe();
         out.push_back(c);
@@ -371,8 +373,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.pNext = &f11;
     const char* ps = std::getenv("PASTICHE_VK_PIPELINE_STATS");
-    if (ps && std::strcmp(ps, "1") == 0 &&
-        deviceHasExtension(chosen->physical, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME)) {
+    if (ps && std::strcmp(ps, "1") == 0 && chosen->pipelineExecutableInfo) {
         pe.pipelineExecutableInfo = VK_TRUE;
         pe.pNext = &f11;
         dci.pNext = &pe;
