@@ -16,13 +16,8 @@
 #       -lcrypto -pthread     (before 12-04: /usr/lib/x86_64-linux-gnu/libdnnl.so instead of -lcrypto)
 # Usage (device tool, carry [".devdata", ".gl"]): bash .devdata/vk/run.sh final|verify|dev|b|s7b|s7c|s7d
 # (dev: tests of the packed coopmat variants + per-layer bench of packing off vs on.)
-set -o pipefail
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
-export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+source bench/h200_env.sh
 cd .devdata/vk
-export PASTICHE_VK_MODEL=$PWD/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/td
 MODE=${1:-a}
 summ() { grep -E "^\{" | python3 -c '
 import json,sys

@@ -14,12 +14,7 @@
 #       vulkan/vulkan_test_util,support/test_support}.cpp.o -o ../.devdata/s11/test_vulkan \
 #       /usr/lib/x86_64-linux-gnu/libgtest_main.a engine/vulkan/libpastiche_vulkan.a /usr/lib/x86_64-linux-gnu/libgtest.a \
 #       -lvulkan shaders/libpastiche_shaders.a engine/libpastiche_engine.a -lcrypto -pthread
-set -o pipefail
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
-export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-export PASTICHE_VK_MODEL=$PWD/.devdata/vk/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/.devdata/vk/td
+source bench/h200_env.sh
 cp .devdata/vk/torch_peer_cuda.py .devdata/s11/ 2>/dev/null
 cd .devdata/s11 && chmod +x test_vulkan
 MODE=${1:-a}
@@ -37,12 +32,17 @@ bench() {  # bench LABEL SIZES FRAMES [env...]
     PASTICHE_VK_BENCH_FRAMES=$frames timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 |
     tee -a $OUT/bench.log | summ | sed "s/^/$label /"
 }
+pstats() {  # pstats LABEL GREP [env...]: each pipeline's registers (one 1080p backend), into $OUT/pstats.log
+  local label=$1 pattern=$2; shift 2
+  env "$@" PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 \
+    timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep "$pattern" | sed "s/^/$label /" >> $OUT/pstats.log
+}
 t() { PASTICHE_VK_VALIDATION=1 timeout 150 "$@" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped|PASSED" | cut -c1-230; }
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
 if [ "$MODE" = a ]; then
-  PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep 'pipeline stats' > $OUT/pstats.log
-  PASTICHE_VK_CM_BSMEM=1 PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep 'pipeline stats' > $OUT/pstats_bsmem.log
-  wc -l $OUT/pstats*.log; grep -m3 coopmat $OUT/pstats.log | cut -c1-400
+  pstats default 'pipeline stats'
+  pstats bsmem 'pipeline stats' PASTICHE_VK_CM_BSMEM=1
+  wc -l $OUT/pstats.log; grep -m3 coopmat $OUT/pstats.log | cut -c1-400
   bench default 384x384,1920x1080,3840x2160 300
   bench bsmem 384x384,1920x1080,3840x2160 300 PASTICHE_VK_CM_BSMEM=1
   bench finalize256 384x384,1920x1080,3840x2160 300 PASTICHE_VK_WIDE_FINALIZE=0
@@ -56,7 +56,7 @@ if [ "$MODE" = a ]; then
 fi
 if [ "$MODE" = b ]; then  # TUNE bits: 1 entry loads not unrolled, 2 stores not unrolled, 4 vector epilogue
   for tu in 7 4 1; do
-    PASTICHE_VK_CM_TUNE=$tu PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep 'pipeline stats conv2d_coopmat' | sed "s/^/tune$tu /" >> $OUT/pstats.log
+    pstats tune$tu 'pipeline stats conv2d_coopmat' PASTICHE_VK_CM_TUNE=$tu
   done
   sort -u $OUT/pstats.log | cut -c1-200 | sed 's/Binary Size=[0-9]* Stack Size=0 Local Memory Size=[0-9]* //'
   for tu in 0 4 1 2 3 5 6 7; do bench tune$tu 384x384,1920x1080,3840x2160 300 PASTICHE_VK_CM_TUNE=$tu; done
@@ -69,8 +69,8 @@ if [ "$MODE" = b ]; then  # TUNE bits: 1 entry loads not unrolled, 2 stores not 
   t ./test_vulkan --gtest_filter='VulkanCoopMatTest.PipelineCache*'
 fi
 if [ "$MODE" = c1 ]; then  # skip fusion + vector epilogue on small tiles (defaults), A/B, tests
-  PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep 'pipeline stats' | sed "s/^/default /" > $OUT/pstats.log
-  PASTICHE_VK_CM_TUNE_LARGE=12 PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep 'pipeline stats conv2d_coopmat' | sed "s/^/large12 /" >> $OUT/pstats.log
+  pstats default 'pipeline stats'
+  pstats large12 'pipeline stats conv2d_coopmat' PASTICHE_VK_CM_TUNE_LARGE=12
   sort -u $OUT/pstats.log | grep 'coopmat_alias spec 128 16 16' | cut -c1-200 | sed 's/Binary Size=[0-9]* Stack Size=0 Local Memory Size=[0-9]* //'
   bench default 384x384,1920x1080,3840x2160 300
   bench noskip 384x384,1920x1080,3840x2160 300 PASTICHE_VK_FUSE_SKIP=0
@@ -106,5 +106,6 @@ if [ "$MODE" = c3 ]; then  # which residual configuration: skip fusion, vector e
     set -- $cfg; label=$1; shift
     bench $label 384x384,1920x1080,3840x2160 300 "$@"
   done
-  PASTICHE_VK_CM_TUNE_LARGE=12 PASTICHE_VK_CM_TUNE_SKIP=1 PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep 'pipeline stats conv2d_coopmat_alias spec 128 16' | sort -u | cut -c1-150
+  pstats skip_l12_s1 'pipeline stats conv2d_coopmat_alias spec 128 16' PASTICHE_VK_CM_TUNE_LARGE=12 PASTICHE_VK_CM_TUNE_SKIP=1
+  grep '^skip_l12_s1' $OUT/pstats.log | sort -u | cut -c1-160
 fi

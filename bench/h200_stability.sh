@@ -6,12 +6,7 @@
 # says); .devdata/s11/test_vulkan linked as that header shows, plus test_vulkan_stability.cpp.o and
 # test_vulkan_grid_lock.cpp.o.
 # Usage (device tool): bash bench/h200_stability.sh   (env SIZES, FRAMES; SUITES=none skips the tests)
-set -o pipefail
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-mkdir -p /tmp/vvl && dpkg -x .devdata/vk/vulkan-validationlayers_*.deb /tmp/vvl
-export VK_LAYER_PATH=/tmp/vvl/usr/share/vulkan/explicit_layer.d LD_LIBRARY_PATH=/tmp/vvl/usr/lib/x86_64-linux-gnu
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-export PASTICHE_VK_MODEL=$PWD/.devdata/vk/style_transfer_f16_384.tflite XDG_CACHE_HOME=/tmp/xdg PASTICHE_TEST_DATA=$PWD/.devdata/vk/td
+source bench/h200_env.sh
 cd .devdata/s11 && chmod +x test_vulkan
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
 # One process per suite: the NVIDIA ICD refuses new instances after about 28 in one process.
