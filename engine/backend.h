@@ -127,6 +127,9 @@ public:
     // Pipelined: up to framesInFlight() frames may be submitted before collecting the oldest.
     // Default: run() at submit time. The Vulkan backend overlaps upload, compute and download.
     virtual int framesInFlight() const { return 1; }
+    // How many of those frames can compute at once (copies of the working buffers; the Vulkan
+    // backend's lanes, each on its own queue where the device has several). Valid after reshape().
+    virtual int computeLanes() const { return 1; }
     virtual Status submit(const ConstImageView& input, int slot);
     virtual Status collect(int slot, const ImageView& output);
 

@@ -325,7 +325,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     if (!caps.subgroupArithmetic || caps.subgroupSize < 4)
         return Status::error(ctx->info_.name + " lacks subgroup arithmetic in compute shaders");
 
-    const float priorities[2] = {1.f, 1.f};
+    const float priorities[kMaxComputeQueues] = {1.f, 1.f, 1.f};
     VkDeviceQueueCreateInfo queues[2]{};
     for (auto& q : queues) {
         q.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
@@ -340,8 +340,9 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     const char* dq = std::getenv("PASTICHE_VK_DOWNLOAD_QUEUE");
     if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2 && !(dq && std::strcmp(dq, "0") == 0))
         queues[1].queueCount = 2;
-    const char* lq = std::getenv("PASTICHE_VK_LOCK_QUEUE");
-    if (families[ctx->computeFamily_].queueCount >= 2 && !(lq && std::strcmp(lq, "0") == 0)) queues[0].queueCount = 2;
+    // Up to three compute queues: frames in flight run side by side on them (network lanes,
+    // vulkan_backend.cpp), and the second also takes the grid lock's motion stages.
+    queues[0].queueCount = std::min<uint32_t>(families[ctx->computeFamily_].queueCount, kMaxComputeQueues);
     caps.timelineSemaphores = chosen->timelineSemaphores;  // orders the grid lock's split submissions
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
@@ -385,9 +386,13 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     dci.queueCreateInfoCount = ctx->separateTransfer() ? 2 : 1;
     dci.pQueueCreateInfos = queues;
     PASTICHE_VK(vkCreateDevice(ctx->physical_, &dci, nullptr, &ctx->device_));
-    vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 0, &ctx->computeQueue_);
-    ctx->lockQueue_ = ctx->computeQueue_;
-    if (queues[0].queueCount == 2) vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, 1, &ctx->lockQueue_);
+    ctx->computeQueues_.resize(queues[0].queueCount);
+    for (uint32_t i = 0; i < queues[0].queueCount; ++i)
+        vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, i, &ctx->computeQueues_[i]);
+    ctx->computeQueue_ = ctx->computeQueues_[0];
+    const char* lq = std::getenv("PASTICHE_VK_LOCK_QUEUE");
+    const bool lockQueue = ctx->computeQueues_.size() >= 2 && !(lq && std::strcmp(lq, "0") == 0);
+    ctx->lockQueue_ = lockQueue ? ctx->computeQueues_[1] : ctx->computeQueue_;
     vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 0, &ctx->transferQueue_);
     ctx->downloadQueue_ = ctx->transferQueue_;
     if (queues[1].queueCount == 2) vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 1, &ctx->downloadQueue_);
@@ -415,6 +420,14 @@ Context::~Context() {
     if (device_) vkDestroyDevice(device_, nullptr);
     Instance i{instance_, messenger_};
     destroyInstance(i);
+}
+
+VkDeviceSize Context::deviceLocalBytes() const {
+    VkDeviceSize most = 0;
+    for (uint32_t i = 0; i < memory_.memoryHeapCount; ++i)
+        if (memory_.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+            most = std::max(most, memory_.memoryHeaps[i].size);
+    return most;
 }
 
 Status Context::submitAndWaitImpl(void (*thunk)(void*, VkCommandBuffer), void* user) const {

@@ -27,6 +27,8 @@ bool validationRequested();
 // shaders need glslang >= 13; Debian 12 ships 12, so the KHR path is detected and reported only.)
 enum class CoopMat { None, Nv16x16x16 };
 
+constexpr uint32_t kMaxComputeQueues = 3;
+
 struct CoopMatSupport {
     CoopMat kind = CoopMat::None;
     bool khrExtension = false;   // VK_KHR_cooperative_matrix advertised
@@ -77,6 +79,12 @@ public:
     // lock's motion stages of frame N+1 run there beside the decoder of frame N (async compute;
     // PASTICHE_VK_LOCK_QUEUE=0 keeps them on the compute queue).
     VkQueue lockQueue() const { return lockQueue_; }
+    // The compute family's queues (up to kMaxComputeQueues): lane i of the network runs on queue
+    // i modulo their number, so frames in flight overlap on the GPU where it has several.
+    VkQueue laneQueue(int lane) const { return computeQueues_[size_t(lane) % computeQueues_.size()]; }
+    int computeQueueCount() const { return int(computeQueues_.size()); }
+    // The largest device-local heap (what a plan's extra lanes are weighed against).
+    VkDeviceSize deviceLocalBytes() const;
     uint32_t computeFamily() const { return computeFamily_; }
     uint32_t transferFamily() const { return transferFamily_; }
     bool separateTransfer() const { return transferFamily_ != computeFamily_; }
@@ -105,6 +113,7 @@ private:
     uint32_t computeFamily_ = 0, transferFamily_ = 0;
     VkQueue computeQueue_ = VK_NULL_HANDLE, transferQueue_ = VK_NULL_HANDLE, downloadQueue_ = VK_NULL_HANDLE;
     VkQueue lockQueue_ = VK_NULL_HANDLE;
+    std::vector<VkQueue> computeQueues_;
     CommandPoolHandle computePool_, transferPool_;
     PersistentPipelineCache pipelineCache_;
 };

@@ -3,7 +3,10 @@
 // submit+collect (replay: copy the frame into a staging buffer, one vkQueueSubmit, wait, copy out).
 // Frames in flight: kSlots slots, each with its own staging and raw frame buffers, fence and
 // command buffers; with a separate transfer queue, upload and download copies of one frame overlap
-// the compute of another (semaphores between the queues).
+// the compute of another (semaphores between the queues). Plain frames in flight take turns over
+// the plan's lanes: each lane has its own activations and norm buffers and a compute queue of its
+// own where the device has several, so two frames' networks run side by side and fill what one
+// frame leaves idle (the tail of each dispatch, the small norm dispatches, the barriers).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -67,8 +70,8 @@ struct Slot {
     FenceHandle fence;
     SemaphoreHandle uploaded, computed;
     QueryPoolHandle queries;
-    VkDescriptorSet uploadSet = VK_NULL_HANDLE, downloadSet = VK_NULL_HANDLE;
-    VkCommandBuffer upload[2]{}, download[2]{}, compute[2][2]{};  // [in], [out], [in][out]
+    VkCommandBuffer upload[2]{}, download[2]{};                                  // [in], [out]
+    VkCommandBuffer compute[kSlots][2][2]{};  // a plain frame: [lane][in][out]
     VkCommandBuffer computeStable[2][2]{};  // the same with device stability (Plan::stab), recorded at first use
     // With the device grid lock and timeline semaphores, in three parts (recorded at first use): the
     // lock's and the trunk's motion stages (on Context::lockQueue), the network up to the trunk blend,
@@ -81,15 +84,24 @@ struct Slot {
     FrameFormat in = FrameFormat::Rgb8, out = FrameFormat::Rgb8;
 };
 
+// One copy of the network's working buffers: the padded input, every layer's activations and norm
+// scale/shift, the norm partials, and the descriptor sets over them (per slot for the frame's
+// upload and download). Lane 0 is also the one device stability and the grid lock work on.
+struct Lane {
+    Buffer input, partials;
+    std::vector<Buffer> acts, scaleShift;
+    std::vector<VkDescriptorSet> convSets, finalizeSets, applySets;
+    VkDescriptorSet uploadSets[kSlots]{}, downloadSets[kSlots]{};
+};
+
 // Everything that depends on the resolution. Destroyed only when the device is idle.
 struct Plan {
     int width = 0, height = 0, padW = 0, padH = 0;  // gridLock: pad* is the lock's canvas
     bool gridLock = false;
     std::vector<Conv2dShape> shapes;
-    Buffer input, partials;
-    std::vector<Buffer> acts, scaleShift;
+    std::vector<Lane> lanes;  // at least one
+    int nextLane = 0;         // the lane of the next plain frame
     DescriptorPoolHandle pool;
-    std::vector<VkDescriptorSet> convSets, finalizeSets, applySets;
     CommandBuffers computeCmds, transferCmds;
     Slot slots[kSlots];
     std::unique_ptr<TrunkStabilityOp::Plan> stab;  // device stability at this size (null: unsupported)
@@ -120,6 +132,7 @@ public:
     Status setStyle(const StyleVector& style) override;
     Status run(const ConstImageView& input, const ImageView& output) override;
     int framesInFlight() const override { return kSlots; }
+    int computeLanes() const override { return plan_ ? int(plan_->lanes.size()) : 1; }
     Status submit(const ConstImageView& input, int slot) override;
     Status collect(int slot, const ImageView& output) override;
     std::vector<LayerTiming> lastProfile() const override { return profile_; }
@@ -136,10 +149,11 @@ private:
     Status waitSlot(Slot& s);
     Status recordPlan(Plan& p);
     // Into cmds[0], or with parts == 3 (a grid-lock frame) split over cmds[0..2] as
-    // Slot::computeLocked says.
-    Status recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int parts, FrameFormat in, FrameFormat out,
-                         bool withCopies, bool stabilized);
-    Status submitCompute(Slot& s, FrameFormat in, FrameFormat out, VkCommandBuffer compute);
+    // Slot::computeLocked says; on the buffers of p.lanes[lane] (0 for stabilized frames).
+    Status recordCompute(Plan& p, Slot& s, int lane, VkCommandBuffer* cmds, int parts, FrameFormat in,
+                         FrameFormat out, bool withCopies, bool stabilized);
+    // On lane's queue; only lane 0's submissions signal the compute timeline.
+    Status submitCompute(Slot& s, int lane, FrameFormat in, FrameFormat out, VkCommandBuffer compute);
     Status submitLocked(Slot& s, FrameFormat in, FrameFormat out);
     // With a transfer queue: the slot's upload copy (signals Slot::uploaded) and its download copy
     // (after Slot::computed; signals the slot's fence).
@@ -147,9 +161,16 @@ private:
     Status submitDownload(Slot& s, FrameFormat out);
     void readProfile(Slot& s);
     // The scale/shift a conv applies to its input (InputNorm::OnLoad); else any valid buffer, unread.
-    VkBuffer inScaleShift(const Plan& p, size_t layer) const {
-        return layers_[layer].conv.inputNorm() == InputNorm::OnLoad ? p.scaleShift[layer - 1].get() : style_.get();
+    VkBuffer inScaleShift(const Lane& lane, size_t layer) const {
+        return layers_[layer].conv.inputNorm() == InputNorm::OnLoad ? lane.scaleShift[layer - 1].get() : style_.get();
     }
+    // A lane's buffers at the plan's size (sizes in Plan::shapes), and its descriptor sets.
+    Status makeLaneBuffers(const Plan& p, Lane& lane, const std::string& at) const;
+    Status writeLaneSets(Plan& p, Lane& lane) const;
+    // How many lanes a plan gets: PASTICHE_VK_LANES (1 to kSlots), else two where the device has a
+    // second compute queue and a second copy of the buffers (laneBytes) fits in an eighth of its
+    // memory; one for a grid-lock plan (its frames depend on each other) and on a CPU device.
+    int lanesFor(const Plan& p, VkDeviceSize laneBytes) const;
 
     TransferNetwork net_;
     std::unique_ptr<Context> ctx_;
@@ -351,6 +372,93 @@ Status VulkanBackend::reshape(int width, int height) {
     return buildPlan(width, height, stability_.gridLock);
 }
 
+Status makeBuffer(const Context& c, Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
+                  const std::string& what) {
+    if ((usage & VK_BUFFER_USAGE_STORAGE_BUFFER_BIT) && size > c.caps().maxStorageRange)
+        return Status::outOfMemory(what + ": " + std::to_string(size >> 20) + " MiB exceeds the device's storage range");
+    auto b = Buffer::create(c, std::max<VkDeviceSize>(size, 16), usage, kind, what.c_str());
+    if (!b) return b.status();
+    out = std::move(b.value());
+    return Status::ok();
+}
+
+Status VulkanBackend::makeLaneBuffers(const Plan& p, Lane& lane, const std::string& at) const {
+    const Context& c = *ctx_;
+    const VkDeviceSize elem = fp16_ ? 2 : 4;
+    const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+    PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.input, VkDeviceSize(p.padW) * p.padH * 3 * elem, storage,
+                                        MemoryKind::DeviceLocal, "input activations" + at));
+    size_t maxPartials = 1;
+    lane.acts.resize(layers_.size());
+    lane.scaleShift.resize(layers_.size());
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const Conv2dShape& s = p.shapes[l];
+        const TransferLayer& layer = net_.layers[l];
+        // The trunk is also copied into the device stability's history.
+        const VkBufferUsageFlags usage = int(l) == trunkLayer_ ? storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT : storage;
+        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem,
+                                            usage, MemoryKind::DeviceLocal, "activations of " + layer.name + at));
+        if (layer.hasNorm) {
+            maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(s));
+            PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.scaleShift[l], VkDeviceSize(layer.outChannels) * 8, storage,
+                                                MemoryKind::DeviceLocal, "norm scale of " + layer.name));
+        }
+    }
+    return makeBuffer(c, lane.partials, maxPartials * 16, storage, MemoryKind::DeviceLocal, "norm partials");
+}
+
+Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
+    const VkDevice dev = ctx_->device();
+    auto allocSet = [&](VkDescriptorSetLayout layout, VkDescriptorSet& set) {
+        return allocateSet(dev, p.pool, layout, set);
+    };
+    lane.convSets.resize(layers_.size());
+    lane.finalizeSets.resize(layers_.size());
+    lane.applySets.resize(layers_.size());
+    int blockStart = -1;
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const TransferLayer& layer = net_.layers[l];
+        const LayerOps& ops = layers_[l];
+        const VkBuffer in = l == 0 ? lane.input.get() : lane.acts[l - 1].get();
+        PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(), lane.convSets[l]));
+        writeDescriptorSet(dev, lane.convSets[l],
+                           {{in},
+                            {lane.acts[l].get()},
+                            {weights_.get(), ops.weightsAt * 4, (ops.biasAt - ops.weightsAt) * 4},
+                            {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
+                            {lane.partials.get()},
+                            {inScaleShift(lane, l)}});
+        if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
+        if (ops.norm) {
+            PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), lane.finalizeSets[l]));
+            writeDescriptorSet(dev, lane.finalizeSets[l],
+                               {{lane.partials.get()},
+                                {style_.get(), ops.styleAt * 4, VkDeviceSize(layer.outChannels) * 8},
+                                {lane.scaleShift[l].get()}});
+            PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->applyLayout(), lane.applySets[l]));
+            VkBuffer skip = lane.acts[l].get();  // unused unless this ends a residual block
+            if (layer.residual == ResidualRole::BlockEnd)
+                skip = blockStart == 0 ? lane.input.get() : lane.acts[size_t(blockStart) - 1].get();
+            writeDescriptorSet(dev, lane.applySets[l], {{lane.acts[l].get()}, {lane.scaleShift[l].get()}, {skip}});
+        }
+    }
+    for (size_t i = 0; i < kSlots; ++i) {
+        const Slot& s = p.slots[i];
+        PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), lane.uploadSets[i]));
+        writeDescriptorSet(dev, lane.uploadSets[i], {{s.rawIn.get()}, {lane.input.get()}});
+        PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), lane.downloadSets[i]));
+        writeDescriptorSet(dev, lane.downloadSets[i], {{lane.acts.back().get()}, {s.rawOut.get()}});
+    }
+    return Status::ok();
+}
+
+int VulkanBackend::lanesFor(const Plan& p, VkDeviceSize laneBytes) const {
+    const char* env = std::getenv("PASTICHE_VK_LANES");
+    if (env && *env) return std::clamp(std::atoi(env), 1, kSlots);
+    if (p.gridLock || ctx_->info().type == "cpu" || ctx_->computeQueueCount() < 2) return 1;
+    return laneBytes <= ctx_->deviceLocalBytes() / 8 ? 2 : 1;
+}
+
 Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     if (width < 8 || height < 8) return Status::unsupported("Vulkan backend: frames must be at least 8x8");
     if (ctx_) PASTICHE_VK(vkDeviceWaitIdle(ctx_->device()));
@@ -365,54 +473,32 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     const Context& c = *ctx_;
     const VkDeviceSize elem = fp16_ ? 2 : 4;
     const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
-    auto make = [&](Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
-                    const std::string& what) -> Status {
-        if ((usage & storage) && size > c.caps().maxStorageRange)
-            return Status::outOfMemory(what + ": " + std::to_string(size >> 20) +
-                                       " MiB exceeds the device's storage range");
-        auto b = Buffer::create(c, std::max<VkDeviceSize>(size, 16), usage, kind, what.c_str());
-        if (!b) return b.status();
-        out = std::move(b.value());
-        return Status::ok();
-    };
     const std::string at = " at " + std::to_string(width) + "x" + std::to_string(height);
-    PASTICHE_RETURN_IF_ERROR(make(p->input, VkDeviceSize(p->padW) * p->padH * 3 * elem, storage,
-                                  MemoryKind::DeviceLocal, "input activations" + at));
     int w = p->padW, h = p->padH;
-    size_t maxPartials = 1;
-    p->acts.resize(layers_.size());
-    p->scaleShift.resize(layers_.size());
+    VkDeviceSize laneBytes = VkDeviceSize(w) * h * 3 * elem;
     for (size_t l = 0; l < layers_.size(); ++l) {
         Conv2dShape s = layers_[l].conv.shape(w, h);
         if (s.outW < 2 || s.outH < 2) return Status::unsupported("Vulkan backend: frame too small for the network");
         p->shapes.push_back(s);
-        const TransferLayer& layer = net_.layers[l];
-        // The trunk is also copied into the device stability's history.
-        const VkBufferUsageFlags usage = int(l) == trunkLayer_ ? storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT : storage;
-        PASTICHE_RETURN_IF_ERROR(make(p->acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem, usage,
-                                      MemoryKind::DeviceLocal, "activations of " + layer.name + at));
-        if (layer.hasNorm) {
-            maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(s));
-            PASTICHE_RETURN_IF_ERROR(make(p->scaleShift[l], VkDeviceSize(layer.outChannels) * 8, storage,
-                                          MemoryKind::DeviceLocal, "norm scale of " + layer.name));
-        }
+        laneBytes += VkDeviceSize(s.outW) * s.outH * net_.layers[l].outChannels * elem;
         w = s.outW;
         h = s.outH;
     }
     if (w != p->padW || h != p->padH) return Status::error("Vulkan backend: the network does not preserve the size");
-    PASTICHE_RETURN_IF_ERROR(make(p->partials, maxPartials * 16, storage, MemoryKind::DeviceLocal, "norm partials"));
+    p->lanes.resize(size_t(lanesFor(*p, laneBytes)));
+    for (Lane& lane : p->lanes) PASTICHE_RETURN_IF_ERROR(makeLaneBuffers(*p, lane, at));
 
     const VkDeviceSize frameBytes = alignUp(VkDeviceSize(width) * height * 12, 4);  // room for float frames
     const VkDevice dev = c.device();
     for (Slot& s : p->slots) {
-        PASTICHE_RETURN_IF_ERROR(make(s.stagingIn, frameBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, MemoryKind::HostUpload,
-                                      "upload staging" + at));
-        PASTICHE_RETURN_IF_ERROR(make(s.stagingOut, frameBytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                      MemoryKind::HostReadback, "download staging" + at));
-        PASTICHE_RETURN_IF_ERROR(make(s.rawIn, frameBytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
-                                      MemoryKind::DeviceLocal, "input frame" + at));
-        PASTICHE_RETURN_IF_ERROR(make(s.rawOut, frameBytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
-                                      MemoryKind::DeviceLocal, "output frame" + at));
+        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, s.stagingIn, frameBytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                            MemoryKind::HostUpload, "upload staging" + at));
+        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, s.stagingOut, frameBytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                            MemoryKind::HostReadback, "download staging" + at));
+        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, s.rawIn, frameBytes, storage | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                            MemoryKind::DeviceLocal, "input frame" + at));
+        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, s.rawOut, frameBytes, storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                            MemoryKind::DeviceLocal, "output frame" + at));
         VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
         VkFence fence;
         PASTICHE_VK(vkCreateFence(dev, &fi, nullptr, &fence));
@@ -433,7 +519,8 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
         }
     }
 
-    // Descriptor sets: per layer conv (5), finalize (3), apply (3); per slot upload and download (2).
+    // Descriptor sets, per lane: per layer conv (5), finalize (3), apply (3); per slot upload and
+    // download (2).
     uint32_t sets = 0, descriptors = 0;
     for (const auto& l : layers_) {
         sets += l.norm ? 3 : 1;
@@ -441,53 +528,17 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     }
     sets += 2 * kSlots;
     descriptors += 4 * kSlots;
-    auto pool = makeStoragePool(dev, sets, descriptors);
+    const auto lanes = uint32_t(p->lanes.size());
+    auto pool = makeStoragePool(dev, sets * lanes, descriptors * lanes);
     if (!pool) return pool.status();
     p->pool = std::move(pool.value());
-    auto allocSet = [&](VkDescriptorSetLayout layout, VkDescriptorSet& set) {
-        return allocateSet(dev, p->pool, layout, set);
-    };
-    p->convSets.resize(layers_.size());
-    p->finalizeSets.resize(layers_.size());
-    p->applySets.resize(layers_.size());
-    int blockStart = -1;
-    for (size_t l = 0; l < layers_.size(); ++l) {
-        const TransferLayer& layer = net_.layers[l];
-        const LayerOps& ops = layers_[l];
-        const VkBuffer in = l == 0 ? p->input.get() : p->acts[l - 1].get();
-        PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(), p->convSets[l]));
-        writeDescriptorSet(dev, p->convSets[l],
-                           {{in},
-                            {p->acts[l].get()},
-                            {weights_.get(), ops.weightsAt * 4, (ops.biasAt - ops.weightsAt) * 4},
-                            {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
-                            {p->partials.get()},
-                            {inScaleShift(*p, l)}});
-        if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
-        if (ops.norm) {
-            PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), p->finalizeSets[l]));
-            writeDescriptorSet(dev, p->finalizeSets[l],
-                               {{p->partials.get()},
-                                {style_.get(), ops.styleAt * 4, VkDeviceSize(layer.outChannels) * 8},
-                                {p->scaleShift[l].get()}});
-            PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->applyLayout(), p->applySets[l]));
-            VkBuffer skip = p->acts[l].get();  // unused unless this ends a residual block
-            if (layer.residual == ResidualRole::BlockEnd)
-                skip = blockStart == 0 ? p->input.get() : p->acts[size_t(blockStart) - 1].get();
-            writeDescriptorSet(dev, p->applySets[l], {{p->acts[l].get()}, {p->scaleShift[l].get()}, {skip}});
-        }
-    }
-    for (Slot& s : p->slots) {
-        PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), s.uploadSet));
-        writeDescriptorSet(dev, s.uploadSet, {{s.rawIn.get()}, {p->input.get()}});
-        PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), s.downloadSet));
-        writeDescriptorSet(dev, s.downloadSet, {{p->acts.back().get()}, {s.rawOut.get()}});
-    }
+    for (Lane& lane : p->lanes) PASTICHE_RETURN_IF_ERROR(writeLaneSets(*p, lane));
+    const Lane& main = p->lanes.front();
     if (stabOp_) {
         const Conv2dShape& t = p->shapes[size_t(trunkLayer_)];
         if (t.outW * 4 == p->padW && t.outH * 4 == p->padH && p->padW >= 32 && p->padH >= 32) {
-            auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels, p->input.get(),
-                                      p->acts[size_t(trunkLayer_)].get(), kSlots);
+            auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels, main.input.get(),
+                                      main.acts[size_t(trunkLayer_)].get(), kSlots);
             // Without room for it (device memory) the frames still run, plain: setDeviceStability says why.
             if (stab)
                 p->stab = std::move(stab.value());
@@ -498,8 +549,8 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
             std::vector<GridLockOp::SlotBuffers> slots;
             for (size_t i = 0; i < kSlots; ++i)
                 slots.push_back({p->stab->slots[i].params.get(), p->slots[i].rawIn.get(), p->slots[i].rawOut.get()});
-            auto lock = lockOp_->plan(c, stabOp_->pyramid(), frameIo_->setLayout(), width, height, p->input.get(),
-                                      p->acts.back().get(), p->stab->motion, p->stab->stats.get(),
+            auto lock = lockOp_->plan(c, stabOp_->pyramid(), frameIo_->setLayout(), width, height, main.input.get(),
+                                      main.acts.back().get(), p->stab->motion, p->stab->stats.get(),
                                       p->stab->groupsX * p->stab->groupsY, slots);
             if (lock)
                 p->lock = std::move(lock.value());
@@ -519,9 +570,10 @@ VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f) {
     return alignUp(VkDeviceSize(p.width) * p.height * (f == FrameFormat::F32 ? 12 : 3), 4);
 }
 
-Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int parts, FrameFormat in, FrameFormat out,
-                                    bool withCopies, bool stabilized) {
+Status VulkanBackend::recordCompute(Plan& p, Slot& s, int laneIndex, VkCommandBuffer* cmds, int parts, FrameFormat in,
+                                    FrameFormat out, bool withCopies, bool stabilized) {
     const int slot = int(&s - p.slots);
+    const Lane& lane = p.lanes[size_t(laneIndex)];
     BarrierTracker tracker;  // one for all parts: barriers at a part's start are then redundant, not missing
     tracker.begin();
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -552,8 +604,8 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int
                                                         p.height, lock->frameW, lock->frameH, s.rawIn.get(),
                                                         lock->frame.get()));
     else
-        PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, s.uploadSet, in, p.width, p.height, p.padW,
-                                                        p.padH, s.rawIn.get(), p.input.get()));
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordUpload(cmd, tracker, lane.uploadSets[slot], in, p.width, p.height,
+                                                        p.padW, p.padH, s.rawIn.get(), lane.input.get()));
     stamp();
     if (lock) {
         uint32_t stage = uint32_t(2 * layers_.size() + 7);
@@ -571,20 +623,20 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int
     for (size_t l = 0; l < layers_.size(); ++l) {
         const LayerOps& ops = layers_[l];
         const TransferLayer& layer = net_.layers[l];
-        const VkBuffer inBuf = l == 0 ? p.input.get() : p.acts[l - 1].get();
+        const VkBuffer inBuf = l == 0 ? lane.input.get() : lane.acts[l - 1].get();
         const Conv2dShape& sh = p.shapes[l];
-        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, p.convSets[l], sh, inBuf, p.acts[l].get(),
-                                                 weights_.get(), p.partials.get(), inScaleShift(p, l)));
+        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, lane.convSets[l], sh, inBuf, lane.acts[l].get(),
+                                                 weights_.get(), lane.partials.get(), inScaleShift(lane, l)));
         if (profiling_)
             vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, uint32_t(layers_.size() + 3 + l));
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
-            VkBuffer skip = p.acts[l].get();
+            VkBuffer skip = lane.acts[l].get();
             if (layer.residual == ResidualRole::BlockEnd)
-                skip = blockStart == 0 ? p.input.get() : p.acts[size_t(blockStart) - 1].get();
-            PASTICHE_RETURN_IF_ERROR(ops.norm->record(cmd, tracker, p.finalizeSets[l], p.applySets[l], sh.outW, sh.outH,
-                                                      sh.tilesX * sh.tilesY, p.partials.get(), style_.get(),
-                                                      p.scaleShift[l].get(), p.acts[l].get(), skip));
+                skip = blockStart == 0 ? lane.input.get() : lane.acts[size_t(blockStart) - 1].get();
+            PASTICHE_RETURN_IF_ERROR(ops.norm->record(cmd, tracker, lane.finalizeSets[l], lane.applySets[l], sh.outW,
+                                                      sh.outH, sh.tilesX * sh.tilesY, lane.partials.get(), style_.get(),
+                                                      lane.scaleShift[l].get(), lane.acts[l].get(), skip));
         }
         stamp();
         if (stabilized && int(l) == trunkLayer_) {
@@ -602,8 +654,9 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, VkCommandBuffer* cmds, int
                                                               p.width, p.height, p.width, p.height,
                                                               lock->frameOut.get(), s.rawOut.get()));
     } else {
-        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, s.downloadSet, out, p.width, p.height, p.padW,
-                                                          p.padH, p.acts.back().get(), s.rawOut.get()));
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lane.downloadSets[slot], out, p.width,
+                                                          p.height, p.padW, p.padH, lane.acts.back().get(),
+                                                          s.rawOut.get()));
     }
     stamp();
     if (withCopies) recordCopy(cmd, tracker, s.rawOut.get(), s.stagingOut.get(), frameBytesOf(p, out), true);
@@ -618,14 +671,16 @@ Status VulkanBackend::recordPlan(Plan& p) {
     const Context& c = *ctx_;
     const bool split = c.separateTransfer();
     for (Slot& s : p.slots) {
-        for (int in = 0; in < 2; ++in)
-            for (int out = 0; out < 2; ++out) {
-                auto cmd = p.computeCmds.allocate(c.device(), c.computePool());
-                if (!cmd) return cmd.status();
-                s.compute[in][out] = cmd.value();
-                PASTICHE_RETURN_IF_ERROR(
-                    recordCompute(p, s, &s.compute[in][out], 1, FrameFormat(in), FrameFormat(out), !split, false));
-            }
+        for (size_t lane = 0; lane < p.lanes.size(); ++lane)
+            for (int in = 0; in < 2; ++in)
+                for (int out = 0; out < 2; ++out) {
+                    auto cmd = p.computeCmds.allocate(c.device(), c.computePool());
+                    if (!cmd) return cmd.status();
+                    VkCommandBuffer& compute = s.compute[lane][in][out];
+                    compute = cmd.value();
+                    PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, int(lane), &compute, 1, FrameFormat(in),
+                                                           FrameFormat(out), !split, false));
+                }
         if (!split) continue;
         for (int f = 0; f < 2; ++f) {
             for (int dir = 0; dir < 2; ++dir) {
@@ -751,7 +806,7 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
                 if (!cmd) return cmd.status();
                 parts[k] = cmd.value();
             }
-            PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, parts, 3, in, out, !ctx_->separateTransfer(), true));
+            PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, 0, parts, 3, in, out, !ctx_->separateTransfer(), true));
         }
         PASTICHE_RETURN_IF_ERROR(submitLocked(s, in, out));
     } else {
@@ -760,9 +815,16 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
             auto cmd = p.computeCmds.allocate(ctx_->device(), ctx_->computePool());
             if (!cmd) return cmd.status();
             stable = cmd.value();
-            PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, &stable, 1, in, out, !ctx_->separateTransfer(), true));
+            PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, 0, &stable, 1, in, out, !ctx_->separateTransfer(), true));
         }
-        PASTICHE_RETURN_IF_ERROR(submitCompute(s, in, out, s.stabilized ? stable : s.compute[int(in)][int(out)]));
+        // Stabilized frames stay on lane 0 (each reads the history the one before left there).
+        int lane = 0;
+        if (!s.stabilized) {
+            lane = p.nextLane;
+            p.nextLane = (p.nextLane + 1) % int(p.lanes.size());
+        }
+        PASTICHE_RETURN_IF_ERROR(
+            submitCompute(s, lane, in, out, s.stabilized ? stable : s.compute[lane][int(in)][int(out)]));
     }
     s.pending = true;
     s.in = in;
@@ -772,17 +834,22 @@ Status VulkanBackend::submitFrame(const ConstImageView& input, int slotIndex, Fr
 
 // One command buffer on the compute queue; with a transfer queue, between the slot's upload and
 // download copies. It signals the compute timeline (the next grid-lock frame's motion waits for it).
-Status VulkanBackend::submitCompute(Slot& s, FrameFormat in, FrameFormat out, VkCommandBuffer compute) {
+Status VulkanBackend::submitCompute(Slot& s, int lane, FrameFormat in, FrameFormat out, VkCommandBuffer compute) {
     Submission comp(compute);
-    if (computeTimeline_) comp.signal(computeTimeline_.get(), ++computeValue_);
-    computeWaitForLock_ = computeValue_;
+    // Another lane's frame shares no buffer with a grid-lock frame's motion stages (those are lane
+    // 0's), so the lock waits only for lane 0; and a timeline is signalled from one queue only.
+    if (computeTimeline_ && lane == 0) {
+        comp.signal(computeTimeline_.get(), ++computeValue_);
+        computeWaitForLock_ = computeValue_;
+    }
+    const VkQueue queue = ctx_->laneQueue(lane);
     if (!ctx_->separateTransfer()) {
-        PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), s.fence.get()));
+        PASTICHE_VK(vkQueueSubmit(queue, 1, &comp.info(), s.fence.get()));
         return Status::ok();
     }
     PASTICHE_RETURN_IF_ERROR(submitUpload(s, in));
     comp.wait(s.uploaded.get()).signal(s.computed.get());
-    PASTICHE_VK(vkQueueSubmit(ctx_->computeQueue(), 1, &comp.info(), VK_NULL_HANDLE));
+    PASTICHE_VK(vkQueueSubmit(queue, 1, &comp.info(), VK_NULL_HANDLE));
     return submitDownload(s, out);
 }
 

@@ -14,11 +14,7 @@
 namespace pastiche {
 namespace {
 
-struct ScopedEnv {
-    ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-    ~ScopedEnv() { unsetenv(name_); }
-    const char* name_;
-};
+using test::ScopedEnv;
 
 TEST(MemoryBudget, LimitFromEnvironment) {
     {

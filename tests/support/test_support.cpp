@@ -96,4 +96,20 @@ std::vector<float> randomFloats(size_t n, unsigned seed, float lo, float hi) {
     return v;
 }
 
+ScopedEnv::ScopedEnv(const char* name, const char* value) : name_(name) {
+    const char* old = std::getenv(name);
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    set(value);
+}
+
+ScopedEnv::~ScopedEnv() {
+    if (had_)
+        setenv(name_, old_.c_str(), 1);
+    else
+        unsetenv(name_);
+}
+
+void ScopedEnv::set(const char* value) { setenv(name_, value, 1); }
+
 }  // namespace pastiche::test

@@ -32,4 +32,20 @@ double psnr8(const Image8& a, const Image8& b);
 // Deterministic pseudo-random data for op tests.
 std::vector<float> randomFloats(size_t n, unsigned seed, float lo = -1.f, float hi = 1.f);
 
+// Sets an environment variable for its scope and restores the previous value (or its absence), so
+// that a run script's switches (bench/h200_run.sh) hold for the tests after this one.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const char* value);
+    ~ScopedEnv();
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+    void set(const char* value);
+
+private:
+    const char* name_;
+    std::string old_;
+    bool had_ = false;
+};
+
 }  // namespace pastiche::test

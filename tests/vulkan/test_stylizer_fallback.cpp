@@ -14,11 +14,6 @@
 namespace pastiche::test {
 namespace {
 
-struct EnvGuard {
-    explicit EnvGuard(const char* value) { setenv("PASTICHE_VK_FAIL", value, 1); }
-    ~EnvGuard() { unsetenv("PASTICHE_VK_FAIL"); }
-};
-
 class StylizerFallback : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -39,7 +34,7 @@ protected:
     }
 
     void expectFallback(const char* stage) {
-        EnvGuard env(stage);
+        ScopedEnv env("PASTICHE_VK_FAIL", stage);
         std::vector<std::string> notices;
         StylizerOptions options;
         options.backend.choice = BackendSpec::Choice::Vulkan;

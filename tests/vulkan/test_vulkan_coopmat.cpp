@@ -36,30 +36,6 @@ std::unique_ptr<TransferBackend> makeCoop(const TransferNetwork& net, const char
     return vk;
 }
 
-// Sets an environment variable for its scope and restores the previous value (or its absence), so
-// that a run script's switches (bench/h200_run.sh) hold for the tests after this one.
-class ScopedEnv {
-public:
-    ScopedEnv(const char* name, const char* value) : name_(name) {
-        const char* old = std::getenv(name);
-        had_ = old != nullptr;
-        if (had_) old_ = old;
-        set(value);
-    }
-    ~ScopedEnv() {
-        if (had_)
-            setenv(name_, old_.c_str(), 1);
-        else
-            unsetenv(name_);
-    }
-    void set(const char* value) { setenv(name_, value, 1); }
-
-private:
-    const char* name_;
-    std::string old_;
-    bool had_ = false;
-};
-
 bool usesTensorCores(const TransferBackend& b) { return b.device().matrixUnits.rfind("tensor cores:", 0) == 0; }
 
 #define PASTICHE_REQUIRE_COOPMAT()                                                                        \

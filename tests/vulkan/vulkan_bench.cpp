@@ -117,11 +117,11 @@ TEST(VulkanBench, Throughput) {
             std::printf(
                 "{\"backend\":\"vulkan\",\"device\":\"%s\",\"coopmat_mode\":\"%s\",\"matrix_units\":\"%s\","
                 "\"precision\":\"%s\",\"width\":%d,\"height\":%d,"
-                "\"frames\":%d,\"frames_in_flight\":%d,\"sync_ms_per_frame\":%.4f,\"ms_per_frame\":%.4f,"
+                "\"frames\":%d,\"frames_in_flight\":%d,\"lanes\":%d,\"sync_ms_per_frame\":%.4f,\"ms_per_frame\":%.4f,"
                 "\"fps\":%.1f,\"gpu_ms_profiled\":%.4f,\"model\":\"%s\",\"profile\":[%s]}\n",
                 vk->device().name.c_str(), coopmat ? coopmat : "default", vk->device().matrixUnits.c_str(),
-                vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames, slots, syncMs, pipeMs,
-                1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
+                vk->precision() == Precision::Fp16 ? "fp16" : "fp32", w, h, frames, slots, vk->computeLanes(), syncMs,
+                pipeMs, 1000.0 / pipeMs, gpuTotal, which.c_str(), layers.c_str());
             std::fflush(stdout);
         }
     }

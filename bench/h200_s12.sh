@@ -1,0 +1,51 @@
+#!/bin/bash
+# Issue 14, session 12 (2026-12-04), on the H200: lanes (frames in flight computing side by side on
+# their own compute queues, vulkan_backend.cpp). Modes: a (A/B of PASTICHE_VK_LANES=1/2/3, the lane
+# tests with validation), b (the final defaults: every Vulkan test suite with the validation layer
+# on, bench, second start), c (bench, the PyTorch peer, bench).
+# Device tool: carry [".devdata/s12", ".devdata/vk", ".gl"], run `bash bench/h200_s12.sh MODE`, with
+#   .gl/ and .devdata/vk/ as bench/h200_run.sh's header lists, and .devdata/s12/test_vulkan linked
+#   here without OpenCV (the command in bench/h200_s11.sh's header, with s12 for s11).
+source bench/h200_env.sh
+cp .devdata/vk/torch_peer_cuda.py .devdata/s12/ 2>/dev/null
+cd .devdata/s12 && chmod +x test_vulkan
+MODE=${1:-a}
+ALL=384x384,1920x1080,3840x2160
+summ() { grep -E "^\{" | python3 -c '
+import json,sys
+for l in sys.stdin:
+    d=json.loads(l)
+    if "startup_ms_empty_cache" in d: print("startup", l.strip()); continue
+    if "fps" not in d: continue
+    print(d.get("coopmat_mode"), d["precision"], "%dx%d"%(d["width"],d["height"]), "lanes %s"%d.get("lanes"), "pipelined %.3f ms (%.0f fps), sync %.3f, gpu %.3f"%(d["ms_per_frame"],d["fps"],d["sync_ms_per_frame"],d["gpu_ms_profiled"]))
+    print("   ", " ".join("%.3f"%p["ms"] for p in d["profile"]))'; }
+bench() {  # bench LABEL SIZES FRAMES [env...]
+  local label=$1 sizes=$2 frames=$3; shift 3
+  env "$@" PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=$sizes \
+    PASTICHE_VK_BENCH_FRAMES=$frames timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 |
+    tee -a $OUT/bench.log | summ | sed "s/^/$label /"
+}
+t() { PASTICHE_VK_VALIDATION=1 timeout 150 "$@" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped|PASSED" | cut -c1-230; }
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
+if [ "$MODE" = a ]; then
+  for lanes in 1 2 3 1 2 3; do bench lanes$lanes $ALL 400 PASTICHE_VK_LANES=$lanes; done
+  bench default $ALL 400
+  t ./test_vulkan --gtest_filter='VulkanTest.Pipelined*'
+  t ./test_vulkan --gtest_filter='VulkanStability*:VulkanGridLock*'
+fi
+if [ "$MODE" = b ]; then  # the final defaults: tests with validation, bench, second start
+  bench final $ALL 400
+  for f in 'VulkanTest.*' 'VulkanCoopMatTest.EveryCoopMat*:VulkanCoopMatTest.WholeNetwork*:VulkanTflite*:VulkanCoopMatTest.Scalar*' \
+      'VulkanCoopMatTest.AliasedStaging*' 'VulkanCoopMatTest.PlainStaging*' 'VulkanCoopMatTest.Packed*' 'VulkanCoopMatTest.NarrowHalf2*' \
+      'VulkanCoopMatTest.PipelineCache*' 'VulkanStability*:VulkanGridLock*:HostCopier*'; do
+    t ./test_vulkan --gtest_filter="$f"
+  done
+  rm -rf /tmp/su; __GL_SHADER_DISK_CACHE=0 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STARTUP=/tmp/su timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Startup 2>&1 | tee -a $OUT/bench.log | summ
+  bench final_again $ALL 300
+fi
+if [ "$MODE" = c ]; then  # the PyTorch peer in the same run as our bench
+  bench before_peer $ALL 300
+  PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
+  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-330} python3 torch_peer_cuda.py net ../vk/td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
+  bench final_after_peer $ALL 300
+fi
