@@ -31,6 +31,7 @@
 #include <new>
 
 #include "engine/backend.h"
+#include "engine/buffer_reuse.h"
 #include "engine/cpu/conv_kernels.h"
 #include "engine/cpu/memory_budget.h"
 #include "engine/cpu/thread_pool.h"
@@ -247,28 +248,18 @@ Status CpuBackend::plan(int width, int height, Plan& out) const {
     // layer i at 2i, its epilogue at 2i+1. Layer i's input is written at 2i-1 (the input load for
     // i = 0) and last read by its conv (2i) or, for a BlockStart, by the matching BlockEnd's
     // epilogue.
-    std::vector<size_t>& sizes = out.bufferFloats;
-    sizes.clear();
-    std::vector<int> freeAfter;  // last time each buffer is read
-    std::vector<int> lastUse(layers_.size());
-    for (size_t i = 0; i < layers_.size(); ++i) lastUse[i] = int(2 * i);
-    for (size_t i = 0; i < layers_.size(); ++i)
-        if (out.layers[i].skipFrom >= 0) lastUse[size_t(out.layers[i].skipFrom)] = int(2 * i + 1);
+    std::vector<BufferLifetime> lifetimes(layers_.size());
     for (size_t i = 0; i < layers_.size(); ++i) {
-        const size_t need = size_t(out.layers[i].padH) * out.layers[i].padW * layers_[i].inC;
-        const int def = int(2 * i) - 1;
-        int chosen = -1;
-        for (size_t b = 0; b < sizes.size(); ++b)
-            if (freeAfter[b] < def && (chosen < 0 || sizes[b] > sizes[size_t(chosen)])) chosen = int(b);
-        if (chosen < 0) {
-            chosen = int(sizes.size());
-            sizes.push_back(0);
-            freeAfter.push_back(0);
-        }
-        sizes[size_t(chosen)] = std::max(sizes[size_t(chosen)], need);
-        freeAfter[size_t(chosen)] = lastUse[i];
-        out.layers[i].buffer = chosen;
+        lifetimes[i].size = size_t(out.layers[i].padH) * out.layers[i].padW * layers_[i].inC;
+        lifetimes[i].def = int(2 * i) - 1;
+        lifetimes[i].lastUse = int(2 * i);
     }
+    for (size_t i = 0; i < layers_.size(); ++i)
+        if (out.layers[i].skipFrom >= 0) lifetimes[size_t(out.layers[i].skipFrom)].lastUse = int(2 * i + 1);
+    BufferReusePlan reuse = planBufferReuse(lifetimes);
+    for (size_t i = 0; i < layers_.size(); ++i) out.layers[i].buffer = reuse.physical[i];
+    out.bufferFloats = std::move(reuse.sizes);
+    const std::vector<size_t>& sizes = out.bufferFloats;
     out.rawFloats = 0, out.rows = 0, out.maxChannels = 0;
     for (size_t i = 0; i < layers_.size(); ++i) {
         out.rawFloats = std::max(out.rawFloats, size_t(out.layers[i].outH) * out.layers[i].outW * layers_[i].outC);

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "engine/backend.h"
+#include "engine/buffer_reuse.h"
 #include "engine/stability_policy.h"
 #include "engine/vulkan/grid_lock_op.h"
 #include "engine/vulkan/host_copy.h"
@@ -89,7 +90,8 @@ struct Slot {
 // upload and download). Lane 0 is also the one device stability and the grid lock work on.
 struct Lane {
     Buffer input, partials;
-    std::vector<Buffer> acts, scaleShift;
+    std::vector<Buffer> actBuffers, scaleShift;  // actBuffers: as Plan::actReuse says
+    std::vector<VkBuffer> acts;                  // each layer's output: one of actBuffers
     std::vector<VkDescriptorSet> convSets, finalizeSets, applySets;
     VkDescriptorSet uploadSets[kSlots]{}, downloadSets[kSlots]{};
 };
@@ -99,6 +101,10 @@ struct Plan {
     int width = 0, height = 0, padW = 0, padH = 0;  // gridLock: pad* is the lock's canvas
     bool gridLock = false;
     std::vector<Conv2dShape> shapes;
+    // The layers' outputs share buffers where their lifetimes allow (in bytes; the trunk and the
+    // last layer's output keep their own: device stability and the grid lock read them beside the
+    // network, on another queue).
+    BufferReusePlan actReuse;
     std::vector<Lane> lanes;  // at least one
     int nextLane = 0;         // the lane of the next plain frame
     DescriptorPoolHandle pool;
@@ -389,17 +395,21 @@ Status VulkanBackend::makeLaneBuffers(const Plan& p, Lane& lane, const std::stri
     PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.input, VkDeviceSize(p.padW) * p.padH * 3 * elem, storage,
                                         MemoryKind::DeviceLocal, "input activations" + at));
     size_t maxPartials = 1;
+    for (size_t b = 0; b < p.actReuse.sizes.size(); ++b) {
+        // The trunk is also copied into the device stability's history.
+        const bool trunk = trunkLayer_ >= 0 && p.actReuse.physical[size_t(trunkLayer_)] == int(b);
+        lane.actBuffers.emplace_back();
+        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.actBuffers.back(), p.actReuse.sizes[b],
+                                            trunk ? storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT : storage,
+                                            MemoryKind::DeviceLocal, "activations " + std::to_string(b) + at));
+    }
     lane.acts.resize(layers_.size());
     lane.scaleShift.resize(layers_.size());
     for (size_t l = 0; l < layers_.size(); ++l) {
-        const Conv2dShape& s = p.shapes[l];
         const TransferLayer& layer = net_.layers[l];
-        // The trunk is also copied into the device stability's history.
-        const VkBufferUsageFlags usage = int(l) == trunkLayer_ ? storage | VK_BUFFER_USAGE_TRANSFER_SRC_BIT : storage;
-        PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.acts[l], VkDeviceSize(s.outW) * s.outH * layer.outChannels * elem,
-                                            usage, MemoryKind::DeviceLocal, "activations of " + layer.name + at));
+        lane.acts[l] = lane.actBuffers[size_t(p.actReuse.physical[l])].get();
         if (layer.hasNorm) {
-            maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(s));
+            maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(p.shapes[l]));
             PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.scaleShift[l], VkDeviceSize(layer.outChannels) * 8, storage,
                                                 MemoryKind::DeviceLocal, "norm scale of " + layer.name));
         }
@@ -419,11 +429,11 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
     for (size_t l = 0; l < layers_.size(); ++l) {
         const TransferLayer& layer = net_.layers[l];
         const LayerOps& ops = layers_[l];
-        const VkBuffer in = l == 0 ? lane.input.get() : lane.acts[l - 1].get();
+        const VkBuffer in = l == 0 ? lane.input.get() : lane.acts[l - 1];
         PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(), lane.convSets[l]));
         writeDescriptorSet(dev, lane.convSets[l],
                            {{in},
-                            {lane.acts[l].get()},
+                            {lane.acts[l]},
                             {weights_.get(), ops.weightsAt * 4, (ops.biasAt - ops.weightsAt) * 4},
                             {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
                             {lane.partials.get()},
@@ -436,10 +446,10 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
                                 {style_.get(), ops.styleAt * 4, VkDeviceSize(layer.outChannels) * 8},
                                 {lane.scaleShift[l].get()}});
             PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->applyLayout(), lane.applySets[l]));
-            VkBuffer skip = lane.acts[l].get();  // unused unless this ends a residual block
+            VkBuffer skip = lane.acts[l];  // unused unless this ends a residual block
             if (layer.residual == ResidualRole::BlockEnd)
-                skip = blockStart == 0 ? lane.input.get() : lane.acts[size_t(blockStart) - 1].get();
-            writeDescriptorSet(dev, lane.applySets[l], {{lane.acts[l].get()}, {lane.scaleShift[l].get()}, {skip}});
+                skip = blockStart == 0 ? lane.input.get() : lane.acts[size_t(blockStart) - 1];
+            writeDescriptorSet(dev, lane.applySets[l], {{lane.acts[l]}, {lane.scaleShift[l].get()}, {skip}});
         }
     }
     for (size_t i = 0; i < kSlots; ++i) {
@@ -447,7 +457,7 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
         PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), lane.uploadSets[i]));
         writeDescriptorSet(dev, lane.uploadSets[i], {{s.rawIn.get()}, {lane.input.get()}});
         PASTICHE_RETURN_IF_ERROR(allocSet(frameIo_->setLayout(), lane.downloadSets[i]));
-        writeDescriptorSet(dev, lane.downloadSets[i], {{lane.acts.back().get()}, {s.rawOut.get()}});
+        writeDescriptorSet(dev, lane.downloadSets[i], {{lane.acts.back()}, {s.rawOut.get()}});
     }
     return Status::ok();
 }
@@ -471,20 +481,29 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     p->padW = p->gridLock ? stability::canvasSide(width) : TransferNetwork::paddedSide(width);
     p->padH = p->gridLock ? stability::canvasSide(height) : TransferNetwork::paddedSide(height);
     const Context& c = *ctx_;
-    const VkDeviceSize elem = fp16_ ? 2 : 4;
+    const size_t elem = fp16_ ? 2 : 4;
     const auto storage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
     const std::string at = " at " + std::to_string(width) + "x" + std::to_string(height);
     int w = p->padW, h = p->padH;
-    VkDeviceSize laneBytes = VkDeviceSize(w) * h * 3 * elem;
+    // Steps: layer l's conv at 2l, its norm at 2l + 1; its output is read by the next conv and, at
+    // the start of a residual block, by the norm at the block's end (the skip).
+    std::vector<BufferLifetime> lifetimes(layers_.size());
+    int blockStart = -1;
     for (size_t l = 0; l < layers_.size(); ++l) {
         Conv2dShape s = layers_[l].conv.shape(w, h);
         if (s.outW < 2 || s.outH < 2) return Status::unsupported("Vulkan backend: frame too small for the network");
         p->shapes.push_back(s);
-        laneBytes += VkDeviceSize(s.outW) * s.outH * net_.layers[l].outChannels * elem;
+        lifetimes[l] = {size_t(s.outW) * s.outH * size_t(net_.layers[l].outChannels) * elem, int(2 * l), int(2 * l + 2),
+                        int(l) == trunkLayer_ || l + 1 == layers_.size()};
+        if (net_.layers[l].residual == ResidualRole::BlockStart) blockStart = int(l);
+        if (net_.layers[l].residual == ResidualRole::BlockEnd && blockStart > 0)
+            lifetimes[size_t(blockStart) - 1].lastUse = int(2 * l + 1);
         w = s.outW;
         h = s.outH;
     }
     if (w != p->padW || h != p->padH) return Status::error("Vulkan backend: the network does not preserve the size");
+    p->actReuse = planBufferReuse(lifetimes);
+    const VkDeviceSize laneBytes = VkDeviceSize(p->padW) * p->padH * 3 * elem + p->actReuse.total();
     p->lanes.resize(size_t(lanesFor(*p, laneBytes)));
     for (Lane& lane : p->lanes) PASTICHE_RETURN_IF_ERROR(makeLaneBuffers(*p, lane, at));
 
@@ -538,7 +557,7 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
         const Conv2dShape& t = p->shapes[size_t(trunkLayer_)];
         if (t.outW * 4 == p->padW && t.outH * 4 == p->padH && p->padW >= 32 && p->padH >= 32) {
             auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels, main.input.get(),
-                                      main.acts[size_t(trunkLayer_)].get(), kSlots);
+                                      main.acts[size_t(trunkLayer_)], kSlots);
             // Without room for it (device memory) the frames still run, plain: setDeviceStability says why.
             if (stab)
                 p->stab = std::move(stab.value());
@@ -550,7 +569,7 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
             for (size_t i = 0; i < kSlots; ++i)
                 slots.push_back({p->stab->slots[i].params.get(), p->slots[i].rawIn.get(), p->slots[i].rawOut.get()});
             auto lock = lockOp_->plan(c, stabOp_->pyramid(), frameIo_->setLayout(), width, height, main.input.get(),
-                                      main.acts.back().get(), p->stab->motion, p->stab->stats.get(),
+                                      main.acts.back(), p->stab->motion, p->stab->stats.get(),
                                       p->stab->groupsX * p->stab->groupsY, slots);
             if (lock)
                 p->lock = std::move(lock.value());
@@ -623,20 +642,20 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, int laneIndex, VkCommandBu
     for (size_t l = 0; l < layers_.size(); ++l) {
         const LayerOps& ops = layers_[l];
         const TransferLayer& layer = net_.layers[l];
-        const VkBuffer inBuf = l == 0 ? lane.input.get() : lane.acts[l - 1].get();
+        const VkBuffer inBuf = l == 0 ? lane.input.get() : lane.acts[l - 1];
         const Conv2dShape& sh = p.shapes[l];
-        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, lane.convSets[l], sh, inBuf, lane.acts[l].get(),
+        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, lane.convSets[l], sh, inBuf, lane.acts[l],
                                                  weights_.get(), lane.partials.get(), inScaleShift(lane, l)));
         if (profiling_)
             vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, uint32_t(layers_.size() + 3 + l));
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
-            VkBuffer skip = lane.acts[l].get();
+            VkBuffer skip = lane.acts[l];
             if (layer.residual == ResidualRole::BlockEnd)
-                skip = blockStart == 0 ? lane.input.get() : lane.acts[size_t(blockStart) - 1].get();
+                skip = blockStart == 0 ? lane.input.get() : lane.acts[size_t(blockStart) - 1];
             PASTICHE_RETURN_IF_ERROR(ops.norm->record(cmd, tracker, lane.finalizeSets[l], lane.applySets[l], sh.outW,
                                                       sh.outH, sh.tilesX * sh.tilesY, lane.partials.get(), style_.get(),
-                                                      lane.scaleShift[l].get(), lane.acts[l].get(), skip));
+                                                      lane.scaleShift[l].get(), lane.acts[l], skip));
         }
         stamp();
         if (stabilized && int(l) == trunkLayer_) {
@@ -655,7 +674,7 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, int laneIndex, VkCommandBu
                                                               lock->frameOut.get(), s.rawOut.get()));
     } else {
         PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lane.downloadSets[slot], out, p.width,
-                                                          p.height, p.padW, p.padH, lane.acts.back().get(),
+                                                          p.height, p.padW, p.padH, lane.acts.back(),
                                                           s.rawOut.get()));
     }
     stamp();
