@@ -141,34 +141,54 @@ Status Conv2dOp::addVariant(const Context& ctx, const TransferLayer& layer, bool
     return Status::ok();
 }
 
-Conv2dShape Conv2dOp::shape(int inW, int inH) const {
+Conv2dShape Conv2dOp::shapeWith(int inW, int inH, int variant) const {
     Conv2dShape s;
     s.inW = inW;
     s.inH = inH;
     const int eW = upsample_ ? inW * 2 : inW, eH = upsample_ ? inH * 2 : inH;
     s.outW = (eW + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
+    s.variant = variant;
+    int tw = 0, th = 0;
     if (coop_) {
-        const int pixels = s.outW * s.outH;
-        s.variant = coop_->large && pixels >= CoopVariant::kLargePixels ? 1 : 0;
-        if (s.variant && coop_->largeVec && pixels < CoopVariant::kLargeVecMaxPixels) s.variant = 2;
-        const int th = int(s.variant ? coop_->largeTh : coop_->th);
-        s.tilesX = (s.outW + int(coop_->tw) - 1) / int(coop_->tw);
-        s.tilesY = (s.outH + th - 1) / th;
-        return s;
+        tw = int(coop_->tw);
+        th = int(variant ? coop_->largeTh : coop_->th);
+    } else if (narrow_) {
+        tw = int(narrow_->lx * narrow_->px);
+        th = int(narrow_->ly);
+    } else {
+        const TileVariant& v = variants_[size_t(variant)];
+        tw = int(v.lx * v.px);
+        th = int(v.ly);
     }
-    if (narrow_) {
-        const int tw = int(narrow_->lx * narrow_->px), th = int(narrow_->ly);
-        s.tilesX = (s.outW + tw - 1) / tw;
-        s.tilesY = (s.outH + th - 1) / th;
-        return s;
-    }
-    s.variant = smallOutputPixels_ > 0 && s.outW * s.outH < smallOutputPixels_ ? 1 : 0;
-    const TileVariant& v = variants_[size_t(s.variant)];
-    const int tw = int(v.lx * v.px), th = int(v.ly);
     s.tilesX = (s.outW + tw - 1) / tw;
     s.tilesY = (s.outH + th - 1) / th;
     return s;
+}
+
+int Conv2dOp::variantCount() const {
+    if (coop_) return coop_->largeVec ? 3 : coop_->large ? 2 : 1;
+    return narrow_ ? 1 : int(variants_.size());
+}
+
+Conv2dShape Conv2dOp::shape(int inW, int inH) const {
+    const Conv2dShape any = shapeWith(inW, inH, 0);
+    const int pixels = any.outW * any.outH;
+    int variant = 0;
+    if (coop_) {
+        variant = coop_->large && pixels >= CoopVariant::kLargePixels ? 1 : 0;
+        if (variant && coop_->largeVec && pixels < CoopVariant::kLargeVecMaxPixels) variant = 2;
+    } else if (!narrow_) {
+        variant = smallOutputPixels_ > 0 && pixels < smallOutputPixels_ ? 1 : 0;
+    }
+    return shapeWith(inW, inH, variant);
+}
+
+std::vector<Conv2dShape> Conv2dOp::candidates(int inW, int inH) const {
+    std::vector<Conv2dShape> all{shape(inW, inH)};
+    for (int v = 0; v < variantCount(); ++v)
+        if (v != all.front().variant) all.push_back(shapeWith(inW, inH, v));
+    return all;
 }
 
 void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {

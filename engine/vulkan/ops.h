@@ -102,7 +102,14 @@ public:
     bool coopPacked() const { return coop_ && (coop_->g > 1 || coop_->p > 1 || coop_->sub); }
     // On conv2d_narrow_f16.comp (few output channels, packed fp16 arithmetic; conv2d_narrow.cpp).
     bool narrowHalf2() const { return narrow_.has_value(); }
+    // The tile variant for an input size chosen by the thresholds measured on the H200 (below).
     Conv2dShape shape(int inW, int inH) const;
+    // Every tile variant it can run at that size, shape()'s first: the measured choice at reshape
+    // (conv_choice.h) picks among them. Variant n of shapeWith: 0 the base tile; coopmat 1 the
+    // large tile, 2 the large tile with the vector epilogue; scalar 1 the 16x8 tile for small maps.
+    std::vector<Conv2dShape> candidates(int inW, int inH) const;
+    Conv2dShape shapeWith(int inW, int inH, int variant) const;
+    int variantCount() const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     size_t partialCount(const Conv2dShape& s) const { return size_t(s.tilesX) * s.tilesY * size_t(outChannels_); }

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -17,6 +19,7 @@
 #include "engine/backend.h"
 #include "engine/buffer_reuse.h"
 #include "engine/stability_policy.h"
+#include "engine/vulkan/conv_choice.h"
 #include "engine/vulkan/grid_lock_op.h"
 #include "engine/vulkan/host_copy.h"
 #include "engine/vulkan/ops.h"
@@ -177,6 +180,9 @@ private:
     // second compute queue and a second copy of the buffers (laneBytes) fits in an eighth of its
     // memory; one for a grid-lock plan (its frames depend on each other) and on a CPU device.
     int lanesFor(const Plan& p, VkDeviceSize laneBytes) const;
+    // Each conv's tile variant at the plan's size (conv_choice.h): p.shapes[l] becomes the
+    // remembered or measured choice (timed on lane 0's buffers, before any frame).
+    Status chooseConvVariants(Plan& p);
 
     TransferNetwork net_;
     std::unique_ptr<Context> ctx_;
@@ -185,7 +191,8 @@ private:
     std::optional<FrameIoOp> frameIo_;
     Buffer weights_, style_;
     std::unique_ptr<Plan> plan_;
-    std::unique_ptr<HostCopier> copier_;  // frame copies to and from staging (threads for large frames)
+    std::unique_ptr<HostCopier> copier_;
+    std::unique_ptr<ConvChoice> convChoice_;  // frame copies to and from staging (threads for large frames)
     FrameFormat preferredOut_ = FrameFormat::Rgb8;
     std::vector<LayerTiming> profile_;
     // Device stability: the op (where the network has a trunk with a decoder after it), the layer
@@ -256,6 +263,7 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     b->fp16_ = c.caps().fp16 && !fp32Forced && options.precision != Precision::Fp32;
     b->profiling_ = options.profile && c.caps().timestamps;
     b->copier_ = std::make_unique<HostCopier>(HostCopier::defaultHelpers());
+    b->convChoice_ = std::make_unique<ConvChoice>(c.persistentCache().path(), c.info().type == "cpu");
     if (c.caps().timelineSemaphores) {
         for (SemaphoreHandle* h : {&b->computeTimeline_, &b->lockTimeline_}) {
             VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
@@ -408,8 +416,9 @@ Status VulkanBackend::makeLaneBuffers(const Plan& p, Lane& lane, const std::stri
     for (size_t l = 0; l < layers_.size(); ++l) {
         const TransferLayer& layer = net_.layers[l];
         lane.acts[l] = lane.actBuffers[size_t(p.actReuse.physical[l])].get();
-        if (layer.hasNorm) {
-            maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(p.shapes[l]));
+        if (layer.hasNorm) {  // room for any tile variant's partials (chooseConvVariants)
+            for (const Conv2dShape& s : layers_[l].conv.candidates(p.shapes[l].inW, p.shapes[l].inH))
+                maxPartials = std::max(maxPartials, layers_[l].conv.partialCount(s));
             PASTICHE_RETURN_IF_ERROR(makeBuffer(c, lane.scaleShift[l], VkDeviceSize(layer.outChannels) * 8, storage,
                                                 MemoryKind::DeviceLocal, "norm scale of " + layer.name));
         }
@@ -467,6 +476,56 @@ int VulkanBackend::lanesFor(const Plan& p, VkDeviceSize laneBytes) const {
     if (env && *env) return std::clamp(std::atoi(env), 1, kSlots);
     if (p.gridLock || ctx_->info().type == "cpu" || ctx_->computeQueueCount() < 2) return 1;
     return laneBytes <= ctx_->deviceLocalBytes() / 8 ? 2 : 1;
+}
+
+Status VulkanBackend::chooseConvVariants(Plan& p) {
+    const ConvChoice& choice = *convChoice_;
+    if (choice.mode() == ConvChoice::Mode::Fixed) return Status::ok();
+    const Lane& lane = p.lanes.front();
+    std::vector<ConvTrial> trials;
+    std::vector<size_t> firstTrial(layers_.size(), SIZE_MAX);  // per measured layer
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        const Conv2dOp& op = layers_[l].conv;
+        const std::vector<Conv2dShape> all = op.candidates(p.shapes[l].inW, p.shapes[l].inH);
+        if (all.size() < 2) continue;
+        if (choice.mode() == ConvChoice::Mode::Forced) {
+            for (const Conv2dShape& s : all)
+                if (s.variant == choice.forcedVariant()) p.shapes[l] = s;
+            continue;
+        }
+        const int known = convChoice_->remembered(choice.key(l, op, p.shapes[l], fp16_));
+        if (known >= 0 && known < op.variantCount()) {
+            p.shapes[l] = op.shapeWith(p.shapes[l].inW, p.shapes[l].inH, known);
+            continue;
+        }
+        if (!choice.measures()) continue;
+        firstTrial[l] = trials.size();
+        for (const Conv2dShape& s : all)
+            trials.push_back({&op, lane.convSets[l], s, l == 0 ? lane.input.get() : lane.acts[l - 1], lane.acts[l],
+                              weights_.get(), lane.partials.get(), inScaleShift(lane, l)});
+    }
+    if (trials.empty()) return Status::ok();
+    // Five rounds: the medians of the residual convs' variants at 1080p differ by 10-20 %.
+    auto ms = timeConvTrials(*ctx_, trials, 5);
+    if (!ms) return ms.status().withContext("Vulkan backend: timing the conv variants");
+    const char* verbose = std::getenv("PASTICHE_VK_PROFILE_CONV");
+    for (size_t l = 0; l < layers_.size(); ++l) {
+        if (firstTrial[l] == SIZE_MAX) continue;
+        const size_t n = size_t(layers_[l].conv.variantCount());
+        size_t best = firstTrial[l];
+        std::string line = net_.layers[l].name + ":";
+        for (size_t t = firstTrial[l]; t < firstTrial[l] + n; ++t) {
+            if (ms.value()[t] < ms.value()[best]) best = t;
+            line += " variant " + std::to_string(trials[t].shape.variant) + " " + std::to_string(ms.value()[t]) + " ms";
+        }
+        if (verbose && std::strcmp(verbose, "1") == 0)
+            std::fprintf(stderr, "conv choice %s -> variant %d\n", line.c_str(), trials[best].shape.variant);
+        convChoice_->remember(choice.key(l, layers_[l].conv, p.shapes[l], fp16_), trials[best].shape.variant);
+        p.shapes[l] = trials[best].shape;
+    }
+    // A read-only or full cache directory costs only the next start's measurement.
+    (void)convChoice_->save();
+    return Status::ok();
 }
 
 Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
@@ -552,6 +611,7 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     if (!pool) return pool.status();
     p->pool = std::move(pool.value());
     for (Lane& lane : p->lanes) PASTICHE_RETURN_IF_ERROR(writeLaneSets(*p, lane));
+    PASTICHE_RETURN_IF_ERROR(chooseConvVariants(*p));
     const Lane& main = p->lanes.front();
     if (stabOp_) {
         const Conv2dShape& t = p->shapes[size_t(trunkLayer_)];

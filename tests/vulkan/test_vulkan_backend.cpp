@@ -4,9 +4,12 @@
 // by asserting it reported nothing.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "engine/tflite_reader.h"
 #include "support/test_support.h"
@@ -237,6 +240,54 @@ TEST_F(VulkanTest, PipelinedOnSeveralLanesMatchesRun) {
         EXPECT_EQ(vk->computeLanes(), lanes);
         expectPipelinedMatchesRun(*vk);
     }
+}
+
+// The measured choice of tile variants (engine/vulkan/conv_choice.h): measured at the first
+// reshape and written beside the pipeline cache, read back by the next backend (which then writes
+// nothing and gives the same frame); and every variant, forced on every layer that has it, matches
+// the CPU backend (on lavapipe the residual convs' 16x16 and 16x8 scalar tiles).
+TEST_F(VulkanTest, ConvVariantsMeasuredRememberedAndEachMatchesCpu) {
+    PASTICHE_REQUIRE_VULKAN();
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("pastiche-choice-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const ScopedEnv cache("XDG_CACHE_HOME", dir.c_str());
+    ScopedEnv mode("PASTICHE_VK_CONV_CHOICE", "measure");
+    const TransferNetwork net = magentaShapedNetwork(9);
+    const ImageF in = testFrame(83, 61, 3);
+    const StyleVector style = randomStyle(4);
+    auto first = makeVulkan(net, Precision::Auto);
+    ASSERT_TRUE(first);
+    const ImageF a = runFloat(*first, in, style);
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "pastiche"))
+        if (e.path().extension() == ".conv") files.push_back(e.path());
+    ASSERT_EQ(files.size(), 1u) << "no conv choices beside the pipeline cache in " << dir / "pastiche";
+    std::ifstream lines(files[0]);
+    int remembered = 0;
+    for (std::string line; std::getline(lines, line); ++remembered) {
+        const std::string variant = line.substr(line.rfind('\t') + 1);
+        EXPECT_TRUE(variant == "0" || variant == "1") << line;
+    }
+    EXPECT_GE(remembered, 10) << "the ten residual convs have two tile variants each";
+    const auto written = std::filesystem::last_write_time(files[0]);
+    auto second = makeVulkan(net, Precision::Auto);
+    ASSERT_TRUE(second);
+    const ImageF b = runFloat(*second, in, style);
+    EXPECT_EQ(std::filesystem::last_write_time(files[0]), written) << "the second backend measured again";
+    EXPECT_EQ(maxAbsDiff(a.pixels, b.pixels), 0.0);
+
+    auto cpu = makeCpu(net);
+    ASSERT_TRUE(cpu);
+    const ImageF want = runFloat(*cpu, in, style);
+    for (const char* variant : {"0", "1"}) {
+        mode.set(variant);
+        auto vk = makeVulkan(net, Precision::Auto);
+        ASSERT_TRUE(vk);
+        const ImageF got = runFloat(*vk, in, style);
+        EXPECT_GE(psnr(want.pixels, got.pixels), 40.0) << "variant " << variant;
+    }
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(VulkanTest, ProfileHasEveryLayer) {

@@ -271,6 +271,36 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     }
 }
 
+// Every tile variant of the coopmat kernel (16x8; 16x16; 16x16 with the vector epilogue), forced
+// on every layer that has it (PASTICHE_VK_CONV_CHOICE=n), so each one is checked at sizes where the
+// thresholds or the measured choice (conv_choice.h) would not pick it; odd sizes for the edges.
+TEST_F(VulkanCoopMatTest, EveryTileVariantMatchesCpu) {
+    PASTICHE_REQUIRE_COOPMAT();
+    const std::string path = realModelPath();
+    TransferNetwork net = magentaShapedNetwork(42);
+    if (!path.empty()) {
+        auto loaded = loadTransferNetwork(path);
+        ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+        net = std::move(loaded.value());
+    }
+    auto cpu = makeCpu(net);
+    ASSERT_TRUE(cpu);
+    const StyleVector style = randomStyle(6);
+    ScopedEnv choice("PASTICHE_VK_CONV_CHOICE", "0");
+    for (const char* variant : {"0", "1", "2"}) {
+        choice.set(variant);
+        auto vk = makeVulkan(net, Precision::Auto);
+        ASSERT_TRUE(vk);
+        ASSERT_TRUE(usesTensorCores(*vk));
+        for (auto [w, h] : {std::pair{203, 117}, std::pair{641, 361}}) {
+            const ImageF in = testFrame(w, h, 8);
+            const double p = psnr(runFloat(*cpu, in, style).pixels, runFloat(*vk, in, style).pixels);
+            EXPECT_GE(p, 40.0) << "variant " << variant << " at " << w << "x" << h;
+            std::printf("whole network, tile variant %s, %dx%d: PSNR %.1f dB vs CPU\n", variant, w, h, p);
+        }
+    }
+}
+
 // The whole real network against TensorFlow Lite itself at 384x384 (the make_goldens fixture), in
 // the default layer choice and with every layer on tensor cores where the device has them.
 TEST(VulkanTflite, WholeNetworkMatchesTfliteAt384) {
@@ -385,7 +415,9 @@ TEST_F(VulkanCoopMatTest, PipelineCachePersists) {
     ASSERT_TRUE(first);
     std::vector<std::filesystem::path> files;
     // (Mesa keeps its own shader cache beside ours, under $XDG_CACHE_HOME/mesa_shader_cache.)
-    for (const auto& e : std::filesystem::directory_iterator(dir / "pastiche")) files.push_back(e.path());
+    // (The conv choices, conv_choice.h, go beside it in a .conv file.)
+    for (const auto& e : std::filesystem::directory_iterator(dir / "pastiche"))
+        if (e.path().extension() != ".conv") files.push_back(e.path());
     ASSERT_EQ(files.size(), 1u) << "expected one cache file under " << dir / "pastiche";
     EXPECT_NE(files[0].filename().string().find("vk-pipelines-"), std::string::npos);
     const auto size = std::filesystem::file_size(files[0]);

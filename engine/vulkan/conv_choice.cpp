@@ -1,0 +1,118 @@
+#include "engine/vulkan/conv_choice.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "engine/vulkan/vk_context.h"
+
+extern char** environ;
+
+namespace pastiche::vk {
+
+Result<std::vector<double>> timeConvTrials(const Context& ctx, const std::vector<ConvTrial>& trials, int rounds) {
+    if (trials.empty() || rounds < 1) return std::vector<double>{};
+    const uint32_t queries = uint32_t(2 * trials.size() * size_t(rounds));
+    VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    qi.queryCount = queries;
+    VkQueryPool qp;
+    PASTICHE_VK(vkCreateQueryPool(ctx.device(), &qi, nullptr, &qp));
+    const QueryPoolHandle pool(ctx.device(), qp);
+    Status recorded = Status::ok();
+    PASTICHE_RETURN_IF_ERROR(ctx.submitAndWait([&](VkCommandBuffer cmd) {
+        vkCmdResetQueryPool(cmd, pool, 0, queries);
+        BarrierTracker tracker;  // each dispatch waits for the one before: timed alone
+        tracker.begin();
+        uint32_t q = 0;
+        for (int r = 0; r < rounds && recorded; ++r)
+            for (const ConvTrial& t : trials) {
+                vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool, q++);
+                recorded =
+                    t.op->record(cmd, tracker, t.set, t.shape, t.in, t.out, t.weights, t.partials, t.inScaleShift);
+                if (!recorded) break;
+                vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool, q++);
+            }
+    }));
+    PASTICHE_RETURN_IF_ERROR(recorded);
+    std::vector<uint64_t> stamps(queries);
+    PASTICHE_VK(vkGetQueryPoolResults(ctx.device(), pool, 0, queries, queries * 8, stamps.data(), 8,
+                                      VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+    const double toMs = ctx.caps().timestampPeriodNs * 1e-6;
+    std::vector<double> medians;
+    for (size_t t = 0; t < trials.size(); ++t) {
+        std::vector<double> ms;
+        for (int r = 0; r < rounds; ++r) {
+            const size_t at = 2 * (size_t(r) * trials.size() + t);
+            ms.push_back(double(stamps[at + 1] - stamps[at]) * toMs);
+        }
+        std::nth_element(ms.begin(), ms.begin() + ptrdiff_t(ms.size() / 2), ms.end());
+        medians.push_back(ms[ms.size() / 2]);
+    }
+    return medians;
+}
+
+ConvChoice::ConvChoice(const std::string& pipelineCachePath, bool cpuDevice) : cpuDevice_(cpuDevice) {
+    const char* v = std::getenv("PASTICHE_VK_CONV_CHOICE");
+    const std::string mode = v ? v : "auto";
+    if (mode == "fixed") mode_ = Mode::Fixed;
+    if (mode == "measure") mode_ = Mode::Measure;
+    if (!mode.empty() && std::all_of(mode.begin(), mode.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        mode_ = Mode::Forced;
+        forced_ = std::atoi(mode.c_str());
+    }
+    // Every PASTICHE_VK_ switch but this one goes into the key: tile and tuning knobs change what
+    // a variant is (over-keying costs only a measurement).
+    std::vector<std::string> switches;
+    for (char** e = environ; e && *e; ++e)
+        if (std::strncmp(*e, "PASTICHE_VK_", 12) == 0 && std::strncmp(*e, "PASTICHE_VK_CONV_CHOICE=", 24) != 0)
+            switches.emplace_back(*e);
+    std::sort(switches.begin(), switches.end());
+    for (const std::string& s : switches) switches_ += " " + s;
+    if (pipelineCachePath.empty()) return;
+    path_ = pipelineCachePath + ".conv";
+    std::ifstream in(path_);
+    std::string line;
+    while (std::getline(in, line)) {
+        const size_t tab = line.rfind('\t');
+        if (tab == std::string::npos) continue;
+        choices_[line.substr(0, tab)] = std::atoi(line.c_str() + tab + 1);
+    }
+}
+
+std::string ConvChoice::key(size_t layer, const Conv2dOp& op, const Conv2dShape& shape, bool fp16) const {
+    std::ostringstream k;
+    k << "layer " << layer << " kernel " << int(op.kernelKind()) << (op.narrowHalf2() ? " h2" : "") << " norm "
+      << int(op.inputNorm()) << (fp16 ? " fp16" : " fp32") << " in " << shape.inW << "x" << shape.inH << " out "
+      << shape.outW << "x" << shape.outH << " variants " << op.variantCount() << switches_;
+    std::string s = k.str();
+    std::replace(s.begin(), s.end(), '\t', ' ');
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    return s;
+}
+
+int ConvChoice::remembered(const std::string& key) const {
+    const auto it = choices_.find(key);
+    return it == choices_.end() ? -1 : it->second;
+}
+
+Status ConvChoice::save() {
+    if (path_.empty() || !dirty_) return Status::ok();
+    const std::string tmp = path_ + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        for (const auto& [key, variant] : choices_) out << key << '\t' << variant << '\n';
+        if (!out.flush()) return Status::io("cannot write the conv choices to " + tmp);
+    }
+    if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        return Status::io("cannot replace " + path_);
+    }
+    dirty_ = false;
+    return Status::ok();
+}
+
+}  // namespace pastiche::vk
