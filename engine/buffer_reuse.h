@@ -11,9 +11,9 @@
 namespace pastiche {
 
 struct BufferLifetime {
-    size_t size = 0;          // in any unit (floats, bytes): the physical sizes come out in it
-    int def = 0, lastUse = 0; // steps; logical buffers are given in order of def
-    bool dedicated = false;   // never shared (read beside the network, e.g. by another queue)
+    size_t size = 0;           // in any unit (floats, bytes): the physical sizes come out in it
+    int def = 0, lastUse = 0;  // steps; logical buffers are given in order of def
+    bool dedicated = false;    // never shared (read beside the network, e.g. by another queue)
 };
 
 struct BufferReusePlan {

@@ -74,8 +74,8 @@ struct Slot {
     FenceHandle fence;
     SemaphoreHandle uploaded, computed;
     QueryPoolHandle queries;
-    VkCommandBuffer upload[2]{}, download[2]{};                                  // [in], [out]
-    VkCommandBuffer compute[kSlots][2][2]{};  // a plain frame: [lane][in][out]
+    VkCommandBuffer upload[2]{}, download[2]{};  // [in], [out]
+    VkCommandBuffer compute[kSlots][2][2]{};     // a plain frame: [lane][in][out]
     VkCommandBuffer computeStable[2][2]{};  // the same with device stability (Plan::stab), recorded at first use
     // With the device grid lock and timeline semaphores, in three parts (recorded at first use): the
     // lock's and the trunk's motion stages (on Context::lockQueue), the network up to the trunk blend,
@@ -159,8 +159,8 @@ private:
     Status recordPlan(Plan& p);
     // Into cmds[0], or with parts == 3 (a grid-lock frame) split over cmds[0..2] as
     // Slot::computeLocked says; on the buffers of p.lanes[lane] (0 for stabilized frames).
-    Status recordCompute(Plan& p, Slot& s, int lane, VkCommandBuffer* cmds, int parts, FrameFormat in,
-                         FrameFormat out, bool withCopies, bool stabilized);
+    Status recordCompute(Plan& p, Slot& s, int lane, VkCommandBuffer* cmds, int parts, FrameFormat in, FrameFormat out,
+                         bool withCopies, bool stabilized);
     // On lane's queue; only lane 0's submissions signal the compute timeline.
     Status submitCompute(Slot& s, int lane, FrameFormat in, FrameFormat out, VkCommandBuffer compute);
     Status submitLocked(Slot& s, FrameFormat in, FrameFormat out);
@@ -389,7 +389,8 @@ Status VulkanBackend::reshape(int width, int height) {
 Status makeBuffer(const Context& c, Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
                   const std::string& what) {
     if ((usage & VK_BUFFER_USAGE_STORAGE_BUFFER_BIT) && size > c.caps().maxStorageRange)
-        return Status::outOfMemory(what + ": " + std::to_string(size >> 20) + " MiB exceeds the device's storage range");
+        return Status::outOfMemory(what + ": " + std::to_string(size >> 20) +
+                                   " MiB exceeds the device's storage range");
     auto b = Buffer::create(c, std::max<VkDeviceSize>(size, 16), usage, kind, what.c_str());
     if (!b) return b.status();
     out = std::move(b.value());
@@ -616,8 +617,8 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     if (stabOp_) {
         const Conv2dShape& t = p->shapes[size_t(trunkLayer_)];
         if (t.outW * 4 == p->padW && t.outH * 4 == p->padH && p->padW >= 32 && p->padH >= 32) {
-            auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels, main.input.get(),
-                                      main.acts[size_t(trunkLayer_)], kSlots);
+            auto stab = stabOp_->plan(c, p->padW, p->padH, net_.layers[size_t(trunkLayer_)].outChannels,
+                                      main.input.get(), main.acts[size_t(trunkLayer_)], kSlots);
             // Without room for it (device memory) the frames still run, plain: setDeviceStability says why.
             if (stab)
                 p->stab = std::move(stab.value());
@@ -733,9 +734,8 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, int laneIndex, VkCommandBu
                                                               p.width, p.height, p.width, p.height,
                                                               lock->frameOut.get(), s.rawOut.get()));
     } else {
-        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lane.downloadSets[slot], out, p.width,
-                                                          p.height, p.padW, p.padH, lane.acts.back(),
-                                                          s.rawOut.get()));
+        PASTICHE_RETURN_IF_ERROR(frameIo_->recordDownload(cmd, tracker, lane.downloadSets[slot], out, p.width, p.height,
+                                                          p.padW, p.padH, lane.acts.back(), s.rawOut.get()));
     }
     stamp();
     if (withCopies) recordCopy(cmd, tracker, s.rawOut.get(), s.stagingOut.get(), frameBytesOf(p, out), true);
@@ -757,8 +757,8 @@ Status VulkanBackend::recordPlan(Plan& p) {
                     if (!cmd) return cmd.status();
                     VkCommandBuffer& compute = s.compute[lane][in][out];
                     compute = cmd.value();
-                    PASTICHE_RETURN_IF_ERROR(recordCompute(p, s, int(lane), &compute, 1, FrameFormat(in),
-                                                           FrameFormat(out), !split, false));
+                    PASTICHE_RETURN_IF_ERROR(
+                        recordCompute(p, s, int(lane), &compute, 1, FrameFormat(in), FrameFormat(out), !split, false));
                 }
         if (!split) continue;
         for (int f = 0; f < 2; ++f) {
