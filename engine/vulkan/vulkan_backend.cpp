@@ -565,6 +565,14 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     p->actReuse = planBufferReuse(lifetimes);
     const VkDeviceSize laneBytes = VkDeviceSize(p->padW) * p->padH * 3 * elem + p->actReuse.total();
     p->lanes.resize(size_t(lanesFor(*p, laneBytes)));
+    const char* verbose = std::getenv("PASTICHE_VK_PROFILE_CONV");
+    if (verbose && std::strcmp(verbose, "1") == 0) {
+        size_t unshared = 0;
+        for (const BufferLifetime& b : lifetimes) unshared += b.size;
+        std::fprintf(stderr, "vulkan plan %dx%d: %zu lane(s) of %.1f MB (activations %.1f MB in %zu buffers; %.1f MB unshared)\n",
+                     width, height, p->lanes.size(), double(laneBytes) / 1e6, double(p->actReuse.total()) / 1e6,
+                     p->actReuse.sizes.size(), double(unshared) / 1e6);
+    }
     for (Lane& lane : p->lanes) PASTICHE_RETURN_IF_ERROR(makeLaneBuffers(*p, lane, at));
 
     const VkDeviceSize frameBytes = alignUp(VkDeviceSize(width) * height * 12, 4);  // room for float frames
