@@ -33,6 +33,7 @@ namespace {
 using namespace vk;
 
 constexpr int kSlots = 3;
+constexpr int kMaxLanes = kSlots;  // more lanes than frames in flight would idle
 // How long a frame may take before the device counts as hung: a GPU frame takes milliseconds; a
 // software device (lavapipe) on a CPU shared with other work took over 20 s for one 384x384 frame
 // (a 2-core machine at load average 10), so it gets far longer.
@@ -75,7 +76,7 @@ struct Slot {
     SemaphoreHandle uploaded, computed;
     QueryPoolHandle queries;
     VkCommandBuffer upload[2]{}, download[2]{};  // [in], [out]
-    VkCommandBuffer compute[kSlots][2][2]{};     // a plain frame: [lane][in][out]
+    VkCommandBuffer compute[kMaxLanes][2][2]{};  // a plain frame: [lane][in][out]
     VkCommandBuffer computeStable[2][2]{};  // the same with device stability (Plan::stab), recorded at first use
     // With the device grid lock and timeline semaphores, in three parts (recorded at first use): the
     // lock's and the trunk's motion stages (on Context::lockQueue), the network up to the trunk blend,
@@ -176,7 +177,7 @@ private:
     // A lane's buffers at the plan's size (sizes in Plan::shapes), and its descriptor sets.
     Status makeLaneBuffers(const Plan& p, Lane& lane, const std::string& at) const;
     Status writeLaneSets(Plan& p, Lane& lane) const;
-    // How many lanes a plan gets: PASTICHE_VK_LANES (1 to kSlots), else two where the device has a
+    // How many lanes a plan gets: PASTICHE_VK_LANES (1 to kMaxLanes), else two where the device has a
     // second compute queue and a second copy of the buffers (laneBytes) fits in an eighth of its
     // memory; one for a grid-lock plan (its frames depend on each other) and on a CPU device.
     int lanesFor(const Plan& p, VkDeviceSize laneBytes) const;
@@ -191,8 +192,8 @@ private:
     std::optional<FrameIoOp> frameIo_;
     Buffer weights_, style_;
     std::unique_ptr<Plan> plan_;
-    std::unique_ptr<HostCopier> copier_;
-    std::unique_ptr<ConvChoice> convChoice_;  // frame copies to and from staging (threads for large frames)
+    std::unique_ptr<HostCopier> copier_;  // frame copies to and from staging (threads for large frames)
+    std::unique_ptr<ConvChoice> convChoice_;  // each conv's tile variant per size, measured and remembered
     FrameFormat preferredOut_ = FrameFormat::Rgb8;
     std::vector<LayerTiming> profile_;
     // Device stability: the op (where the network has a trunk with a decoder after it), the layer
@@ -474,7 +475,7 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
 
 int VulkanBackend::lanesFor(const Plan& p, VkDeviceSize laneBytes) const {
     const char* env = std::getenv("PASTICHE_VK_LANES");
-    if (env && *env) return std::clamp(std::atoi(env), 1, kSlots);
+    if (env && *env) return std::clamp(std::atoi(env), 1, kMaxLanes);
     if (p.gridLock || ctx_->info().type == "cpu" || ctx_->computeQueueCount() < 2) return 1;
     return laneBytes <= ctx_->deviceLocalBytes() / 8 ? 2 : 1;
 }
@@ -499,7 +500,7 @@ Status VulkanBackend::chooseConvVariants(Plan& p) {
             p.shapes[l] = op.shapeWith(p.shapes[l].inW, p.shapes[l].inH, known);
             continue;
         }
-        if (!choice.measures()) continue;
+        if (!choice.measures() || !ctx_->caps().timestamps) continue;  // (timestamps: the compute queue's)
         firstTrial[l] = trials.size();
         for (const Conv2dShape& s : all)
             trials.push_back({&op, lane.convSets[l], s, l == 0 ? lane.input.get() : lane.acts[l - 1], lane.acts[l],
