@@ -142,9 +142,13 @@ private slots:
         // (the file's clock, above), within 0.2 s (6 frames). Two dry runs on 2 cores gave 6.120
         // and 6.153 s for 6.001 s pressed, with 6.067 s of the clip played: 2-3 frames more than
         // played, which a 0.1 s bound (3 frames) did not always hold.
+        // Where the clip's own clock ran off the wall clock by more than 3 frames either way (behind
+        // on a loaded machine; ahead while catching up after a stall: a dry run of session 12 played
+        // 6.167 s of the clip in 6.001 s and recorded 6.239 s, 0.072 s more than played), the wall
+        // clock says nothing of the recording: only the check against what played holds.
         const QString lengthVsRecorded = QString("duration %1 s, recorded %2 s").arg(duration).arg(wanted);
-        if (played < 0.97 * wanted)
-            qWarning("playback fell behind real time (%.2f s of the clip in %.2f s): machine overloaded", played, wanted);
+        if (std::abs(played - wanted) > 0.1)
+            qWarning("playback off real time (%.2f s of the clip in %.2f s): machine overloaded", played, wanted);
         else if (!uitest::kUnderSanitizer)
             QVERIFY2(std::abs(duration - wanted) <= 0.2, qPrintable(lengthVsRecorded));
         else if (std::abs(duration - wanted) > 0.2)
