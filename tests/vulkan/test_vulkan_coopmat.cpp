@@ -36,6 +36,13 @@ std::unique_ptr<TransferBackend> makeCoop(const TransferNetwork& net, const char
     return vk;
 }
 
+// The real model where it is found (realModelPath), else the synthetic one of its shape.
+Result<TransferNetwork> realOrSyntheticNetwork() {
+    const std::string path = realModelPath();
+    if (path.empty()) return magentaShapedNetwork(42);
+    return loadTransferNetwork(path);
+}
+
 bool usesTensorCores(const TransferBackend& b) { return b.device().matrixUnits.rfind("tensor cores:", 0) == 0; }
 
 #define PASTICHE_REQUIRE_COOPMAT()                                                                        \
@@ -246,12 +253,9 @@ TEST_F(VulkanCoopMatTest, ScalarSwitchTurnsTensorCoresOff) {
 TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     PASTICHE_REQUIRE_COOPMAT();
     const std::string path = realModelPath();
-    TransferNetwork net = magentaShapedNetwork(42);
-    if (!path.empty()) {
-        auto loaded = loadTransferNetwork(path);
-        ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
-        net = std::move(loaded.value());
-    }
+    auto loaded = realOrSyntheticNetwork();
+    ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+    const TransferNetwork net = std::move(loaded.value());
     auto cpu = makeCpu(net);
     ASSERT_TRUE(cpu);
     const StyleVector style = randomStyle(3);
@@ -276,13 +280,9 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
 // thresholds or the measured choice (conv_choice.h) would not pick it; odd sizes for the edges.
 TEST_F(VulkanCoopMatTest, EveryTileVariantMatchesCpu) {
     PASTICHE_REQUIRE_COOPMAT();
-    const std::string path = realModelPath();
-    TransferNetwork net = magentaShapedNetwork(42);
-    if (!path.empty()) {
-        auto loaded = loadTransferNetwork(path);
-        ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
-        net = std::move(loaded.value());
-    }
+    auto loaded = realOrSyntheticNetwork();
+    ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+    const TransferNetwork net = std::move(loaded.value());
     auto cpu = makeCpu(net);
     ASSERT_TRUE(cpu);
     const StyleVector style = randomStyle(6);
