@@ -18,26 +18,12 @@ source bench/h200_env.sh
 cp .devdata/vk/torch_peer_cuda.py .devdata/s11/ 2>/dev/null
 cd .devdata/s11 && chmod +x test_vulkan
 MODE=${1:-a}
-summ() { grep -E "^\{" | python3 -c '
-import json,sys
-for l in sys.stdin:
-    d=json.loads(l)
-    if "startup_ms_empty_cache" in d: print("startup", l.strip()); continue
-    if "fps" not in d: continue
-    print(d.get("coopmat_mode"), d["precision"], "%dx%d"%(d["width"],d["height"]), "pipelined %.3f ms (%.0f fps), sync %.3f, gpu %.3f"%(d["ms_per_frame"],d["fps"],d["sync_ms_per_frame"],d["gpu_ms_profiled"]))
-    print("   ", " ".join("%.3f"%p["ms"] for p in d["profile"]))'; }
-bench() {  # bench LABEL SIZES FRAMES [env...]
-  local label=$1 sizes=$2 frames=$3; shift 3
-  env "$@" PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=$sizes \
-    PASTICHE_VK_BENCH_FRAMES=$frames timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 |
-    tee -a $OUT/bench.log | summ | sed "s/^/$label /"
-}
+source ../../bench/h200_bench_helpers.sh
 pstats() {  # pstats LABEL GREP [env...]: each pipeline's registers (one 1080p backend), into $OUT/pstats.log
   local label=$1 pattern=$2; shift 2
   env "$@" PASTICHE_VK_PIPELINE_STATS=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH=1920x1080 PASTICHE_VK_BENCH_FRAMES=20 \
     timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 | grep "$pattern" | sed "s/^/$label /" >> $OUT/pstats.log
 }
-t() { PASTICHE_VK_VALIDATION=1 timeout 150 "$@" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped|PASSED" | cut -c1-230; }
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
 if [ "$MODE" = a ]; then
   pstats default 'pipeline stats'

@@ -15,21 +15,7 @@ cp .devdata/vk/torch_peer_cuda.py .devdata/s12/ 2>/dev/null
 cd .devdata/s12 && chmod +x test_vulkan
 MODE=${1:-a}
 ALL=384x384,1920x1080,3840x2160
-summ() { grep -E "^\{" | python3 -c '
-import json,sys
-for l in sys.stdin:
-    d=json.loads(l)
-    if "startup_ms_empty_cache" in d: print("startup", l.strip()); continue
-    if "fps" not in d: continue
-    print(d.get("coopmat_mode"), d["precision"], "%dx%d"%(d["width"],d["height"]), "lanes %s"%d.get("lanes"), "pipelined %.3f ms (%.0f fps), sync %.3f, gpu %.3f"%(d["ms_per_frame"],d["fps"],d["sync_ms_per_frame"],d["gpu_ms_profiled"]))
-    print("   ", " ".join("%.3f"%p["ms"] for p in d["profile"]))'; }
-bench() {  # bench LABEL SIZES FRAMES [env...]
-  local label=$1 sizes=$2 frames=$3; shift 3
-  env "$@" PASTICHE_VK_PROFILE_CONV=1 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_PRECISION=fp16 PASTICHE_VK_BENCH=$sizes \
-    PASTICHE_VK_BENCH_FRAMES=$frames timeout 100 ./test_vulkan --gtest_filter=VulkanBench.Throughput 2>&1 |
-    tee -a $OUT/bench.log | summ | sed "s/^/$label /"
-}
-t() { PASTICHE_VK_VALIDATION=1 timeout 150 "$@" 2>&1 | tee -a $OUT/tests.log | grep -E "OK \]|FAILED|Failure|dB|Expected|Which|validation|Skipped|PASSED" | cut -c1-230; }
+source ../../bench/h200_bench_helpers.sh
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
 if [ "$MODE" = a ]; then
   for lanes in 1 2 3 1 2 3; do bench lanes$lanes $ALL 400 PASTICHE_VK_LANES=$lanes; done
