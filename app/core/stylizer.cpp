@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "engine/env_switch.h"
+
 namespace pastiche {
 
 Result<BackendSpec> BackendSpec::parse(const std::string& text) {
@@ -35,8 +37,7 @@ std::string BackendSpec::toString() const {
 namespace {
 
 Precision effectivePrecision(Precision p) {
-    const char* env = std::getenv("PASTICHE_VK_FP32");
-    if (env && std::string(env) == "1") return Precision::Fp32;
+    if (env::is("PASTICHE_VK_FP32", "1")) return Precision::Fp32;
     return p;
 }
 

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "engine/env_switch.h"
+
 namespace pastiche::av {
 
 void configureLogging() {
@@ -10,8 +12,7 @@ void configureLogging() {
     std::call_once(once, [] {
         // Corrupt input makes libav print pages of decoder noise; our errors say what matters.
         // PASTICHE_AV_LOG=1 brings libav's own log back for debugging.
-        const char* env = std::getenv("PASTICHE_AV_LOG");
-        av_log_set_level(env && *env && *env != '0' ? AV_LOG_INFO : AV_LOG_QUIET);
+        av_log_set_level(env::requested("PASTICHE_AV_LOG") ? AV_LOG_INFO : AV_LOG_QUIET);
     });
 }
 

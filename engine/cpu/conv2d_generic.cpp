@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/cpu/conv_kernels.h"
+#include "engine/env_switch.h"
 
 namespace pastiche::cpu {
 namespace {
@@ -100,8 +101,7 @@ bool cpuHasAvx2Fma() {
 }
 
 const ConvKernels& bestConvKernels() {
-    const char* force = std::getenv("PASTICHE_CPU_BASELINE");
-    if (force && *force && *force != '0') return kBaseline;
+    if (env::requested("PASTICHE_CPU_BASELINE")) return kBaseline;
     if (const ConvKernels* k = avx2ConvKernels(); k && cpuHasAvx2Fma()) return *k;
     return kBaseline;
 }

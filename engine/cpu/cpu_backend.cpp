@@ -35,6 +35,7 @@
 #include "engine/cpu/conv_kernels.h"
 #include "engine/cpu/memory_budget.h"
 #include "engine/cpu/thread_pool.h"
+#include "engine/env_switch.h"
 
 namespace pastiche {
 namespace {
@@ -69,8 +70,8 @@ class CpuBackend final : public TransferBackend {
 public:
     CpuBackend(const TransferNetwork& net, const BackendOptions& options)
         : net_(net), kernels_(cpu::bestConvKernels()), pool_(options.threads), profile_(options.profile) {
-        const char* noWinograd = std::getenv("PASTICHE_CPU_WINOGRAD");  // "0": direct convolution only
-        const bool allowWinograd = kernels_.winograd && !(noWinograd && std::string(noWinograd) == "0");
+        // PASTICHE_CPU_WINOGRAD=0: direct convolution only
+        const bool allowWinograd = kernels_.winograd && env::enabled("PASTICHE_CPU_WINOGRAD");
         for (const TransferLayer& l : net.layers) {
             // Winograd pays off where the GEMMs are wide enough (measured: 32->32 at 96x96 1.55 vs
             // 1.78 ms, 32->16 at 192x192 2.63 vs 3.17 ms, but 16->8 at 384x384 4.5 vs 4.0 ms).

@@ -3,14 +3,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/env_switch.h"
 #include "engine/vulkan/ops.h"
 
 namespace pastiche::vk {
 
 InputNorm inputNormFor(const TransferNetwork& net, size_t layer, bool consumerCoopMat) {
-    const char* knob = std::getenv("PASTICHE_VK_FUSE_NORM");
-    const bool always = knob && std::strcmp(knob, "1") == 0;
-    if ((knob && std::strcmp(knob, "0") == 0) || layer == 0 || layer >= net.layers.size()) return InputNorm::None;
+    const bool always = env::is("PASTICHE_VK_FUSE_NORM", "1");
+    if (!env::enabled("PASTICHE_VK_FUSE_NORM") || layer == 0 || layer >= net.layers.size()) return InputNorm::None;
     if (!consumerCoopMat && !always) return InputNorm::None;
     const TransferLayer& prev = net.layers[layer - 1];
     if (!prev.hasNorm || prev.residual == ResidualRole::BlockEnd || prev.activation == Activation::Sigmoid ||
@@ -68,10 +68,10 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     // PASTICHE_VK_WIDE_PX (pixels per invocation), PASTICHE_VK_WIDE_LX / _LY (workgroup shape).
     if (layer.stride == 1 && op.ocb_ == 16) {
         auto knob = [&small](const char* name, uint32_t fallback) {
-            const char* v = std::getenv(name);
-            if (!v || std::atoi(v) <= 0) return fallback;
+            const uint32_t v = env::positive(name, 0);
+            if (v == 0) return fallback;
             small = false;
-            return uint32_t(std::atoi(v));
+            return v;
         };
         const uint32_t ocb = knob("PASTICHE_VK_WIDE_OCB", op.ocb_);
         if (ocb % 4 == 0 && layer.outChannels % int(ocb) == 0) op.ocb_ = ocb;
@@ -83,13 +83,9 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     // on the scalar kernel on tensor-core devices, a fifth of the frame at 1080p on the H200):
     // PASTICHE_VK_NARROW_PX / _LX / _LY.
     if (layer.stride == 1 && op.ocb_ == 4) {
-        auto knob = [](const char* name, uint32_t fallback) {
-            const char* v = std::getenv(name);
-            return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
-        };
-        px = knob("PASTICHE_VK_NARROW_PX", px);
-        lx = knob("PASTICHE_VK_NARROW_LX", lx);
-        ly = knob("PASTICHE_VK_NARROW_LY", ly);
+        px = env::positive("PASTICHE_VK_NARROW_PX", px);
+        lx = env::positive("PASTICHE_VK_NARROW_LX", lx);
+        ly = env::positive("PASTICHE_VK_NARROW_LY", ly);
     }
     PASTICHE_RETURN_IF_ERROR(op.addVariant(ctx, layer, fp16, lx, ly, px));
     if (small) {

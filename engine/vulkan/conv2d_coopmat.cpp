@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "engine/env_switch.h"
 #include "engine/vulkan/ops.h"
 
 namespace pastiche::vk {
@@ -33,33 +34,10 @@ uint16_t floatToHalf(float f) {  // round to nearest even; the weights are finit
     return uint16_t(sign | h);
 }
 
-namespace {
-
-uint32_t knob(const char* name, uint32_t fallback) {
-    const char* v = std::getenv(name);
-    return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
-}
-
-uint32_t knobOrZero(const char* name, uint32_t fallback) {  // a knob that may be set to 0
-    const char* v = std::getenv(name);
-    return v && *v ? uint32_t(std::atoi(v)) : fallback;
-}
-
-bool knobOff(const char* name) {  // a sweep switch, on unless set to 0
-    const char* v = std::getenv(name);
-    return v && std::strcmp(v, "0") == 0;
-}
-
-}  // namespace
-
-bool coopMatAliasStaging(const DeviceCaps& caps) {
-    const char* v = std::getenv("PASTICHE_VK_CM_ALIAS");
-    return caps.sharedBlocks && !(v && std::strcmp(v, "0") == 0);
-}
+bool coopMatAliasStaging(const DeviceCaps& caps) { return caps.sharedBlocks && env::enabled("PASTICHE_VK_CM_ALIAS"); }
 
 bool coopMatWanted(const TransferLayer& layer, const DeviceCaps& caps) {
-    const char* v = std::getenv("PASTICHE_VK_COOPMAT");
-    const std::string mode = v ? v : "auto";
+    const std::string mode = env::value("PASTICHE_VK_COOPMAT").value_or("auto");
     if (mode == "0") return false;
     if (mode == "all") return true;
     if (mode == "k3") return layer.kernel <= 3;
@@ -104,10 +82,7 @@ bool subTap(uint32_t q, uint32_t b, int k) {
 
 }  // namespace
 
-bool coopMatPacking() {
-    const char* v = std::getenv("PASTICHE_VK_CM_PACK");
-    return !(v && std::strcmp(v, "0") == 0);
-}
+bool coopMatPacking() { return env::enabled("PASTICHE_VK_CM_PACK"); }
 
 Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& layer) {
     if (layer.inChannels > 32 || layer.outChannels > 32 || layer.stride > 2) return false;
@@ -118,23 +93,23 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     // 16 x 8 output pixels: 8 runs of 16 pixels, two for each of 4 subgroups (H200, 1080p, residual
     // conv: 16x8 0.052 ms, 32x4 0.060, 16x4 0.067, 64x2 0.082; docs/VULKAN.md). PASTICHE_VK_CM_TW /
     // _TH sweep other shapes (TW a multiple of 16, TW * TH / 16 a multiple of 4).
-    v.tw = knob("PASTICHE_VK_CM_TW", 16);
-    v.th = knob("PASTICHE_VK_CM_TH", 8);
+    v.tw = env::positive("PASTICHE_VK_CM_TW", 16);
+    v.th = env::positive("PASTICHE_VK_CM_TH", 8);
     if (coopMatPacking()) {
         if (layer.upsampleBefore && K == 3 && S == 1 && layer.pad == 1) {
             v.sub = true;  // four 2x2 convolutions on the low-resolution input
             v.p = OC < 16 ? 16 / OC : 1;
             v.tw = 32 * v.p;                          // per parity: one run of 16 matrix rows x P pixels, 2 rows
-            v.th = knob("PASTICHE_VK_CM_SUB_TH", 4);  // (sweep: 8 = 4 rows per parity)
+            v.th = env::positive("PASTICHE_VK_CM_SUB_TH", 4);  // (sweep: 8 = 4 rows per parity)
         } else if (K > 3 && IC * 2 <= 16) {
             v.g = std::min(16 / IC, K);  // several taps per tile entry (the first 9x9: 5 x 3 channels)
             v.icp = 16;
             v.ps = 24;  // 48-byte entries: the 16 rows of a matrix load spread over the banks
         }
-        if (!v.sub && S == 1 && !layer.upsampleBefore && K > 3 && OC * 2 <= 16 && !knobOff("PASTICHE_VK_CM_PIX")) {
+        if (!v.sub && S == 1 && !layer.upsampleBefore && K > 3 && OC * 2 <= 16 && env::enabled("PASTICHE_VK_CM_PIX")) {
             v.p = 16 / OC;  // several output pixels per matrix row (8 channels: 2; 3 channels: 5)
             v.tw = 16 * v.p;
-            v.th = knob("PASTICHE_VK_CM_PIX_TH", 8);  // (a sweep knob, session 7)
+            v.th = env::positive("PASTICHE_VK_CM_PIX_TH", 8);  // (a sweep knob, session 7)
         }
     }
     v.nt = (v.p * OC + 15) / 16;
@@ -142,7 +117,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     // instead of beside it (coopMatAliasStaging; H200, 1080p: first 9x9 0.178 -> 0.152 ms, the
     // stride-2 and upsampling layers 0.01-0.03 ms less each, the residual convs unchanged).
     v.alias = coopMatAliasStaging(ctx.caps());
-    const uint32_t nsg = knob("PASTICHE_VK_CM_NSG", 4), sgSize = ctx.caps().subgroupSize;
+    const uint32_t nsg = env::positive("PASTICHE_VK_CM_NSG", 4), sgSize = ctx.caps().subgroupSize;
     const uint32_t sf = v.sub ? 2 : 1;
     auto shape = [&]() -> Result<uint32_t> {  // shared bytes of the tile, or an error for a bad shape
         const uint32_t mrows = v.tw * v.th / v.p, mtp = (v.th / sf) * (v.tw / sf / (16 * v.p));
@@ -179,9 +154,9 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     // 4K's 16x16 tiles, where it took 200 registers against 164 and the convs went from 0.125-0.130
     // to 0.130-0.135 ms (0.145-0.150 unrolled). PASTICHE_VK_CM_TUNE / _TUNE_LARGE / _TUNE_LARGE_VEC
     // override (sweeps).
-    const uint32_t tuneSmall = knobOrZero("PASTICHE_VK_CM_TUNE", 4);
-    const uint32_t tuneLarge = knobOrZero("PASTICHE_VK_CM_TUNE_LARGE", knobOrZero("PASTICHE_VK_CM_TUNE", 0));
-    const uint32_t tuneLargeVec = knobOrZero("PASTICHE_VK_CM_TUNE_LARGE_VEC", 12);
+    const uint32_t tuneSmall = uint32_t(env::count("PASTICHE_VK_CM_TUNE", 4));
+    const uint32_t tuneLarge = uint32_t(env::count("PASTICHE_VK_CM_TUNE_LARGE", env::count("PASTICHE_VK_CM_TUNE", 0)));
+    const uint32_t tuneLargeVec = uint32_t(env::count("PASTICHE_VK_CM_TUNE_LARGE_VEC", 12));
     auto spec = [&](uint32_t th, uint32_t tune) -> std::vector<uint32_t> {
         return {nsg * sgSize,
                 v.tw,
@@ -203,7 +178,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
                 v.p,
                 uint32_t(v.sub),
                 v.ps,
-                uint32_t(!knobOff("PASTICHE_VK_CM_LOADE")),
+                uint32_t(env::enabled("PASTICHE_VK_CM_LOADE")),
                 tune};
     };
     const char* shader = v.alias ? "conv2d_coopmat_alias" : "conv2d_coopmat";
@@ -214,7 +189,7 @@ Result<bool> Conv2dOp::addCoopVariant(const Context& ctx, const TransferLayer& l
     // staging: 16 rows (H200, 1080p, session 7: 0.044-0.048 / 0.050-0.054 ms per residual conv
     // against 0.051 / 0.058 with 16x8; the stride-2 layers lost, 0.043 -> 0.051; 384x384's 96x96
     // maps have too few tiles for it). PASTICHE_VK_CM_LARGE_TH sets the rows (1: off).
-    const uint32_t largeTh = knob("PASTICHE_VK_CM_LARGE_TH", 16);
+    const uint32_t largeTh = env::positive("PASTICHE_VK_CM_LARGE_TH", 16);
     if (v.alias && S == 1 && !v.sub && v.g == 1 && v.p == 1 && largeTh > v.th) {
         const uint32_t th = v.th;
         v.th = largeTh;

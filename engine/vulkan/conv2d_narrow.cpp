@@ -6,36 +6,24 @@
 #include <cstring>
 #include <string>
 
+#include "engine/env_switch.h"
 #include "engine/vulkan/ops.h"
 
 namespace pastiche::vk {
-namespace {
-
-uint32_t knob(const char* name, uint32_t fallback) {
-    const char* v = std::getenv(name);
-    return v && std::atoi(v) > 0 ? uint32_t(std::atoi(v)) : fallback;
-}
-
-}  // namespace
-
 // On by default on devices with tensor cores, where it was measured (H200, 1080p: 0.251 ms with the
 // norm on load against 0.273 for the 5-pixel coopmat variant and 0.311 for the scalar kernel, session
 // 7; the default since session 11, whole-network tests 71.4-72.0 dB there); the scalar kernel stays
 // the reference elsewhere (lavapipe). PASTICHE_VK_NARROW_H2=1 everywhere, =0 never.
 bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps) {
-    const char* on = std::getenv("PASTICHE_VK_NARROW_H2");
-    if (on && std::strcmp(on, "0") == 0) return false;
-    if (!(on && std::strcmp(on, "1") == 0) && caps.coopmat == CoopMat::None) return false;
+    if (!env::enabled("PASTICHE_VK_NARROW_H2")) return false;
+    if (!env::is("PASTICHE_VK_NARROW_H2", "1") && caps.coopmat == CoopMat::None) return false;
     return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 4;
 }
 
 // On unless PASTICHE_VK_H2_FUSE=0. H200, 1080p, session 7, this layer + the previous one: 0.251 +
 // 0.128 ms with the norm on load against 0.244 + 0.145 without (4 pixels, 16 x 16, 2 channels); with
 // the first tile (8 pixels, 16 x 8, 8 channels) it lost (0.402 + 0.138 against 0.360 + 0.154).
-bool narrowHalf2NormOnLoad() {
-    const char* v = std::getenv("PASTICHE_VK_H2_FUSE");
-    return !(v && std::strcmp(v, "0") == 0);
-}
+bool narrowHalf2NormOnLoad() { return env::enabled("PASTICHE_VK_H2_FUSE"); }
 
 Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer& layer) {
     if (!narrowHalf2Wanted(layer, ctx.caps())) return false;
@@ -45,16 +33,16 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
     // 1080p, the last 9x9's conv: 0.229 ms; 4 channels: 0.242-0.252; 8 pixels, 16 x 8, 8 channels:
     // 0.386; 4 pixels, 16 x 8, 8 channels: 0.309; 2 pixels: 0.287). PASTICHE_VK_H2_LX / _LY / _PX /
     // _ICC sweep it (PX even).
-    v.lx = knob("PASTICHE_VK_H2_LX", 16);
-    v.ly = knob("PASTICHE_VK_H2_LY", 16);
-    v.px = knob("PASTICHE_VK_H2_PX", 4);
+    v.lx = env::positive("PASTICHE_VK_H2_LX", 16);
+    v.ly = env::positive("PASTICHE_VK_H2_LY", 16);
+    v.px = env::positive("PASTICHE_VK_H2_PX", 4);
     if (v.px % 2 || v.lx * v.ly > 1024) return Status::error("layer " + layer.name + ": bad fp16x2 tile");
     // Kernel rows summed in fp16 before each fp32 add (PASTICHE_VK_H2_FLUSH; the shader's comment):
     // 3 (27 taps); 1 was slower (0.412 against 0.386 ms), 9 no faster.
-    const uint32_t flush = std::min(knob("PASTICHE_VK_H2_FLUSH", 3), K);
+    const uint32_t flush = std::min(env::positive("PASTICHE_VK_H2_FLUSH", 3), K);
     const uint32_t tih = v.ly + K - 1, tiw2 = (v.lx * v.px + K) / 2;
     v.icc = 0;
-    for (uint32_t c = std::min(IC, knob("PASTICHE_VK_H2_ICC", 2)); c >= 1; --c) {
+    for (uint32_t c = std::min(IC, env::positive("PASTICHE_VK_H2_ICC", 2)); c >= 1; --c) {
         if (IC % c) continue;
         if (c * tih * tiw2 * 4 + c * K * K * 16 <= ctx.caps().maxSharedBytes) {
             v.icc = c;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/env_switch.h"
 #include "engine/vulkan/vk_context.h"
 
 extern char** environ;
@@ -56,8 +57,7 @@ Result<std::vector<double>> timeConvTrials(const Context& ctx, const std::vector
 }
 
 ConvChoice::ConvChoice(const std::string& pipelineCachePath, bool cpuDevice) : cpuDevice_(cpuDevice) {
-    const char* v = std::getenv("PASTICHE_VK_CONV_CHOICE");
-    const std::string mode = v ? v : "auto";
+    const std::string mode = env::value("PASTICHE_VK_CONV_CHOICE").value_or("auto");
     if (mode == "fixed") mode_ = Mode::Fixed;
     if (mode == "measure") mode_ = Mode::Measure;
     if (!mode.empty() && std::all_of(mode.begin(), mode.end(), [](char c) { return c >= '0' && c <= '9'; })) {

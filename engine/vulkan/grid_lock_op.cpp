@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/env_switch.h"
 #include "engine/stability_policy.h"
 #include "engine/vulkan/ops.h"
 
@@ -65,8 +66,7 @@ Result<GridLockOp> GridLockOp::create(const Context& ctx, bool fp16) {
     auto packed = Kernel::create<WarpOutPush>(ctx, "lock_warp_out", fp16, 4, {bits(kSharpenScaled), 1});
     if (!packed) return packed.status();
     op.warpOutPacked_ = std::move(packed.value());
-    if (const char* steps = std::getenv("PASTICHE_VK_LOCK_REFINE"))
-        op.refineSteps_ = std::clamp(std::atoi(steps), 1, 4);
+    if (const uint32_t steps = env::positive("PASTICHE_VK_LOCK_REFINE", 0)) op.refineSteps_ = int(std::min(steps, 4u));
     return op;
 }
 

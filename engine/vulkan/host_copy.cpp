@@ -4,19 +4,19 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/env_switch.h"
+
 namespace pastiche::vk {
 
 unsigned HostCopier::defaultHelpers() {
-    if (const char* v = std::getenv("PASTICHE_VK_COPY_THREADS")) return unsigned(std::max(0, std::atoi(v)));
+    if (env::value("PASTICHE_VK_COPY_THREADS"))
+        return unsigned(std::min<uint64_t>(env::count("PASTICHE_VK_COPY_THREADS", 0), 64));
     const unsigned hw = std::thread::hardware_concurrency();
     return hw > 1 ? std::min(3u, hw - 1) : 0u;
 }
 
 size_t HostCopier::parallelBytes() {
-    static const size_t bytes = [] {
-        const char* v = std::getenv("PASTICHE_VK_COPY_PARALLEL_BYTES");
-        return v ? size_t(std::max(0LL, std::atoll(v))) : kParallelBytes;
-    }();
+    static const size_t bytes = [] { return size_t(env::count("PASTICHE_VK_COPY_PARALLEL_BYTES", kParallelBytes)); }();
     return bytes;
 }
 

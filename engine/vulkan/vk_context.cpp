@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "engine/env_switch.h"
 #include "engine/vulkan/driver_pin.h"
 #include "spirv_registry.h"
 
@@ -242,15 +243,9 @@ std::string CoopMatSupport::describe() const {
     return s;
 }
 
-bool coopMatAllowed() {
-    const char* v = std::getenv("PASTICHE_VK_COOPMAT");
-    return !(v && std::strcmp(v, "0") == 0);
-}
+bool coopMatAllowed() { return env::enabled("PASTICHE_VK_COOPMAT"); }
 
-bool validationRequested() {
-    const char* v = std::getenv("PASTICHE_VK_VALIDATION");
-    return v && std::strcmp(v, "0") != 0 && *v;
-}
+bool validationRequested() { return env::requested("PASTICHE_VK_VALIDATION"); }
 
 std::vector<std::string> validationMessages() {
     std::lock_guard<std::mutex> lock(gMessagesMutex);
@@ -337,8 +332,8 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     // Downloads get a second transfer queue where the family has one: on a single queue the
     // download of frame N (waiting for its compute) would hold up the upload of frame N+1 behind it.
     // PASTICHE_VK_DOWNLOAD_QUEUE=0: one transfer queue for both (the comparison in docs/PERFORMANCE.md).
-    const char* dq = std::getenv("PASTICHE_VK_DOWNLOAD_QUEUE");
-    if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2 && !(dq && std::strcmp(dq, "0") == 0))
+    if (ctx->separateTransfer() && families[ctx->transferFamily_].queueCount >= 2 &&
+        env::enabled("PASTICHE_VK_DOWNLOAD_QUEUE"))
         queues[1].queueCount = 2;
     // Up to three compute queues: frames in flight run side by side on them (network lanes,
     // vulkan_backend.cpp), and the second also takes the grid lock's motion stages.
@@ -373,8 +368,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
     VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
     dci.pNext = &f11;
-    const char* ps = std::getenv("PASTICHE_VK_PIPELINE_STATS");
-    if (ps && std::strcmp(ps, "1") == 0 && chosen->pipelineExecutableInfo) {
+    if (env::is("PASTICHE_VK_PIPELINE_STATS", "1") && chosen->pipelineExecutableInfo) {
         pe.pipelineExecutableInfo = VK_TRUE;
         pe.pNext = &f11;
         dci.pNext = &pe;
@@ -390,8 +384,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
     for (uint32_t i = 0; i < queues[0].queueCount; ++i)
         vkGetDeviceQueue(ctx->device_, ctx->computeFamily_, i, &ctx->computeQueues_[i]);
     ctx->computeQueue_ = ctx->computeQueues_[0];
-    const char* lq = std::getenv("PASTICHE_VK_LOCK_QUEUE");
-    const bool lockQueue = ctx->computeQueues_.size() >= 2 && !(lq && std::strcmp(lq, "0") == 0);
+    const bool lockQueue = ctx->computeQueues_.size() >= 2 && env::enabled("PASTICHE_VK_LOCK_QUEUE");
     ctx->lockQueue_ = lockQueue ? ctx->computeQueues_[1] : ctx->computeQueue_;
     vkGetDeviceQueue(ctx->device_, ctx->transferFamily_, 0, &ctx->transferQueue_);
     ctx->downloadQueue_ = ctx->transferQueue_;

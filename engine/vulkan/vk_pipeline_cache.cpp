@@ -10,6 +10,8 @@
 #include <iterator>
 #include <vector>
 
+#include "engine/env_switch.h"
+
 namespace pastiche::vk {
 namespace {
 
@@ -46,8 +48,7 @@ Result<PersistentPipelineCache> PersistentPipelineCache::open(VkDevice device, c
                                                               uint64_t shaderHash) {
     PersistentPipelineCache c;
     c.device_ = device;
-    const char* knob = std::getenv("PASTICHE_VK_PIPELINE_CACHE");
-    const bool persist = !(knob && std::strcmp(knob, "0") == 0);
+    const bool persist = env::enabled("PASTICHE_VK_PIPELINE_CACHE");
     const std::string dir = persist ? cacheDirectory() : std::string();
     std::vector<char> data;
     if (!dir.empty()) {

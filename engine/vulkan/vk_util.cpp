@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "engine/env_switch.h"
+
 namespace pastiche::vk {
 
 const char* resultName(VkResult r) {
@@ -63,9 +65,6 @@ Status checkCall(const char* exprText, VkResult r) {
     return callFailed(name.c_str(), r);
 }
 
-bool forcedFailure(const char* stage) {
-    const char* v = std::getenv("PASTICHE_VK_FAIL");
-    return v && std::strcmp(v, stage) == 0;
-}
+bool forcedFailure(const char* stage) { return env::is("PASTICHE_VK_FAIL", stage); }
 
 }  // namespace pastiche::vk

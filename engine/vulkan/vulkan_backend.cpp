@@ -18,6 +18,7 @@
 
 #include "engine/backend.h"
 #include "engine/buffer_reuse.h"
+#include "engine/env_switch.h"
 #include "engine/stability_policy.h"
 #include "engine/vulkan/conv_choice.h"
 #include "engine/vulkan/grid_lock_op.h"
@@ -41,6 +42,10 @@ constexpr uint64_t kFenceTimeoutNs = 20ull * 1000 * 1000 * 1000;
 constexpr uint64_t kSoftwareFenceTimeoutNs = 600ull * 1000 * 1000 * 1000;
 
 VkDeviceSize alignUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
+
+// PASTICHE_VK_PROFILE_CONV=1: the plan's buffers, each conv's measured variants, and (with
+// profiling) each conv dispatch timed alone.
+bool profileConv() { return env::is("PASTICHE_VK_PROFILE_CONV", "1"); }
 
 // Command buffers allocated from one of the context's pools, freed together.
 class CommandBuffers {
@@ -257,8 +262,7 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
     b->net_ = net;
     b->ctx_ = std::move(ctx.value());
     const Context& c = *b->ctx_;
-    const char* forceFp32 = std::getenv("PASTICHE_VK_FP32");
-    const bool fp32Forced = forceFp32 && std::strcmp(forceFp32, "1") == 0;
+    const bool fp32Forced = env::is("PASTICHE_VK_FP32", "1");
     if (options.precision == Precision::Fp16 && !c.caps().fp16)
         return Status::unsupported(c.info().name + " lacks 16-bit storage / shaderFloat16 for fp16");
     b->fp16_ = c.caps().fp16 && !fp32Forced && options.precision != Precision::Fp32;
@@ -474,8 +478,8 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
 }
 
 int VulkanBackend::lanesFor(const Plan& p, VkDeviceSize laneBytes) const {
-    const char* env = std::getenv("PASTICHE_VK_LANES");
-    if (env && *env) return std::clamp(std::atoi(env), 1, kMaxLanes);
+    if (const std::optional<std::string> lanes = env::value("PASTICHE_VK_LANES"))
+        return std::clamp(std::atoi(lanes->c_str()), 1, kMaxLanes);
     if (p.gridLock || ctx_->info().type == "cpu" || ctx_->computeQueueCount() < 2) return 1;
     return laneBytes <= ctx_->deviceLocalBytes() / 8 ? 2 : 1;
 }
@@ -510,7 +514,7 @@ Status VulkanBackend::chooseConvVariants(Plan& p) {
     // Five rounds: the medians of the residual convs' variants at 1080p differ by 10-20 %.
     auto ms = timeConvTrials(*ctx_, trials, 5);
     if (!ms) return ms.status().withContext("Vulkan backend: timing the conv variants");
-    const char* verbose = std::getenv("PASTICHE_VK_PROFILE_CONV");
+    const bool verbose = profileConv();
     for (size_t l = 0; l < layers_.size(); ++l) {
         if (firstTrial[l] == SIZE_MAX) continue;
         const size_t n = size_t(layers_[l].conv.variantCount());
@@ -520,8 +524,7 @@ Status VulkanBackend::chooseConvVariants(Plan& p) {
             if (ms.value()[t] < ms.value()[best]) best = t;
             line += " variant " + std::to_string(trials[t].shape.variant) + " " + std::to_string(ms.value()[t]) + " ms";
         }
-        if (verbose && std::strcmp(verbose, "1") == 0)
-            std::fprintf(stderr, "conv choice %s -> variant %d\n", line.c_str(), trials[best].shape.variant);
+        if (verbose) std::fprintf(stderr, "conv choice %s -> variant %d\n", line.c_str(), trials[best].shape.variant);
         convChoice_->remember(choice.key(l, layers_[l].conv, p.shapes[l], fp16_), trials[best].shape.variant);
         p.shapes[l] = trials[best].shape;
     }
@@ -566,8 +569,7 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     p->actReuse = planBufferReuse(lifetimes);
     const VkDeviceSize laneBytes = VkDeviceSize(p->padW) * p->padH * 3 * elem + p->actReuse.total();
     p->lanes.resize(size_t(lanesFor(*p, laneBytes)));
-    const char* verbose = std::getenv("PASTICHE_VK_PROFILE_CONV");
-    if (verbose && std::strcmp(verbose, "1") == 0) {
+    if (profileConv()) {
         size_t unshared = 0;
         for (const BufferLifetime& b : lifetimes) unshared += b.size;
         std::fprintf(stderr, "vulkan plan %dx%d: %zu lane(s) of %.1f MB (activations %.1f MB in %zu buffers; %.1f MB unshared)\n",
@@ -843,8 +845,7 @@ void VulkanBackend::readProfile(Slot& s) {
     profile_.push_back({"download (planar -> rgb)", double(t[n - 1] - downloadStart) * toMs});
     // PASTICHE_VK_PROFILE_CONV=1: also each layer's conv dispatch alone (the rest of the layer's
     // time is its instance norm: finalize + apply).
-    const char* conv = std::getenv("PASTICHE_VK_PROFILE_CONV");
-    if (conv && std::strcmp(conv, "1") == 0) {
+    if (profileConv()) {
         for (size_t l = 0; l < layers_.size(); ++l)
             profile_.push_back({net_.layers[l].name + " [conv]", double(t[n + l] - t[l + 1]) * toMs});
         // and the grid lock's first stages (grid_lock_op.cpp, recordIn) alone

@@ -110,6 +110,9 @@ ScopedEnv::~ScopedEnv() {
         unsetenv(name_);
 }
 
-void ScopedEnv::set(const char* value) { setenv(name_, value, 1); }
+void ScopedEnv::set(const char* value) {
+    if (value) setenv(name_, value, 1);
+    else unsetenv(name_);
+}
 
 }  // namespace pastiche::test

@@ -34,6 +34,7 @@ std::vector<float> randomFloats(size_t n, unsigned seed, float lo = -1.f, float 
 
 // Sets an environment variable for its scope and restores the previous value (or its absence), so
 // that a run script's switches (bench/h200_run.sh) hold for the tests after this one.
+// A null value unsets it.
 class ScopedEnv {
 public:
     ScopedEnv(const char* name, const char* value);
