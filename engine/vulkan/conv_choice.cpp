@@ -1,5 +1,7 @@
 #include "engine/vulkan/conv_choice.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +15,23 @@
 extern char** environ;
 
 namespace pastiche::vk {
+namespace {
+
+// The choices file: one "key<TAB>variant" line each. Lines that do not parse are skipped (the key
+// then gets measured again).
+std::map<std::string, int> readChoices(const std::string& path) {
+    std::map<std::string, int> choices;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        const size_t tab = line.rfind('\t');
+        if (tab == std::string::npos || tab + 1 == line.size()) continue;
+        choices[line.substr(0, tab)] = std::atoi(line.c_str() + tab + 1);
+    }
+    return choices;
+}
+
+}  // namespace
 
 Result<std::vector<double>> timeConvTrials(const Context& ctx, const std::vector<ConvTrial>& trials, int rounds) {
     if (trials.empty() || rounds < 1) return std::vector<double>{};
@@ -74,13 +93,7 @@ ConvChoice::ConvChoice(const std::string& pipelineCachePath, bool cpuDevice) : c
     for (const std::string& s : switches) switches_ += " " + s;
     if (pipelineCachePath.empty()) return;
     path_ = pipelineCachePath + ".conv";
-    std::ifstream in(path_);
-    std::string line;
-    while (std::getline(in, line)) {
-        const size_t tab = line.rfind('\t');
-        if (tab == std::string::npos) continue;
-        choices_[line.substr(0, tab)] = std::atoi(line.c_str() + tab + 1);
-    }
+    choices_ = readChoices(path_);
 }
 
 std::string ConvChoice::key(size_t layer, const Conv2dOp& op, const Conv2dShape& shape, bool fp16) const {
@@ -100,18 +113,28 @@ int ConvChoice::remembered(const std::string& key) const {
 }
 
 Status ConvChoice::save() {
-    if (path_.empty() || !dirty_) return Status::ok();
-    const std::string tmp = path_ + ".tmp";
+    if (path_.empty() || measured_.empty()) return Status::ok();
+    // Merged with what is on disk now, so that two processes measuring at once (other sizes, or
+    // another model) keep each other's choices; this process's measurements win a tie. The
+    // temporary is per process: rename is atomic, so a reader sees one whole file or the other.
+    std::map<std::string, int> merged = readChoices(path_);
+    for (const auto& [key, variant] : measured_) merged[key] = variant;
+    const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
     {
         std::ofstream out(tmp, std::ios::trunc);
-        for (const auto& [key, variant] : choices_) out << key << '\t' << variant << '\n';
-        if (!out.flush()) return Status::io("cannot write the conv choices to " + tmp);
+        for (const auto& [key, variant] : merged) out << key << '\t' << variant << '\n';
+        if (!out.flush()) {
+            out.close();
+            std::remove(tmp.c_str());
+            return Status::io("cannot write the conv choices to " + tmp);
+        }
     }
     if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
         std::remove(tmp.c_str());
         return Status::io("cannot replace " + path_);
     }
-    dirty_ = false;
+    choices_ = std::move(merged);
+    measured_.clear();
     return Status::ok();
 }
 

@@ -45,9 +45,10 @@ public:
     int remembered(const std::string& key) const;
     void remember(const std::string& key, int variant) {
         choices_[key] = variant;
-        dirty_ = true;
+        measured_[key] = variant;
     }
-    // Rewrites the file (via a temporary and rename) when something was measured since.
+    // When something was measured since the last save: merges it into the file as it is now and
+    // replaces the file (a temporary per process, then rename).
     Status save();
     const std::string& path() const { return path_; }
 
@@ -56,8 +57,8 @@ private:
     int forced_ = -1;
     bool cpuDevice_ = false;
     std::string path_, switches_;
-    std::map<std::string, int> choices_;
-    bool dirty_ = false;
+    std::map<std::string, int> choices_;   // the file as read, and what was measured since
+    std::map<std::string, int> measured_;  // measured since the last save
 };
 
 }  // namespace pastiche::vk
