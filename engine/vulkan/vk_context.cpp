@@ -336,7 +336,7 @@ Result<std::unique_ptr<Context>> Context::create(int deviceIndex, bool allowSoft
         env::enabled("PASTICHE_VK_DOWNLOAD_QUEUE"))
         queues[1].queueCount = 2;
     // Up to three compute queues: frames in flight run side by side on them (network lanes,
-    // vulkan_backend.cpp), and the second also takes the grid lock's motion stages.
+    // vulkan_backend.h), and the second also takes the grid lock's motion stages.
     queues[0].queueCount = std::min<uint32_t>(families[ctx->computeFamily_].queueCount, kMaxComputeQueues);
     caps.timelineSemaphores = chosen->timelineSemaphores;  // orders the grid lock's split submissions
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};

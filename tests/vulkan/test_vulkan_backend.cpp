@@ -226,7 +226,7 @@ TEST_F(VulkanTest, PipelinedMatchesRunAndReshapeWorks) {
     expectPipelinedMatchesRun(*vk);
 }
 
-// Lanes (vulkan_backend.cpp): frames in flight on two and three copies of the network's buffers,
+// Lanes (vulkan_backend.h): frames in flight on two and three copies of the network's buffers,
 // each on its own compute queue where the device has them (lavapipe has one: then only the
 // buffers are separate). A lane reading another's buffers would mix frames.
 TEST_F(VulkanTest, PipelinedOnSeveralLanesMatchesRun) {
