@@ -18,6 +18,16 @@
 // invocation PX adjacent pixels of one row (PX even: PX / 2 pixel pairs). Input channels go through
 // shared memory ICC at a time as fp16 pairs along x (uint), the weights as per-(ic, ky, kx) uvec4s
 // that hold each output channel's weight twice (w, w), ready for f16vec2 fma.
+//
+// Shared-memory reads (session 13; Conv2dOp::candidates times the variants at reshape, and every
+// variant sums the same products in the same order, so their conv outputs are bit-identical):
+// - ROWPAD = 0: tile rows of TIW2 words, read a word at a time (the H200's measured default). With
+//   PX = 4 the 16 lanes of a row read every other word, and the next row (TIW2 even) lands on the
+//   same banks: every read takes two bank passes.
+// - ROWPAD = 1: rows of TIW2 | 1 words, so the two rows of a subgroup fall on opposite banks.
+// - VEC_TILE (built a second time as conv2d_narrow_f16_vec, for PX = 8): rows of uvec4 quads (8
+//   pixels), read 16 bytes a lane; each quarter of a subgroup then reads 128 contiguous bytes. With 8
+//   pixels an invocation reads 8 words per kernel row for 108 fma instead of 6 for 54.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -35,6 +45,7 @@ layout(constant_id = 9) const bool IN_NORM = false;
 layout(constant_id = 10) const uint IN_ACT = 0;
 layout(constant_id = 11) const uint FLUSH = 1;  // kernel rows summed in fp16 before each fp32 add
 layout(constant_id = 12) const bool STATS = false;
+layout(constant_id = 13) const uint ROWPAD = 0;  // 1: odd row stride (see above; not with VEC_TILE)
 
 const uint TW = gl_WorkGroupSize.x * PX;
 const uint TH = gl_WorkGroupSize.y;
@@ -44,6 +55,10 @@ const uint RW2 = (PX + K) / 2u;            // pairs one invocation reads per row
 const uint NV = PX + K - 2u;               // distinct pixel pairs (x + j, x + j + 1) one row needs
 const uint NQ = PX / 2u;
 const uint NTHREADS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
+const uint TS = ROWPAD != 0u ? (TIW2 | 1u) : TIW2;  // words per tile row (scalar tile)
+const uint RQ = (RW2 + 3u) / 4u;                   // quads one invocation reads per row (VEC_TILE)
+const uint TQA = gl_WorkGroupSize.x + RQ - 1u, TQB = (TIW2 + 3u) / 4u;
+const uint TQ = TQA > TQB ? TQA : TQB;  // quads per tile row (VEC_TILE): every read and every pair
 
 layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
@@ -57,7 +72,11 @@ layout(push_constant) uniform Push {
     int tilesX, numTiles;
 } pc;
 
-shared uint tileIn[ICC * TIH * TIW2];  // f16vec2 pairs along x
+#if VEC_TILE
+shared uvec4 tileIn[ICC * TIH * TQ];  // 4 f16vec2 pairs along x
+#else
+shared uint tileIn[ICC * TIH * TS];  // f16vec2 pairs along x
+#endif
 shared uvec4 tileW[ICC * K * K];
 shared vec4 red[NTHREADS / 4u];  // one slot per subgroup (subgroups have >= 4 lanes)
 shared vec4 meanSh;
@@ -67,6 +86,48 @@ float16_t loadIn(uint c, int y, int x, uint inPlane) {
     if (!IN_NORM) return v;
     const vec2 ss = inScaleShift[c];
     return float16_t(activate(float(v) * ss.x + ss.y, IN_ACT));
+}
+
+// The pixel pair (x, x + 1) of channel c, input row y, packed.
+uint loadPair(uint c, int y, int x, uint inPlane) {
+    return packFloat2x16(
+        f16vec2(loadIn(c, y, reflectIndex(x, pc.inW), inPlane), loadIn(c, y, reflectIndex(x + 1, pc.inW), inPlane)));
+}
+
+// Channel chunk c0's tile: ICC channels x TIH rows x the row's pairs, the norm applied on load.
+void loadTile(uint c0, uint lid, int ix0, int iy0, uint inPlane) {
+#if VEC_TILE
+    for (uint i = lid; i < ICC * TIH * TQ; i += NTHREADS) {
+        const uint c = i / (TIH * TQ), r = i % (TIH * TQ);
+        const int y = reflectIndex(iy0 + int(r / TQ), pc.inH);
+        const int x = ix0 + int(r % TQ) * 8;
+        tileIn[i] = uvec4(loadPair(c0 + c, y, x, inPlane), loadPair(c0 + c, y, x + 2, inPlane),
+                          loadPair(c0 + c, y, x + 4, inPlane), loadPair(c0 + c, y, x + 6, inPlane));
+    }
+#else
+    for (uint i = lid; i < ICC * TIH * TIW2; i += NTHREADS) {
+        const uint c = i / (TIH * TIW2), r = i % (TIH * TIW2);
+        const int y = reflectIndex(iy0 + int(r / TIW2), pc.inH);
+        const int x = ix0 + int(r % TIW2) * 2;
+        tileIn[(c * TIH + r / TIW2) * TS + r % TIW2] = loadPair(c0 + c, y, x, inPlane);
+    }
+#endif
+}
+
+// The RW2 pairs an invocation reads from tile row `row` of chunk channel c (its pixels and the taps
+// right of them), as fp16 pairs.
+void readRow(uint c, uint row, uint lx, out f16vec2 r[RW2]) {
+#if VEC_TILE
+    const uint base = (c * TIH + row) * TQ + lx;  // PX = 8: an invocation's first pair is quad-aligned
+    [[unroll]] for (uint m = 0; m < RQ; ++m) {
+        const uvec4 q = tileIn[base + m];
+        [[unroll]] for (uint e = 0; e < 4u; ++e)
+            if (4u * m + e < RW2) r[4u * m + e] = unpackFloat2x16(q[e]);
+    }
+#else
+    const uint base = (c * TIH + row) * TS + lx * NQ;
+    [[unroll]] for (uint j = 0; j < RW2; ++j) r[j] = unpackFloat2x16(tileIn[base + j]);
+#endif
 }
 
 void main() {
@@ -83,14 +144,7 @@ void main() {
     f16vec2 part[NQ][OC];
 
     for (uint c0 = 0; c0 < IC; c0 += ICC) {
-        for (uint i = lid; i < ICC * TIH * TIW2; i += NTHREADS) {
-            const uint c = i / (TIH * TIW2), r = i % (TIH * TIW2);
-            const int y = reflectIndex(iy0 + int(r / TIW2), pc.inH);
-            const int x = ix0 + int(r % TIW2) * 2;
-            const f16vec2 v = f16vec2(loadIn(c0 + c, y, reflectIndex(x, pc.inW), inPlane),
-                                      loadIn(c0 + c, y, reflectIndex(x + 1, pc.inW), inPlane));
-            tileIn[i] = packFloat2x16(v);
-        }
+        loadTile(c0, lid, ix0, iy0, inPlane);
         for (uint i = lid; i < ICC * K * K; i += NTHREADS) tileW[i] = weights[c0 * K * K + i];
         barrier();
         for (uint c = 0; c < ICC; ++c) {
@@ -99,9 +153,8 @@ void main() {
                     [[unroll]] for (uint q = 0; q < NQ; ++q)
                         [[unroll]] for (uint o = 0; o < OC; ++o) part[q][o] = f16vec2(0.0);
                 }
-                const uint base = (c * TIH + ly + ky) * TIW2 + lx * NQ;
                 f16vec2 r[RW2];
-                [[unroll]] for (uint j = 0; j < RW2; ++j) r[j] = unpackFloat2x16(tileIn[base + j]);
+                readRow(c, ly + ky, lx, r);
                 f16vec2 v[NV];  // v[j] = (x + j, x + j + 1)
                 [[unroll]] for (uint j = 0; j < NV; ++j) {
                     if ((j & 1u) == 0u) v[j] = r[j / 2u];

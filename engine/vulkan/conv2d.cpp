@@ -149,9 +149,10 @@ Conv2dShape Conv2dOp::shapeWith(int inW, int inH, int variant) const {
     if (coop_) {
         tw = int(coop_->tw);
         th = int(variant ? coop_->largeTh : coop_->th);
-    } else if (narrow_) {
-        tw = int(narrow_->lx * narrow_->px);
-        th = int(narrow_->ly);
+    } else if (!narrow_.empty()) {
+        const NarrowTile& t = narrow_[size_t(variant)].tile;
+        tw = int(t.lx * t.px);
+        th = int(t.ly);
     } else {
         const TileVariant& v = variants_[size_t(variant)];
         tw = int(v.lx * v.px);
@@ -164,7 +165,7 @@ Conv2dShape Conv2dOp::shapeWith(int inW, int inH, int variant) const {
 
 int Conv2dOp::variantCount() const {
     if (coop_) return coop_->largeVec ? 3 : coop_->large ? 2 : 1;
-    return narrow_ ? 1 : int(variants_.size());
+    return !narrow_.empty() ? int(narrow_.size()) : int(variants_.size());
 }
 
 Conv2dShape Conv2dOp::shape(int inW, int inH) const {
@@ -174,7 +175,7 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     if (coop_) {
         variant = coop_->large && pixels >= CoopVariant::kLargePixels ? 1 : 0;
         if (variant && coop_->largeVec && pixels < CoopVariant::kLargeVecMaxPixels) variant = 2;
-    } else if (!narrow_) {
+    } else if (narrow_.empty()) {
         variant = smallOutputPixels_ > 0 && pixels < smallOutputPixels_ ? 1 : 0;
     }
     return shapeWith(inW, inH, variant);
@@ -189,7 +190,7 @@ std::vector<Conv2dShape> Conv2dOp::candidates(int inW, int inH) const {
 
 void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
     if (coop_) return packCoop(layer, blob, weightsAt, biasAt);
-    if (narrow_) return packNarrow(layer, blob, weightsAt, biasAt);
+    if (!narrow_.empty()) return packNarrow(layer, blob, weightsAt, biasAt);
     const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCB = int(ocb_);
     const int groups = (OC + OCB - 1) / OCB;
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
@@ -228,8 +229,8 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }
-    if (narrow_) {
-        PASTICHE_RETURN_IF_ERROR(narrow_->kernel.bind(cmd, set, push));
+    if (!narrow_.empty()) {
+        PASTICHE_RETURN_IF_ERROR(narrow_[size_t(s.variant)].kernel.bind(cmd, set, push));
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }

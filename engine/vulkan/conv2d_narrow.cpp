@@ -27,8 +27,7 @@ bool narrowHalf2NormOnLoad() { return env::enabled("PASTICHE_VK_H2_FUSE"); }
 
 Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer& layer) {
     if (!narrowHalf2Wanted(layer, ctx.caps())) return false;
-    NarrowVariant v;
-    const uint32_t K = uint32_t(layer.kernel), IC = uint32_t(layer.inChannels);
+    NarrowTile v;
     // Tile: 16 x 16 invocations of 4 pixels each, 2 input channels per shared-memory chunk (H200,
     // 1080p, the last 9x9's conv: 0.229 ms; 4 channels: 0.242-0.252; 8 pixels, 16 x 8, 8 channels:
     // 0.386; 4 pixels, 16 x 8, 8 channels: 0.309; 2 pixels: 0.287). PASTICHE_VK_H2_LX / _LY / _PX /
@@ -36,15 +35,46 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
     v.lx = env::positive("PASTICHE_VK_H2_LX", 16);
     v.ly = env::positive("PASTICHE_VK_H2_LY", 16);
     v.px = env::positive("PASTICHE_VK_H2_PX", 4);
+    v.icc = env::positive("PASTICHE_VK_H2_ICC", 2);
     if (v.px % 2 || v.lx * v.ly > 1024) return Status::error("layer " + layer.name + ": bad fp16x2 tile");
+    auto base = addNarrowTile(ctx, layer, v);
+    if (!base || !base.value()) return base;
+    // Candidates for the measured choice at reshape (conv_choice.h; session 13, not yet timed on a
+    // GPU): the shader's comment says why each reads shared memory faster. 8-pixel tiles read at
+    // the same rate per pixel pair with half the reads per fma; 16 x 16 and 8 x 32 invocations.
+    NarrowTile padded = v;
+    padded.rowPad = 1;
+    std::vector<NarrowTile> more{padded};
+    for (auto [lx, ly] : {std::pair{16u, 16u}, std::pair{8u, 32u}}) {
+        NarrowTile q;
+        q.lx = lx;
+        q.ly = ly;
+        q.px = 8;
+        q.icc = v.icc;
+        q.vecTile = true;
+        more.push_back(q);
+    }
+    for (const NarrowTile& m : more) {
+        auto added = addNarrowTile(ctx, layer, m);
+        if (!added) return added.status();
+    }
+    return true;
+}
+
+Result<bool> Conv2dOp::addNarrowTile(const Context& ctx, const TransferLayer& layer, NarrowTile v) {
+    const uint32_t K = uint32_t(layer.kernel), IC = uint32_t(layer.inChannels);
     // Kernel rows summed in fp16 before each fp32 add (PASTICHE_VK_H2_FLUSH; the shader's comment):
     // 3 (27 taps); 1 was slower (0.412 against 0.386 ms), 9 no faster.
     const uint32_t flush = std::min(env::positive("PASTICHE_VK_H2_FLUSH", 3), K);
-    const uint32_t tih = v.ly + K - 1, tiw2 = (v.lx * v.px + K) / 2;
+    // Shared words of one channel's tile, as the shader lays it out (TS or TQ words a row).
+    const uint32_t tih = v.ly + K - 1, tiw2 = (v.lx * v.px + K) / 2, rw2 = (v.px + K) / 2;
+    const uint32_t rowWords =
+        v.vecTile ? 4 * std::max(v.lx + (rw2 + 3) / 4 - 1, (tiw2 + 3) / 4) : (v.rowPad ? (tiw2 | 1) : tiw2);
+    const uint32_t wanted = v.icc;
     v.icc = 0;
-    for (uint32_t c = std::min(IC, env::positive("PASTICHE_VK_H2_ICC", 2)); c >= 1; --c) {
+    for (uint32_t c = std::min(IC, wanted); c >= 1; --c) {
         if (IC % c) continue;
-        if (c * tih * tiw2 * 4 + c * K * K * 16 <= ctx.caps().maxSharedBytes) {
+        if (c * tih * rowWords * 4 + c * K * K * 16 <= ctx.caps().maxSharedBytes) {
             v.icc = c;
             break;
         }
@@ -63,11 +93,11 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
                                   uint32_t(inputNorm_ == InputNorm::OnLoad),
                                   inputAct(),
                                   flush,
-                                  uint32_t(layer.hasNorm)};
-    auto k = Kernel::create<ConvPush>(ctx, "conv2d_narrow_f16", true, 6, spec);
+                                  uint32_t(layer.hasNorm),
+                                  v.rowPad};
+    auto k = Kernel::create<ConvPush>(ctx, v.vecTile ? "conv2d_narrow_f16_vec" : "conv2d_narrow_f16", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
-    v.kernel = std::move(k.value());
-    narrow_ = std::move(v);
+    narrow_.push_back({std::move(k.value()), v});
     return true;
 }
 

@@ -101,12 +101,13 @@ public:
     // On a packed cooperative-matrix variant (taps per entry, pixels per row or sub-pixel upsample).
     bool coopPacked() const { return coop_ && (coop_->g > 1 || coop_->p > 1 || coop_->sub); }
     // On conv2d_narrow_f16.comp (few output channels, packed fp16 arithmetic; conv2d_narrow.cpp).
-    bool narrowHalf2() const { return narrow_.has_value(); }
+    bool narrowHalf2() const { return !narrow_.empty(); }
     // The tile variant for an input size chosen by the thresholds measured on the H200 (below).
     Conv2dShape shape(int inW, int inH) const;
     // Every tile variant it can run at that size, shape()'s first: the measured choice at reshape
     // (conv_choice.h) picks among them. Variant n of shapeWith: 0 the base tile; coopmat 1 the
-    // large tile, 2 the large tile with the vector epilogue; scalar 1 the 16x8 tile for small maps.
+    // large tile, 2 the large tile with the vector epilogue; scalar 1 the 16x8 tile for small maps;
+    // fp16x2 (conv2d_narrow.cpp) 1 the odd row stride, 2 and 3 the 8-pixel quad-read tiles.
     std::vector<Conv2dShape> candidates(int inW, int inH) const;
     Conv2dShape shapeWith(int inW, int inH, int variant) const;
     int variantCount() const;
@@ -118,9 +119,9 @@ public:
                   VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const;
     InputNorm inputNorm() const { return inputNorm_; }
     VkDescriptorSetLayout setLayout() const {
-        return coop_     ? coop_->kernel.setLayout()
-               : narrow_ ? narrow_->kernel.setLayout()
-                         : variants_.front().kernel.setLayout();
+        return coop_              ? coop_->kernel.setLayout()
+               : !narrow_.empty() ? narrow_.front().kernel.setLayout()
+                                  : variants_.front().kernel.setLayout();
     }
 
 private:
@@ -140,13 +141,20 @@ private:
         static constexpr int kLargePixels = 100000;  // 1080p's residual maps (480x270) and up
         static constexpr int kLargeVecMaxPixels = 300000;  // below 4K's (960x540)
     };
-    struct NarrowVariant {  // conv2d_narrow_f16.comp: LX * PX x LY output pixels per workgroup
-        Kernel kernel;
+    struct NarrowTile {                              // conv2d_narrow_f16.comp: LX * PX x LY output pixels per workgroup
         uint32_t lx = 16, ly = 16, px = 4, icc = 2;  // icc: input channels per shared-memory chunk
+        uint32_t rowPad = 0;                         // the shader's ROWPAD
+        bool vecTile = false;                        // conv2d_narrow_f16_vec (PX = 8)
+    };
+    struct NarrowVariant {
+        Kernel kernel;
+        NarrowTile tile;
     };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
     // conv2d_narrow.cpp: false (and no error) when the layer does not fit that kernel or it is off.
     Result<bool> addNarrowVariant(const Context& ctx, const TransferLayer& layer);
+    // One tile of it; false (and no error) when that tile's shared memory does not fit the device.
+    Result<bool> addNarrowTile(const Context& ctx, const TransferLayer& layer, NarrowTile t);
     void packNarrow(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     // conv2d_coopmat.cpp: false (and no error) when the layer does not fit that kernel.
     Result<bool> addCoopVariant(const Context& ctx, const TransferLayer& layer);
@@ -154,7 +162,7 @@ private:
     void packCoop(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
     std::vector<TileVariant> variants_;
     std::optional<CoopVariant> coop_;
-    std::optional<NarrowVariant> narrow_;
+    std::vector<NarrowVariant> narrow_;  // [0] the default; all share one set layout
     int smallOutputPixels_ = 0;  // outputs with fewer pixels use variants_[1]
     int kernelSize_ = 3, stride_ = 1, pad_ = 1, outChannels_ = 0, inChannels_ = 0;
     bool upsample_ = false, stats_ = false;

@@ -183,7 +183,8 @@ void VulkanBackend::readProfile(Slot& s) {
     // time is its instance norm: finalize + apply).
     if (profileConv()) {
         for (size_t l = 0; l < layers_.size(); ++l)
-            profile_.push_back({net_.layers[l].name + " [conv]", double(t[n + l] - t[l + 1]) * toMs});
+            profile_.push_back({net_.layers[l].name + " [conv] variant " + std::to_string(plan_->shapes[l].variant),
+                                double(t[n + l] - t[l + 1]) * toMs});
         // and the grid lock's first stages (grid_lock_op.cpp, recordIn) alone
         static const char* const kLockStages[GridLockOp::kStages] = {"frame flow", "half-size gray", "patch fit",
                                                                      "refinement, policy", "warp in"};

@@ -397,6 +397,68 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2MatchesCpuAtOddSizes) {
     }
 }
 
+// The fp16x2 kernel's tile variants (conv2d_narrow.cpp: the odd row stride, and the 8-pixel tiles
+// read in 16-byte quads from conv2d_narrow_f16_vec), each forced in turn (PASTICHE_VK_CONV_CHOICE=n;
+// the profile names the variant that ran): each matches the CPU at odd sizes, and all sum the same
+// products in the same order, so the conv output is bit-identical to variant 0's. So is the
+// network's where the tile is the same (variant 1) or the layer has no norm; with a norm, the other
+// tiles' statistics are summed per tile and combined in another order (<= 1e-3 seen: 5e-4). Kernels
+// 5, 7 and 9 with 3 to 24 input channels make the quad reads run past a row's last pair, or not.
+TEST_F(VulkanCoopMatTest, NarrowHalf2TileVariantsAreBitIdentical) {
+    PASTICHE_REQUIRE_VULKAN();
+    {
+        auto probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);
+        ASSERT_TRUE(probe);
+        if (!probe->device().fp16) GTEST_SKIP() << probe->device().name << " has no fp16 arithmetic";
+    }
+    using A = Activation;
+    using R = ResidualRole;
+    std::vector<CoopCase> cases;
+    cases.push_back(
+        {"h2_9x9_8to3_norm", wrapInRgbNetwork(randomLayer("c", 9, 1, 8, 3, false, true, A::Sigmoid, R::None, 60), 61)});
+    cases.push_back(
+        {"h2_5x5_24to3", wrapInRgbNetwork(randomLayer("c", 5, 1, 24, 3, false, false, A::Sigmoid, R::None, 62), 63)});
+    cases.push_back(
+        {"h2_7x7_3to4_norm", wrapInRgbNetwork(randomLayer("c", 7, 1, 3, 4, false, true, A::Relu, R::None, 64), 65)});
+    const StyleVector style = randomStyle(23);
+    const ScopedEnv h2("PASTICHE_VK_NARROW_H2", "1");
+    const ScopedEnv split("PASTICHE_VK_PROFILE_CONV", "1");
+    ScopedEnv choice("PASTICHE_VK_CONV_CHOICE", "0");
+    for (const CoopCase& c : cases) {
+        TransferNetwork net;
+        net.sourcePath = c.name;
+        net.layers = c.layers;
+        auto cpu = makeCpu(net);
+        ASSERT_TRUE(cpu);
+        bool norm = false;
+        for (const TransferLayer& l : net.layers) norm = norm || (l.name == "c" && l.hasNorm);
+        for (auto [w, h] : {std::pair{37, 29}, std::pair{181, 171}}) {
+            const ImageF in = testFrame(w, h, unsigned(3 * w + h));
+            const ImageF want = runFloat(*cpu, in, style);
+            ImageF first;
+            for (const char* variant : {"0", "1", "2", "3"}) {
+                choice.set(variant);
+                auto vk = makeCoop(net, "k3", true);
+                ASSERT_TRUE(vk);
+                const ImageF got = runFloat(*vk, in, style);
+                std::string ran;
+                for (const LayerTiming& t : vk->lastProfile())
+                    if (t.layer.rfind("c [conv] variant ", 0) == 0) ran = t.layer.substr(17);
+                EXPECT_EQ(ran, variant) << c.name << ": the layer ran another variant";
+                const double p = psnr(want.pixels, got.pixels);
+                EXPECT_GE(p, 40.0) << c.name << " variant " << variant << " at " << w << "x" << h;
+                const bool exact = !norm || std::string(variant) == "1";
+                if (first.pixels.empty())
+                    first = got;
+                else
+                    EXPECT_LE(maxAbsDiff(first.pixels, got.pixels), exact ? 0.0 : 1e-3)
+                        << c.name << " variant " << variant;
+                std::printf("fp16x2 %-17s variant %s %4dx%-4d PSNR %.1f dB\n", c.name, variant, w, h, p);
+            }
+        }
+    }
+}
+
 // Runs on every device: the first backend writes the pipeline cache file, the second loads it
 // (and produces the same output). Times are printed, not asserted (docs/VULKAN.md has figures).
 TEST_F(VulkanCoopMatTest, PipelineCachePersists) {
