@@ -1,4 +1,4 @@
-# Sourced by the H200 session scripts (h200_s11.sh, h200_s12.sh) after h200_env.sh, in the folder
+# Sourced by the H200 session scripts (h200_s11.sh, h200_s12.sh, h200_s13.sh) after h200_env.sh, in the folder
 # holding test_vulkan: summ (one line per bench JSON, with its per-layer profile), bench (our bench
 # with a label, into $OUT/bench.log) and t (a test run with validation, into $OUT/tests.log).
 summ() { grep -E "^\{" | python3 -c '
