@@ -1,9 +1,9 @@
 #version 450
-// Reflect pad + KxK conv (stride 1) + bias + activation for layers with few output channels (OC <= 4:
-// the last 9x9 of the transfer network, 8 -> 3, sigmoid), in packed fp16 arithmetic (f16vec2 fma:
-// two pixels per instruction). conv2d.comp spends 4 fp32 FMAs (one vec4 of output channels, the
-// 4th padding) per pixel, tap and input channel there; this kernel spends OC / 2 instructions, and the
-// layer is bound by that issue rate, not by memory. Built for fp16 activations only (*_f16.comp).
+// Reflect pad + KxK conv (stride 1) + bias + activation for layers with few output channels (OC <= 8:
+// the last 9x9 of the transfer network, 8 -> 3, sigmoid, and as a measured alternative the first,
+// 3 -> 8), in packed fp16 arithmetic (f16vec2 fma: two pixels per instruction). conv2d.comp spends 4
+// fp32 FMAs (one vec4 of output channels, the 4th padding) per pixel, tap and input channel there;
+// this kernel spends OC / 2 instructions. Built for fp16 activations only (*_f16.comp).
 // Same bindings, push constants and outputs as conv2d.comp (no upsample: the host picks this kernel
 // only for layers without one): the activation, or with STATS the raw conv + bias and per-workgroup
 // instance-norm partials (n, mean, M2) for norm_finalize.comp (the last layer has a norm, then the
@@ -37,7 +37,7 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z = 1) in;
 layout(constant_id = 2) const uint K = 9;
 layout(constant_id = 3) const uint PAD = 4;
 layout(constant_id = 4) const uint IC = 8;
-layout(constant_id = 5) const uint OC = 3;      // 1..4
+layout(constant_id = 5) const uint OC = 3;      // 1..8
 layout(constant_id = 6) const uint ICC = 8;     // input channels per shared-memory chunk, divides IC
 layout(constant_id = 7) const uint PX = 8;      // pixels per invocation, even
 layout(constant_id = 8) const uint ACT = 0;     // 0 none, 1 relu, 2 sigmoid
@@ -55,6 +55,8 @@ const uint RW2 = (PX + K) / 2u;            // pairs one invocation reads per row
 const uint NV = PX + K - 2u;               // distinct pixel pairs (x + j, x + j + 1) one row needs
 const uint NQ = PX / 2u;
 const uint NTHREADS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
+const uint NW = (OC + 3u) / 4u;  // uvec4s of weights per tap (4 output channels each)
+const uint NSUB = NTHREADS / 4u; // bound on the subgroups of a workgroup (subgroups have >= 4 lanes)
 const uint TS = ROWPAD != 0u ? (TIW2 | 1u) : TIW2;  // words per tile row (scalar tile)
 const uint RQ = (RW2 + 3u) / 4u;                   // quads one invocation reads per row (VEC_TILE)
 const uint TQA = gl_WorkGroupSize.x + RQ - 1u, TQB = (TIW2 + 3u) / 4u;
@@ -62,8 +64,8 @@ const uint TQ = TQA > TQB ? TQA : TQB;  // quads per tile row (VEC_TILE): every 
 
 layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
-layout(std430, binding = 2) readonly buffer WBuf { uvec4 weights[]; };  // [IC][K][K] x 4 oc, (w, w) each
-layout(std430, binding = 3) readonly buffer BBuf { vec4 bias[]; };      // [1]
+layout(std430, binding = 2) readonly buffer WBuf { uvec4 weights[]; };  // [IC][K][K][NW] x 4 oc, (w, w) each
+layout(std430, binding = 3) readonly buffer BBuf { vec4 bias[]; };      // [NW]
 layout(std430, binding = 4) writeonly buffer PBuf { vec4 partials[]; }; // [OC][numTiles] (n, mean, M2, 0)
 layout(std430, binding = 5) readonly buffer NBuf { vec2 inScaleShift[]; };  // [IC], with IN_NORM
 
@@ -77,9 +79,9 @@ shared uvec4 tileIn[ICC * TIH * TQ];  // 4 f16vec2 pairs along x
 #else
 shared uint tileIn[ICC * TIH * TS];  // f16vec2 pairs along x
 #endif
-shared uvec4 tileW[ICC * K * K];
-shared vec4 red[NTHREADS / 4u];  // one slot per subgroup (subgroups have >= 4 lanes)
-shared vec4 meanSh;
+shared uvec4 tileW[ICC * K * K * NW];
+shared vec4 red[NW * NSUB];  // [group of 4 channels][subgroup]
+shared vec4 meanSh[NW];
 
 float16_t loadIn(uint c, int y, int x, uint inPlane) {
     const float16_t v = inData[c * inPlane + uint(y * pc.inW + x)];
@@ -136,16 +138,14 @@ void main() {
     const int ox0 = int(gl_WorkGroupID.x * TW), oy0 = int(gl_WorkGroupID.y * TH);
     const int ix0 = ox0 - int(PAD), iy0 = oy0 - int(PAD);
     const uint inPlane = uint(pc.inW * pc.inH);
-    const vec4 b = bias[0];
-
     float acc[PX][OC];
     [[unroll]] for (uint p = 0; p < PX; ++p)
-        [[unroll]] for (uint o = 0; o < OC; ++o) acc[p][o] = b[o];
+        [[unroll]] for (uint o = 0; o < OC; ++o) acc[p][o] = bias[o / 4u][o % 4u];
     f16vec2 part[NQ][OC];
 
     for (uint c0 = 0; c0 < IC; c0 += ICC) {
         loadTile(c0, lid, ix0, iy0, inPlane);
-        for (uint i = lid; i < ICC * K * K; i += NTHREADS) tileW[i] = weights[c0 * K * K + i];
+        for (uint i = lid; i < ICC * K * K * NW; i += NTHREADS) tileW[i] = weights[c0 * K * K * NW + i];
         barrier();
         for (uint c = 0; c < ICC; ++c) {
             [[unroll]] for (uint ky = 0; ky < K; ++ky) {
@@ -161,10 +161,14 @@ void main() {
                     else v[j] = f16vec2(r[j / 2u].y, r[j / 2u + 1u].x);
                 }
                 [[unroll]] for (uint kx = 0; kx < K; ++kx) {
-                    const uvec4 w = tileW[(c * K + ky) * K + kx];
-                    [[unroll]] for (uint o = 0; o < OC; ++o) {
-                        const f16vec2 wo = unpackFloat2x16(w[o]);
-                        [[unroll]] for (uint q = 0; q < NQ; ++q) part[q][o] = fma(v[2u * q + kx], wo, part[q][o]);
+                    [[unroll]] for (uint g = 0; g < NW; ++g) {
+                        const uvec4 w = tileW[((c * K + ky) * K + kx) * NW + g];
+                        [[unroll]] for (uint e = 0; e < 4u; ++e) {
+                            const uint o = 4u * g + e;
+                            if (o >= OC) break;
+                            const f16vec2 wo = unpackFloat2x16(w[e]);
+                            [[unroll]] for (uint q = 0; q < NQ; ++q) part[q][o] = fma(v[2u * q + kx], wo, part[q][o]);
+                        }
                     }
                 }
                 if (ky % FLUSH == FLUSH - 1u || ky == K - 1u) {
@@ -195,38 +199,50 @@ void main() {
 
     if (STATS) {
         // Per tile and channel, as in conv2d.comp: the mean, then the sum of squared deviations, each
-        // reduced with subgroupAdd and then across subgroups in shared memory.
+        // reduced with subgroupAdd and then across subgroups in shared memory; 4 channels a vec4.
         const int nx = min(int(TW), pc.outW - ox0), ny = min(int(TH), pc.outH - oy0);
         const float n = float(nx * ny);
-        vec4 s = vec4(0.0);
-        [[unroll]] for (uint p = 0; p < PX; ++p)
-            if (ox0 + int(lx * PX + p) < pc.outW && oy < pc.outH)
-                [[unroll]] for (uint o = 0; o < OC; ++o) s[o] += acc[p][o];
-        s = subgroupAdd(s);
-        if (subgroupElect()) red[gl_SubgroupID] = s;
-        barrier();
-        if (lid == 0u) {
-            vec4 t = vec4(0.0);
-            for (uint i = 0; i < gl_NumSubgroups; ++i) t += red[i];
-            meanSh = t / n;
+        const bool rowIn = oy < pc.outH;
+        [[unroll]] for (uint g = 0; g < NW; ++g) {
+            vec4 s = vec4(0.0);
+            [[unroll]] for (uint p = 0; p < PX; ++p)
+                if (ox0 + int(lx * PX + p) < pc.outW && rowIn)
+                    [[unroll]] for (uint e = 0; e < 4u; ++e)
+                        if (4u * g + e < OC) s[e] += acc[p][4u * g + e];
+            s = subgroupAdd(s);
+            if (subgroupElect()) red[g * NSUB + gl_SubgroupID] = s;
         }
         barrier();
-        const vec4 m = meanSh;
-        s = vec4(0.0);
-        [[unroll]] for (uint p = 0; p < PX; ++p)
-            if (ox0 + int(lx * PX + p) < pc.outW && oy < pc.outH)
-                [[unroll]] for (uint o = 0; o < OC; ++o) {
-                    const float d = acc[p][o] - m[o];
-                    s[o] += d * d;
-                }
-        s = subgroupAdd(s);
-        if (subgroupElect()) red[gl_SubgroupID] = s;  // lane 0 read the first sums before the barrier
+        if (lid < NW) {
+            vec4 t = vec4(0.0);
+            for (uint i = 0; i < gl_NumSubgroups; ++i) t += red[lid * NSUB + i];
+            meanSh[lid] = t / n;
+        }
         barrier();
-        if (lid == 0u) {
+        vec4 m[NW];
+        [[unroll]] for (uint g = 0; g < NW; ++g) {
+            m[g] = meanSh[g];
+            vec4 s = vec4(0.0);
+            [[unroll]] for (uint p = 0; p < PX; ++p)
+                if (ox0 + int(lx * PX + p) < pc.outW && rowIn)
+                    [[unroll]] for (uint e = 0; e < 4u; ++e)
+                        if (4u * g + e < OC) {
+                            const float d = acc[p][4u * g + e] - m[g][e];
+                            s[e] += d * d;
+                        }
+            s = subgroupAdd(s);
+            // The first sums were read (by invocations < NW) before the barrier above.
+            if (subgroupElect()) red[g * NSUB + gl_SubgroupID] = s;
+        }
+        barrier();
+        if (lid < NW) {
             vec4 m2 = vec4(0.0);
-            for (uint i = 0; i < gl_NumSubgroups; ++i) m2 += red[i];
+            for (uint i = 0; i < gl_NumSubgroups; ++i) m2 += red[lid * NSUB + i];
             const uint tile = gl_WorkGroupID.y * uint(pc.tilesX) + gl_WorkGroupID.x;
-            [[unroll]] for (uint o = 0; o < OC; ++o) partials[o * uint(pc.numTiles) + tile] = vec4(n, m[o], m2[o], 0.0);
+            [[unroll]] for (uint e = 0; e < 4u; ++e) {
+                const uint o = 4u * lid + e;
+                if (o < OC) partials[o * uint(pc.numTiles) + tile] = vec4(n, m[lid][e], m2[e], 0.0);
+            }
         }
     }
 }

@@ -37,10 +37,18 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
     op.outChannels_ = layer.outChannels;
     op.upsample_ = layer.upsampleBefore;
     op.stats_ = layer.hasNorm;
+    // The narrow kernel's variants beside a primary kernel, for the measured choice.
+    auto withAlternate = [&]() -> Result<Conv2dOp> {
+        if (fp16 && narrowHalf2Alternate(layer, ctx.info().type == "cpu")) {
+            auto added = op.addNarrowVariant(ctx, layer, true);
+            if (!added) return added.status();
+        }
+        return std::move(op);
+    };
     if (fp16 && ctx.caps().coopmat != CoopMat::None && coopMatWanted(layer, ctx.caps())) {
         auto added = op.addCoopVariant(ctx, layer);
         if (!added) return added.status();
-        if (added.value()) return op;
+        if (added.value()) return withAlternate();
     }
     if (fp16) {  // few output channels: packed fp16 arithmetic (conv2d_narrow.cpp says which layers)
         auto added = op.addNarrowVariant(ctx, layer);
@@ -92,7 +100,7 @@ Result<Conv2dOp> Conv2dOp::create(const Context& ctx, const TransferLayer& layer
         PASTICHE_RETURN_IF_ERROR(op.addVariant(ctx, layer, fp16, 16, 8, 2));
         op.smallOutputPixels_ = 30000;  // 384x384's residual maps (96x96) run faster with 16x8
     }
-    return op;
+    return withAlternate();
 }
 
 Status Conv2dOp::addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly,
@@ -146,13 +154,13 @@ Conv2dShape Conv2dOp::shapeWith(int inW, int inH, int variant) const {
     s.outH = (eH + 2 * pad_ - kernelSize_) / stride_ + 1;
     s.variant = variant;
     int tw = 0, th = 0;
-    if (coop_) {
-        tw = int(coop_->tw);
-        th = int(variant ? coop_->largeTh : coop_->th);
-    } else if (!narrow_.empty()) {
-        const NarrowTile& t = narrow_[size_t(variant)].tile;
+    if (runsNarrow(variant)) {
+        const NarrowTile& t = narrow_[size_t(variant - primaryVariants())].tile;
         tw = int(t.lx * t.px);
         th = int(t.ly);
+    } else if (coop_) {
+        tw = int(coop_->tw);
+        th = int(variant ? coop_->largeTh : coop_->th);
     } else {
         const TileVariant& v = variants_[size_t(variant)];
         tw = int(v.lx * v.px);
@@ -163,10 +171,7 @@ Conv2dShape Conv2dOp::shapeWith(int inW, int inH, int variant) const {
     return s;
 }
 
-int Conv2dOp::variantCount() const {
-    if (coop_) return coop_->largeVec ? 3 : coop_->large ? 2 : 1;
-    return !narrow_.empty() ? int(narrow_.size()) : int(variants_.size());
-}
+int Conv2dOp::variantCount() const { return primaryVariants() + int(narrow_.size()); }
 
 Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     const Conv2dShape any = shapeWith(inW, inH, 0);
@@ -175,7 +180,7 @@ Conv2dShape Conv2dOp::shape(int inW, int inH) const {
     if (coop_) {
         variant = coop_->large && pixels >= CoopVariant::kLargePixels ? 1 : 0;
         if (variant && coop_->largeVec && pixels < CoopVariant::kLargeVecMaxPixels) variant = 2;
-    } else if (narrow_.empty()) {
+    } else if (!variants_.empty()) {
         variant = smallOutputPixels_ > 0 && pixels < smallOutputPixels_ ? 1 : 0;
     }
     return shapeWith(inW, inH, variant);
@@ -190,7 +195,7 @@ std::vector<Conv2dShape> Conv2dOp::candidates(int inW, int inH) const {
 
 void Conv2dOp::pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
     if (coop_) return packCoop(layer, blob, weightsAt, biasAt);
-    if (!narrow_.empty()) return packNarrow(layer, blob, weightsAt, biasAt);
+    if (narrowHalf2()) return packNarrow(layer, blob, weightsAt, biasAt);
     const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCB = int(ocb_);
     const int groups = (OC + OCB - 1) / OCB;
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
@@ -229,8 +234,8 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }
-    if (!narrow_.empty()) {
-        PASTICHE_RETURN_IF_ERROR(narrow_[size_t(s.variant)].kernel.bind(cmd, set, push));
+    if (runsNarrow(s.variant)) {
+        PASTICHE_RETURN_IF_ERROR(narrow_[size_t(s.variant - primaryVariants())].kernel.bind(cmd, set, push));
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }

@@ -1,6 +1,6 @@
 // The packed-fp16 variant of Conv2dOp for layers with few output channels (shaders/conv2d_narrow_f16.comp):
-// which layers get it, its tile, and its weight layout ([ic][ky][kx] x 4 output channels, each
-// weight as an fp16 pair (w, w) for f16vec2 fma; bias as one vec4).
+// which layers get it, its tiles, and its weight layout ([ic][ky][kx] x 4 or 8 output channels,
+// each weight as an fp16 pair (w, w) for f16vec2 fma; bias as one or two vec4s).
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -20,13 +20,18 @@ bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps) {
     return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 4;
 }
 
+bool narrowHalf2Alternate(const TransferLayer& layer, bool cpuDevice) {
+    if (!env::enabled("PASTICHE_VK_H2_ALT") || (cpuDevice && !env::is("PASTICHE_VK_H2_ALT", "1"))) return false;
+    return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 8;
+}
+
 // On unless PASTICHE_VK_H2_FUSE=0. H200, 1080p, session 7, this layer + the previous one: 0.251 +
 // 0.128 ms with the norm on load against 0.244 + 0.145 without (4 pixels, 16 x 16, 2 channels); with
 // the first tile (8 pixels, 16 x 8, 8 channels) it lost (0.402 + 0.138 against 0.360 + 0.154).
 bool narrowHalf2NormOnLoad() { return env::enabled("PASTICHE_VK_H2_FUSE"); }
 
-Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer& layer) {
-    if (!narrowHalf2Wanted(layer, ctx.caps())) return false;
+Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer& layer, bool alternate) {
+    if (!alternate && !narrowHalf2Wanted(layer, ctx.caps())) return false;
     NarrowTile v;
     // Tile: 16 x 16 invocations of 4 pixels each, 2 input channels per shared-memory chunk (H200,
     // 1080p, the last 9x9's conv: 0.229 ms; 4 channels: 0.242-0.252; 8 pixels, 16 x 8, 8 channels:
@@ -63,6 +68,7 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
 
 Result<bool> Conv2dOp::addNarrowTile(const Context& ctx, const TransferLayer& layer, NarrowTile v) {
     const uint32_t K = uint32_t(layer.kernel), IC = uint32_t(layer.inChannels);
+    const uint32_t nw = (uint32_t(layer.outChannels) + 3) / 4;  // uvec4s of weights per tap
     // Kernel rows summed in fp16 before each fp32 add (PASTICHE_VK_H2_FLUSH; the shader's comment):
     // 3 (27 taps); 1 was slower (0.412 against 0.386 ms), 9 no faster.
     const uint32_t flush = std::min(env::positive("PASTICHE_VK_H2_FLUSH", 3), K);
@@ -74,7 +80,7 @@ Result<bool> Conv2dOp::addNarrowTile(const Context& ctx, const TransferLayer& la
     v.icc = 0;
     for (uint32_t c = std::min(IC, wanted); c >= 1; --c) {
         if (IC % c) continue;
-        if (c * tih * rowWords * 4 + c * K * K * 16 <= ctx.caps().maxSharedBytes) {
+        if (c * tih * rowWords * 4 + c * K * K * 16 * nw <= ctx.caps().maxSharedBytes) {
             v.icc = c;
             break;
         }
@@ -103,23 +109,23 @@ Result<bool> Conv2dOp::addNarrowTile(const Context& ctx, const TransferLayer& la
 
 void Conv2dOp::packNarrow(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt,
                           size_t& biasAt) const {
-    const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels;
+    const int K = layer.kernel, IC = layer.inChannels, OC = layer.outChannels, OCP = (OC + 3) / 4 * 4;
     auto align = [&] { blob.resize((blob.size() + 63) / 64 * 64, 0.f); };  // 256-byte offsets
     align();
     weightsAt = blob.size();
-    std::vector<uint32_t> w(size_t(IC) * K * K * 4, 0u);
+    std::vector<uint32_t> w(size_t(IC) * K * K * size_t(OCP), 0u);  // [ic][ky][kx][oc], padded to OCP
     for (int ic = 0; ic < IC; ++ic)
         for (int ky = 0; ky < K; ++ky)
             for (int kx = 0; kx < K; ++kx)
                 for (int oc = 0; oc < OC; ++oc) {
                     const uint32_t h = floatToHalf(layer.weights[((size_t(oc) * K + ky) * K + kx) * IC + ic]);
-                    w[((size_t(ic) * K + ky) * K + kx) * 4 + size_t(oc)] = h | (h << 16);
+                    w[((size_t(ic) * K + ky) * K + kx) * size_t(OCP) + size_t(oc)] = h | (h << 16);
                 }
     blob.resize(blob.size() + w.size(), 0.f);
     std::memcpy(blob.data() + weightsAt, w.data(), w.size() * 4);
     align();
     biasAt = blob.size();
-    blob.resize(blob.size() + 4, 0.f);
+    blob.resize(blob.size() + size_t(OCP), 0.f);
     for (int oc = 0; oc < OC; ++oc) blob[biasAt + size_t(oc)] = layer.bias[size_t(oc)];
 }
 

@@ -73,6 +73,11 @@ bool coopMatAliasStaging(const DeviceCaps& caps);
 // coopMatWanted is false (not with PASTICHE_VK_COOPMAT=all). Takes the previous layer's norm on load
 // unless PASTICHE_VK_H2_FUSE=0 (narrowHalf2NormOnLoad).
 bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps);
+// Whether a layer on another kernel also gets conv2d_narrow_f16.comp's variants as candidates for
+// the measured choice (conv_choice.h): stride 1, no upsample, more than 3x3 taps, at most 8 output
+// channels (on the H200 the first 9x9, 3 -> 8; on GPUs without tensor cores both 9x9s). On GPUs
+// (where the choice is measured) unless PASTICHE_VK_H2_ALT=0; =1 on every device (the tests).
+bool narrowHalf2Alternate(const TransferLayer& layer, bool cpuDevice);
 bool narrowHalf2NormOnLoad();
 
 // Whether the cooperative-matrix kernel packs narrow layers (conv2d_coopmat.comp: several taps per
@@ -101,27 +106,38 @@ public:
     // On a packed cooperative-matrix variant (taps per entry, pixels per row or sub-pixel upsample).
     bool coopPacked() const { return coop_ && (coop_->g > 1 || coop_->p > 1 || coop_->sub); }
     // On conv2d_narrow_f16.comp (few output channels, packed fp16 arithmetic; conv2d_narrow.cpp).
-    bool narrowHalf2() const { return !narrow_.empty(); }
+    // (The primary kernel: with an alternate below, the measured choice may run the other.)
+    bool narrowHalf2() const { return !coop_ && variants_.empty() && !narrow_.empty(); }
+    // A layer on the cooperative-matrix or scalar kernel that can also run conv2d_narrow_f16.comp
+    // (narrowHalf2Alternate): its variants come after the primary kernel's, with their own weights
+    // (packAlternate) and descriptor set (setLayout of such a variant).
+    bool hasNarrowAlternate() const { return (coop_ || !variants_.empty()) && !narrow_.empty(); }
+    bool runsNarrow(int variant) const { return variant >= primaryVariants(); }
     // The tile variant for an input size chosen by the thresholds measured on the H200 (below).
     Conv2dShape shape(int inW, int inH) const;
     // Every tile variant it can run at that size, shape()'s first: the measured choice at reshape
     // (conv_choice.h) picks among them. Variant n of shapeWith: 0 the base tile; coopmat 1 the
     // large tile, 2 the large tile with the vector epilogue; scalar 1 the 16x8 tile for small maps;
-    // fp16x2 (conv2d_narrow.cpp) 1 the odd row stride, 2 and 3 the 8-pixel quad-read tiles.
+    // fp16x2 (conv2d_narrow.cpp) 1 the odd row stride, 2 and 3 the 8-pixel quad-read tiles; a
+    // narrow alternate's variants follow the primary kernel's, in that order.
     std::vector<Conv2dShape> candidates(int inW, int inH) const;
     Conv2dShape shapeWith(int inW, int inH, int variant) const;
     int variantCount() const;
     // Appends this layer's packed weights ([group][ic][ky][kx][OCB]) and bias ([group][OCB]) to blob.
     void pack(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;
+    // The narrow alternate's weights and bias (hasNarrowAlternate only).
+    void packAlternate(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const {
+        packNarrow(layer, blob, weightsAt, biasAt);
+    }
     size_t partialCount(const Conv2dShape& s) const { return size_t(s.tilesX) * s.tilesY * size_t(outChannels_); }
     // set bindings: in, out, weights, bias, partials, the input's scale/shift (InputNorm::OnLoad).
     Status record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescriptorSet set, const Conv2dShape& s, VkBuffer in,
                   VkBuffer out, VkBuffer weights, VkBuffer partials, VkBuffer inScaleShift) const;
     InputNorm inputNorm() const { return inputNorm_; }
-    VkDescriptorSetLayout setLayout() const {
-        return coop_              ? coop_->kernel.setLayout()
-               : !narrow_.empty() ? narrow_.front().kernel.setLayout()
-                                  : variants_.front().kernel.setLayout();
+    // The set layout of a variant's kernel (every variant of one kernel shares it).
+    VkDescriptorSetLayout setLayout(int variant = 0) const {
+        if (runsNarrow(variant)) return narrow_.front().kernel.setLayout();
+        return coop_ ? coop_->kernel.setLayout() : variants_.front().kernel.setLayout();
     }
 
 private:
@@ -152,7 +168,12 @@ private:
     };
     Status addVariant(const Context& ctx, const TransferLayer& layer, bool fp16, uint32_t lx, uint32_t ly, uint32_t px);
     // conv2d_narrow.cpp: false (and no error) when the layer does not fit that kernel or it is off.
-    Result<bool> addNarrowVariant(const Context& ctx, const TransferLayer& layer);
+    // alternate: beside a primary kernel (narrowHalf2Alternate says which layers), else as the primary.
+    Result<bool> addNarrowVariant(const Context& ctx, const TransferLayer& layer, bool alternate = false);
+    int primaryVariants() const {
+        if (coop_) return coop_->largeVec ? 3 : coop_->large ? 2 : 1;
+        return int(variants_.size());
+    }
     // One tile of it; false (and no error) when that tile's shared memory does not fit the device.
     Result<bool> addNarrowTile(const Context& ctx, const TransferLayer& layer, NarrowTile t);
     void packNarrow(const TransferLayer& layer, std::vector<float>& blob, size_t& weightsAt, size_t& biasAt) const;

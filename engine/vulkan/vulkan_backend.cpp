@@ -88,6 +88,7 @@ Result<std::unique_ptr<TransferBackend>> VulkanBackend::create(const TransferNet
         if (!conv) return conv.status();
         LayerOps ops{std::move(conv.value()), std::nullopt};
         ops.conv.pack(l, blob, ops.weightsAt, ops.biasAt);
+        if (ops.conv.hasNarrowAlternate()) ops.conv.packAlternate(l, blob, ops.altWeightsAt, ops.altBiasAt);
         if (l.hasNorm) {
             const NormApply apply = inputNormFor(net, i + 1, coopMat(i + 1)) == InputNorm::OnLoad
                                         ? NormApply::OnNextLoad

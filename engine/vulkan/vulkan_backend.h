@@ -101,6 +101,7 @@ struct Lane {
     std::vector<Buffer> actBuffers, scaleShift;  // actBuffers: as Plan::actReuse says
     std::vector<VkBuffer> acts;                  // each layer's output: one of actBuffers
     std::vector<VkDescriptorSet> convSets, finalizeSets, applySets;
+    std::vector<VkDescriptorSet> altConvSets;  // over the narrow alternate's weights (else null)
     VkDescriptorSet uploadSets[kSlots]{}, downloadSets[kSlots]{};
 };
 
@@ -128,6 +129,7 @@ struct LayerOps {
     Conv2dOp conv;
     std::optional<InstanceNormOp> norm;
     size_t weightsAt = 0, biasAt = 0, styleAt = 0;  // floats into the weight blob / style buffer
+    size_t altWeightsAt = 0, altBiasAt = 0;         // the conv's narrow alternate (hasNarrowAlternate)
 };
 
 class VulkanBackend final : public TransferBackend {
@@ -177,6 +179,11 @@ private:
     // The scale/shift a conv applies to its input (InputNorm::OnLoad); else any valid buffer, unread.
     VkBuffer inScaleShift(const Lane& lane, size_t layer) const {
         return layers_[layer].conv.inputNorm() == InputNorm::OnLoad ? lane.scaleShift[layer - 1].get() : style_.get();
+    }
+    // The conv set of layer l in a lane for the variant of shape s (its kernel's weights).
+    VkDescriptorSet convSet(const Lane& lane, size_t l, const Conv2dShape& s) const {
+        const Conv2dOp& op = layers_[l].conv;
+        return op.hasNarrowAlternate() && op.runsNarrow(s.variant) ? lane.altConvSets[l] : lane.convSets[l];
     }
     // A lane's buffers at the plan's size (sizes in Plan::shapes), and its descriptor sets.
     Status makeLaneBuffers(const Plan& p, Lane& lane, const std::string& at) const;

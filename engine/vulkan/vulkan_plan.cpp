@@ -59,6 +59,7 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
         return allocateSet(dev, p.pool, layout, set);
     };
     lane.convSets.resize(layers_.size());
+    lane.altConvSets.assign(layers_.size(), VK_NULL_HANDLE);
     lane.finalizeSets.resize(layers_.size());
     lane.applySets.resize(layers_.size());
     int blockStart = -1;
@@ -74,6 +75,16 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
                             {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
                             {lane.partials.get()},
                             {inScaleShift(lane, l)}});
+        if (ops.conv.hasNarrowAlternate()) {
+            PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(ops.conv.variantCount() - 1), lane.altConvSets[l]));
+            writeDescriptorSet(dev, lane.altConvSets[l],
+                               {{in},
+                                {lane.acts[l]},
+                                {weights_.get(), ops.altWeightsAt * 4, (ops.altBiasAt - ops.altWeightsAt) * 4},
+                                {weights_.get(), ops.altBiasAt * 4, VK_WHOLE_SIZE},
+                                {lane.partials.get()},
+                                {inScaleShift(lane, l)}});
+        }
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
             PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), lane.finalizeSets[l]));
@@ -128,7 +139,7 @@ Status VulkanBackend::chooseConvVariants(Plan& p) {
         if (!choice.measures() || !ctx_->caps().timestamps) continue;  // (timestamps: the compute queue's)
         firstTrial[l] = trials.size();
         for (const Conv2dShape& s : all)
-            trials.push_back({&op, lane.convSets[l], s, l == 0 ? lane.input.get() : lane.acts[l - 1], lane.acts[l],
+            trials.push_back({&op, convSet(lane, l, s), s, l == 0 ? lane.input.get() : lane.acts[l - 1], lane.acts[l],
                               weights_.get(), lane.partials.get(), inScaleShift(lane, l)});
     }
     if (trials.empty()) return Status::ok();
@@ -232,12 +243,16 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
         }
     }
 
-    // Descriptor sets, per lane: per layer conv (5), finalize (3), apply (3); per slot upload and
-    // download (2).
+    // Descriptor sets, per lane: per layer conv (6), finalize (3), apply (3), and a narrow
+    // alternate's conv (6); per slot upload and download (2).
     uint32_t sets = 0, descriptors = 0;
     for (const auto& l : layers_) {
         sets += l.norm ? 3 : 1;
         descriptors += l.norm ? 12 : 6;
+        if (l.conv.hasNarrowAlternate()) {
+            sets += 1;
+            descriptors += 6;
+        }
     }
     sets += 2 * kSlots;
     descriptors += 4 * kSlots;

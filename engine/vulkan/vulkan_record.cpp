@@ -66,7 +66,7 @@ Status VulkanBackend::recordCompute(Plan& p, Slot& s, int laneIndex, VkCommandBu
         const TransferLayer& layer = net_.layers[l];
         const VkBuffer inBuf = l == 0 ? lane.input.get() : lane.acts[l - 1];
         const Conv2dShape& sh = p.shapes[l];
-        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, lane.convSets[l], sh, inBuf, lane.acts[l],
+        PASTICHE_RETURN_IF_ERROR(ops.conv.record(cmd, tracker, convSet(lane, l, sh), sh, inBuf, lane.acts[l],
                                                  weights_.get(), lane.partials.get(), inScaleShift(lane, l)));
         if (profiling_)
             vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, s.queries, uint32_t(layers_.size() + 3 + l));

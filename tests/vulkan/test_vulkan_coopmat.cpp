@@ -459,6 +459,65 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2TileVariantsAreBitIdentical) {
     }
 }
 
+// The fp16x2 kernel as a measured alternative beside another kernel (narrowHalf2Alternate: the
+// first 9x9, 3 -> 8, on the H200; both 9x9s on GPUs without tensor cores), with its own weights (4
+// or 8 output channels a tap) and descriptor set. PASTICHE_VK_H2_ALT=1 adds it on lavapipe too, where
+// the primary kernel is the scalar one (variant 0); each variant is forced in turn and the profile
+// names the one that ran. Every alternate matches the CPU at odd sizes and differs from variant 0's
+// output (another kernel ran); five variants ran in all.
+TEST_F(VulkanCoopMatTest, NarrowHalf2AlternatesMatchCpu) {
+    PASTICHE_REQUIRE_VULKAN();
+    {
+        auto probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);
+        ASSERT_TRUE(probe);
+        if (!probe->device().fp16) GTEST_SKIP() << probe->device().name << " has no fp16 arithmetic";
+    }
+    using A = Activation;
+    using R = ResidualRole;
+    std::vector<CoopCase> cases;
+    cases.push_back(
+        {"alt_9x9_3to8_norm", wrapInRgbNetwork(randomLayer("c", 9, 1, 3, 8, false, true, A::Relu, R::None, 66), 67)});
+    cases.push_back(
+        {"alt_7x7_5to6", wrapInRgbNetwork(randomLayer("c", 7, 1, 5, 6, false, false, A::Relu, R::None, 68), 69)});
+    cases.push_back({"alt_9x9_8to3_norm",
+                     wrapInRgbNetwork(randomLayer("c", 9, 1, 8, 3, false, true, A::Sigmoid, R::None, 70), 71)});
+    const StyleVector style = randomStyle(29);
+    const ScopedEnv alt("PASTICHE_VK_H2_ALT", "1");
+    const ScopedEnv h2("PASTICHE_VK_NARROW_H2", "0");  // the 8 -> 3 layer too stays on the scalar kernel
+    const ScopedEnv split("PASTICHE_VK_PROFILE_CONV", "1");
+    ScopedEnv choice("PASTICHE_VK_CONV_CHOICE", "0");
+    for (const CoopCase& c : cases) {
+        TransferNetwork net;
+        net.sourcePath = c.name;
+        net.layers = c.layers;
+        auto cpu = makeCpu(net);
+        ASSERT_TRUE(cpu);
+        const ImageF in = testFrame(163, 91, 7);
+        const ImageF want = runFloat(*cpu, in, style);
+        ImageF primary;
+        int ran = 0;
+        for (int variant = 0; variant < 8; ++variant) {
+            choice.set(std::to_string(variant).c_str());
+            auto vk = makeCoop(net, "0", true);
+            ASSERT_TRUE(vk);
+            const ImageF got = runFloat(*vk, in, style);
+            std::string layerVariant;
+            for (const LayerTiming& t : vk->lastProfile())
+                if (t.layer.rfind("c [conv] variant ", 0) == 0) layerVariant = t.layer.substr(17);
+            if (layerVariant != std::to_string(variant)) continue;  // the layer has no such variant
+            ++ran;
+            const double p = psnr(want.pixels, got.pixels);
+            EXPECT_GE(p, 40.0) << c.name << " variant " << variant;
+            if (variant == 0)
+                primary = got;
+            else
+                EXPECT_NE(maxAbsDiff(primary.pixels, got.pixels), 0.0) << c.name << " variant " << variant;
+            std::printf("fp16x2 alternate %-18s variant %d PSNR %.1f dB\n", c.name, variant, p);
+        }
+        EXPECT_EQ(ran, 5) << c.name << ": the scalar kernel and four fp16x2 tiles";
+    }
+}
+
 // Runs on every device: the first backend writes the pipeline cache file, the second loads it
 // (and produces the same output). Times are printed, not asserted (docs/VULKAN.md has figures).
 TEST_F(VulkanCoopMatTest, PipelineCachePersists) {
