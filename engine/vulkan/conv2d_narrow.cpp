@@ -45,8 +45,8 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
     auto base = addNarrowTile(ctx, layer, v);
     if (!base || !base.value()) return base;
     // Candidates for the measured choice at reshape (conv_choice.h; session 13, not yet timed on a
-    // GPU): the shader's comment says why each reads shared memory faster. 8-pixel tiles read at
-    // the same rate per pixel pair with half the reads per fma; 16 x 16 and 8 x 32 invocations.
+    // GPU; the shader's comment says why each should read shared memory faster): the odd row
+    // stride, and 8 pixels an invocation from a quad tile (16 x 16 and 8 x 32 invocations).
     NarrowTile padded = v;
     padded.rowPad = 1;
     std::vector<NarrowTile> more{padded};
