@@ -28,6 +28,10 @@
 // - VEC_TILE (built a second time as conv2d_narrow_f16_vec, for PX = 8): rows of uvec4 quads (8
 //   pixels), read 16 bytes a lane; each quarter of a subgroup then reads 128 contiguous bytes. With 8
 //   pixels an invocation reads 8 words per kernel row for 108 fma instead of 6 for 54.
+// - PREFETCH: the next channel chunk's tile is loaded from global memory into registers before this
+//   chunk's arithmetic and stored to shared memory after it, so its load latency hides behind the
+//   arithmetic instead of stalling every subgroup at the chunk's start (the H200 ran variant 0 at
+//   about 2.5 times what its instruction and bank counts predict).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -46,6 +50,7 @@ layout(constant_id = 10) const uint IN_ACT = 0;
 layout(constant_id = 11) const uint FLUSH = 1;  // kernel rows summed in fp16 before each fp32 add
 layout(constant_id = 12) const bool STATS = false;
 layout(constant_id = 13) const uint ROWPAD = 0;  // 1: odd row stride (see above; not with VEC_TILE)
+layout(constant_id = 14) const bool PREFETCH = false;
 
 const uint TW = gl_WorkGroupSize.x * PX;
 const uint TH = gl_WorkGroupSize.y;
@@ -61,6 +66,15 @@ const uint TS = ROWPAD != 0u ? (TIW2 | 1u) : TIW2;  // words per tile row (scala
 const uint RQ = (RW2 + 3u) / 4u;                   // quads one invocation reads per row (VEC_TILE)
 const uint TQA = gl_WorkGroupSize.x + RQ - 1u, TQB = (TIW2 + 3u) / 4u;
 const uint TQ = TQA > TQB ? TQA : TQB;  // quads per tile row (VEC_TILE): every read and every pair
+#if VEC_TILE
+#define TileItem uvec4
+const uint ROW_ITEMS = TQ;    // quads of a tile row
+#else
+#define TileItem uint
+const uint ROW_ITEMS = TIW2;  // pairs of a tile row
+#endif
+const uint TILE_ITEMS = ICC * TIH * ROW_ITEMS;
+const uint PF = (TILE_ITEMS + NTHREADS - 1u) / NTHREADS;  // tile items per invocation
 
 layout(std430, binding = 0) readonly buffer InBuf { float16_t inData[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { float16_t outData[]; };
@@ -96,24 +110,38 @@ uint loadPair(uint c, int y, int x, uint inPlane) {
         f16vec2(loadIn(c, y, reflectIndex(x, pc.inW), inPlane), loadIn(c, y, reflectIndex(x + 1, pc.inW), inPlane)));
 }
 
-// Channel chunk c0's tile: ICC channels x TIH rows x the row's pairs, the norm applied on load.
-void loadTile(uint c0, uint lid, int ix0, int iy0, uint inPlane) {
+// Tile item i of channel chunk c0 (a pair, or with VEC_TILE a quad of pairs), the norm applied.
+TileItem loadItem(uint c0, uint i, int ix0, int iy0, uint inPlane) {
+    const uint c = i / (TIH * ROW_ITEMS), r = i % (TIH * ROW_ITEMS);
+    const int y = reflectIndex(iy0 + int(r / ROW_ITEMS), pc.inH);
 #if VEC_TILE
-    for (uint i = lid; i < ICC * TIH * TQ; i += NTHREADS) {
-        const uint c = i / (TIH * TQ), r = i % (TIH * TQ);
-        const int y = reflectIndex(iy0 + int(r / TQ), pc.inH);
-        const int x = ix0 + int(r % TQ) * 8;
-        tileIn[i] = uvec4(loadPair(c0 + c, y, x, inPlane), loadPair(c0 + c, y, x + 2, inPlane),
-                          loadPair(c0 + c, y, x + 4, inPlane), loadPair(c0 + c, y, x + 6, inPlane));
-    }
+    const int x = ix0 + int(r % ROW_ITEMS) * 8;
+    return uvec4(loadPair(c0 + c, y, x, inPlane), loadPair(c0 + c, y, x + 2, inPlane),
+                 loadPair(c0 + c, y, x + 4, inPlane), loadPair(c0 + c, y, x + 6, inPlane));
 #else
-    for (uint i = lid; i < ICC * TIH * TIW2; i += NTHREADS) {
-        const uint c = i / (TIH * TIW2), r = i % (TIH * TIW2);
-        const int y = reflectIndex(iy0 + int(r / TIW2), pc.inH);
-        const int x = ix0 + int(r % TIW2) * 2;
-        tileIn[(c * TIH + r / TIW2) * TS + r % TIW2] = loadPair(c0 + c, y, x, inPlane);
-    }
+    return loadPair(c0 + c, y, ix0 + int(r % ROW_ITEMS) * 2, inPlane);
 #endif
+}
+
+void storeItem(uint i, TileItem v) {
+#if VEC_TILE
+    tileIn[i] = v;
+#else
+    tileIn[(i / TIW2) * TS + i % TIW2] = v;  // (c * TIH + row) * TS + pair
+#endif
+}
+
+// Channel chunk c0's tile: ICC channels x TIH rows x the row's items.
+void loadTile(uint c0, uint lid, int ix0, int iy0, uint inPlane) {
+    for (uint i = lid; i < TILE_ITEMS; i += NTHREADS) storeItem(i, loadItem(c0, i, ix0, iy0, inPlane));
+}
+
+// PREFETCH: this invocation's items of chunk c0's tile, into registers.
+void fetchTile(uint c0, uint lid, int ix0, int iy0, uint inPlane, inout TileItem pf[PF]) {
+    [[unroll]] for (uint k = 0; k < PF; ++k) {
+        const uint i = k * NTHREADS + lid;
+        if (i < TILE_ITEMS) pf[k] = loadItem(c0, i, ix0, iy0, inPlane);
+    }
 }
 
 // The RW2 pairs an invocation reads from tile row `row` of chunk channel c (its pixels and the taps
@@ -143,10 +171,20 @@ void main() {
         [[unroll]] for (uint o = 0; o < OC; ++o) acc[p][o] = bias[o / 4u][o % 4u];
     f16vec2 part[NQ][OC];
 
+    TileItem pf[PF];
+    if (PREFETCH) fetchTile(0u, lid, ix0, iy0, inPlane, pf);
     for (uint c0 = 0; c0 < IC; c0 += ICC) {
-        loadTile(c0, lid, ix0, iy0, inPlane);
+        if (PREFETCH) {
+            [[unroll]] for (uint k = 0; k < PF; ++k) {
+                const uint i = k * NTHREADS + lid;
+                if (i < TILE_ITEMS) storeItem(i, pf[k]);
+            }
+        } else {
+            loadTile(c0, lid, ix0, iy0, inPlane);
+        }
         for (uint i = lid; i < ICC * K * K * NW; i += NTHREADS) tileW[i] = weights[c0 * K * K * NW + i];
         barrier();
+        if (PREFETCH && c0 + ICC < IC) fetchTile(c0 + ICC, lid, ix0, iy0, inPlane, pf);  // in flight meanwhile
         for (uint c = 0; c < ICC; ++c) {
             [[unroll]] for (uint ky = 0; ky < K; ++ky) {
                 if (ky % FLUSH == 0u) {

@@ -45,8 +45,9 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
     auto base = addNarrowTile(ctx, layer, v);
     if (!base || !base.value()) return base;
     // Candidates for the measured choice at reshape (conv_choice.h; session 13, not yet timed on a
-    // GPU; the shader's comment says why each should read shared memory faster): the odd row
-    // stride, and 8 pixels an invocation from a quad tile (16 x 16 and 8 x 32 invocations).
+    // GPU; the shader's comment says why each should be faster): the odd row stride, 8 pixels an
+    // invocation from a quad tile (16 x 16 and 8 x 32 invocations), and the first and second of
+    // these with the next chunk's tile prefetched.
     NarrowTile padded = v;
     padded.rowPad = 1;
     std::vector<NarrowTile> more{padded};
@@ -58,6 +59,11 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
         q.icc = v.icc;
         q.vecTile = true;
         more.push_back(q);
+    }
+    for (size_t i : {0, 1}) {
+        NarrowTile f = more[i];
+        f.prefetch = true;
+        more.push_back(f);
     }
     for (const NarrowTile& m : more) {
         auto added = addNarrowTile(ctx, layer, m);
@@ -100,7 +106,8 @@ Result<bool> Conv2dOp::addNarrowTile(const Context& ctx, const TransferLayer& la
                                   inputAct(),
                                   flush,
                                   uint32_t(layer.hasNorm),
-                                  v.rowPad};
+                                  v.rowPad,
+                                  uint32_t(v.prefetch)};
     auto k = Kernel::create<ConvPush>(ctx, v.vecTile ? "conv2d_narrow_f16_vec" : "conv2d_narrow_f16", true, 6, spec);
     if (!k) return k.status().withContext("layer " + layer.name);
     narrow_.push_back({std::move(k.value()), v});

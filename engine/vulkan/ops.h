@@ -118,7 +118,8 @@ public:
     // Every tile variant it can run at that size, shape()'s first: the measured choice at reshape
     // (conv_choice.h) picks among them. Variant n of shapeWith: 0 the base tile; coopmat 1 the
     // large tile, 2 the large tile with the vector epilogue; scalar 1 the 16x8 tile for small maps;
-    // fp16x2 (conv2d_narrow.cpp) 1 the odd row stride, 2 and 3 the 8-pixel quad-read tiles; a
+    // fp16x2 (conv2d_narrow.cpp) 1 the odd row stride, 2 and 3 the 8-pixel quad-read tiles, 4 and 5
+    // 1 and 2 with the next chunk prefetched; a
     // narrow alternate's variants follow the primary kernel's, in that order.
     std::vector<Conv2dShape> candidates(int inW, int inH) const;
     Conv2dShape shapeWith(int inW, int inH, int variant) const;
@@ -161,6 +162,7 @@ private:
         uint32_t lx = 16, ly = 16, px = 4, icc = 2;  // icc: input channels per shared-memory chunk
         uint32_t rowPad = 0;                         // the shader's ROWPAD
         bool vecTile = false;                        // conv2d_narrow_f16_vec (PX = 8)
+        bool prefetch = false;                       // the shader's PREFETCH
     };
     struct NarrowVariant {
         Kernel kernel;
