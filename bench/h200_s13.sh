@@ -33,6 +33,8 @@ if [ "$MODE" = n ]; then
     bench fixed$r $ALL 400 PASTICHE_VK_CONV_CHOICE=fixed
   done
   grep -h "vulkan plan" $OUT/bench.log | sort | uniq -c
+  bench stats 1920x1080 50 PASTICHE_VK_PIPELINE_STATS=1 >/dev/null  # each pipeline's registers
+  grep -h "pipeline stats conv2d_narrow" $OUT/bench.log | sort -u | cut -c1-300
   t ./test_vulkan --gtest_filter='VulkanCoopMatTest.NarrowHalf2*'
   t ./test_vulkan --gtest_filter='VulkanCoopMatTest.EveryTileVariant*'
   t ./test_vulkan --gtest_filter='VulkanTest.*:ConvChoiceFile*'
