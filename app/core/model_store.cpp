@@ -11,6 +11,7 @@
 
 #include "app/core/model_integrity.h"
 #include "app/core/sha256.h"
+#include "engine/env_switch.h"
 #include "models/manifest_data.h"
 
 namespace pastiche {
@@ -36,10 +37,7 @@ std::vector<ManifestEntry> parseManifest(const std::string& text) {
     return out;
 }
 
-std::string envOr(const char* name, const std::string& fallback) {
-    const char* v = std::getenv(name);
-    return (v && *v) ? std::string(v) : fallback;
-}
+std::string envOr(const char* name, const std::string& fallback) { return env::value(name).value_or(fallback); }
 
 Status copyFile(const std::string& from, const std::string& to) {
     std::error_code ec;

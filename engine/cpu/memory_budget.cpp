@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
+
+#include "engine/env_switch.h"
 
 namespace pastiche {
 
@@ -55,8 +58,8 @@ uint64_t addressSpaceLimitBytes() {
 }  // namespace
 
 uint64_t hostMemoryLimitBytes() {
-    if (const char* env = std::getenv("PASTICHE_MEMORY_LIMIT"); env && *env) {
-        const uint64_t b = parseBytes(env);
+    if (const std::optional<std::string> limit = env::value("PASTICHE_MEMORY_LIMIT")) {
+        const uint64_t b = parseBytes(*limit);
         if (b) return b;
     }
     return std::min({memAvailableBytes(), cgroupLimitBytes(), addressSpaceLimitBytes()});
@@ -79,8 +82,8 @@ Status checkMemoryBudget(uint64_t needBytes, const std::string& what) {
 }
 
 uint64_t tileAboveBytes() {
-    if (const char* env = std::getenv("PASTICHE_TILE_ABOVE"); env && *env) {
-        const uint64_t b = parseBytes(env);
+    if (const std::optional<std::string> above = env::value("PASTICHE_TILE_ABOVE")) {
+        const uint64_t b = parseBytes(*above);
         if (b) return b;
     }
     return std::min<uint64_t>(uint64_t(3) << 29, hostMemoryLimitBytes() / 2);

@@ -228,14 +228,18 @@ Status Conv2dOp::record(VkCommandBuffer cmd, BarrierTracker& tracker, VkDescript
     if (stats_) tracker.write(partials, stage, VK_ACCESS_SHADER_WRITE_BIT);
     tracker.flush(cmd);
     const ConvPush push{s.inW, s.inH, s.outW, s.outH, s.tilesX, s.tilesX * s.tilesY};
-    if (coop_) {
-        const Kernel& k = s.variant == 2 ? *coop_->largeVec : s.variant == 1 ? *coop_->large : coop_->kernel;
-        PASTICHE_RETURN_IF_ERROR(k.bind(cmd, set, push));
+    if (s.variant < 0 || s.variant >= variantCount())
+        return Status::error("conv: tile variant " + std::to_string(s.variant) + " of " +
+                             std::to_string(variantCount()));
+    // The narrow alternate's variants first: they follow a coopmat or scalar primary's.
+    if (runsNarrow(s.variant)) {
+        PASTICHE_RETURN_IF_ERROR(narrow_[size_t(s.variant - primaryVariants())].kernel.bind(cmd, set, push));
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }
-    if (runsNarrow(s.variant)) {
-        PASTICHE_RETURN_IF_ERROR(narrow_[size_t(s.variant - primaryVariants())].kernel.bind(cmd, set, push));
+    if (coop_) {
+        const Kernel& k = s.variant == 2 ? *coop_->largeVec : s.variant == 1 ? *coop_->large : coop_->kernel;
+        PASTICHE_RETURN_IF_ERROR(k.bind(cmd, set, push));
         vkCmdDispatch(cmd, uint32_t(s.tilesX), uint32_t(s.tilesY), 1);
         return Status::ok();
     }

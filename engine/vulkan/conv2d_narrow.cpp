@@ -65,6 +65,8 @@ Result<bool> Conv2dOp::addNarrowVariant(const Context& ctx, const TransferLayer&
         f.prefetch = true;
         more.push_back(f);
     }
+    // A tile whose shared memory does not fit the device is left out, and the ones after it move
+    // down a number (the variant numbers above hold on every device this project runs on).
     for (const NarrowTile& m : more) {
         auto added = addNarrowTile(ctx, layer, m);
         if (!added) return added.status();
@@ -86,7 +88,9 @@ Result<bool> Conv2dOp::addNarrowTile(const Context& ctx, const TransferLayer& la
     v.icc = 0;
     for (uint32_t c = std::min(IC, wanted); c >= 1; --c) {
         if (IC % c) continue;
-        if (c * tih * rowWords * 4 + c * K * K * 16 * nw <= ctx.caps().maxSharedBytes) {
+        // tileIn, tileW, and the statistics' red[] and meanSh[] (the shader's shared arrays)
+        const uint32_t statBytes = nw * (v.lx * v.ly / 4 + 1) * 16;
+        if (c * tih * rowWords * 4 + c * K * K * 16 * nw + statBytes <= ctx.caps().maxSharedBytes) {
             v.icc = c;
             break;
         }

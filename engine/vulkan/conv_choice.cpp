@@ -1,8 +1,11 @@
 #include "engine/vulkan/conv_choice.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,16 +20,20 @@ extern char** environ;
 namespace pastiche::vk {
 namespace {
 
-// The choices file: one "key<TAB>variant" line each. Lines that do not parse are skipped (the key
-// then gets measured again).
+// The choices file: one "key<TAB>variant" line each. Lines that do not parse (no tab, a variant that
+// is not wholly a number) are skipped: the key then gets measured again.
 std::map<std::string, int> readChoices(const std::string& path) {
     std::map<std::string, int> choices;
     std::ifstream in(path);
     std::string line;
     while (std::getline(in, line)) {
         const size_t tab = line.rfind('\t');
-        if (tab == std::string::npos || tab + 1 == line.size()) continue;
-        choices[line.substr(0, tab)] = std::atoi(line.c_str() + tab + 1);
+        if (tab == std::string::npos) continue;
+        int variant = -1;
+        const char* end = line.data() + line.size();
+        const auto [at, ec] = std::from_chars(line.data() + tab + 1, end, variant);
+        if (ec != std::errc() || at != end || variant < 0) continue;
+        choices[line.substr(0, tab)] = variant;
     }
     return choices;
 }
@@ -115,8 +122,16 @@ int ConvChoice::remembered(const std::string& key) const {
 Status ConvChoice::save() {
     if (path_.empty() || measured_.empty()) return Status::ok();
     // Merged with what is on disk now, so that two processes measuring at once (other sizes, or
-    // another model) keep each other's choices; this process's measurements win a tie. The
-    // temporary is per process: rename is atomic, so a reader sees one whole file or the other.
+    // another model) keep each other's choices; this process's measurements win a tie. The lock
+    // (flock on <file>.lock; released when it is closed) keeps two merges from interleaving; rename
+    // is atomic, so a reader without the lock sees one whole file or the other.
+    const int lock = ::open((path_ + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0) return Status::io("cannot open the conv choices lock " + path_ + ".lock");
+    struct LockGuard {
+        int fd;
+        ~LockGuard() { ::close(fd); }
+    } guard{lock};
+    if (::flock(lock, LOCK_EX) != 0) return Status::io("cannot lock the conv choices lock " + path_ + ".lock");
     std::map<std::string, int> merged = readChoices(path_);
     for (const auto& [key, variant] : measured_) merged[key] = variant;
     const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());

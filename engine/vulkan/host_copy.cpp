@@ -9,8 +9,9 @@
 namespace pastiche::vk {
 
 unsigned HostCopier::defaultHelpers() {
-    if (env::value("PASTICHE_VK_COPY_THREADS"))
-        return unsigned(std::min<uint64_t>(env::count("PASTICHE_VK_COPY_THREADS", 0), 64));
+    // PASTICHE_VK_COPY_THREADS=n helpers (0: none; at most 64); malformed: the default below.
+    if (const uint64_t n = env::count("PASTICHE_VK_COPY_THREADS", UINT64_MAX); n != UINT64_MAX)
+        return unsigned(std::min<uint64_t>(n, 64));
     const unsigned hw = std::thread::hardware_concurrency();
     return hw > 1 ? std::min(3u, hw - 1) : 0u;
 }

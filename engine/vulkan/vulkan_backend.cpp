@@ -6,7 +6,7 @@
 #include "engine/vulkan/vulkan_backend.h"
 
 namespace pastiche {
-namespace vk {
+namespace vk::backend {
 
 Status VulkanBackend::checkSupported(const TransferNetwork& net) {
     if (net.layers.empty()) return Status::error("empty network");
@@ -410,11 +410,11 @@ Status VulkanBackend::run(const ConstImageView& input, const ImageView& output) 
     return collect(0, output);
 }
 
-}  // namespace vk
+}  // namespace vk::backend
 
 Result<std::unique_ptr<TransferBackend>> createVulkanBackend(const TransferNetwork& net,
                                                              const BackendOptions& options) {
-    return vk::VulkanBackend::create(net, options);
+    return vk::backend::VulkanBackend::create(net, options);
 }
 
 }  // namespace pastiche

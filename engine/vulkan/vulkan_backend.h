@@ -30,7 +30,8 @@
 #include "engine/vulkan/vk_context.h"
 #include "engine/vulkan/vk_submit.h"
 
-namespace pastiche::vk {
+// In a namespace of their own: these generic names (Slot, Lane, Plan) are the backend's alone.
+namespace pastiche::vk::backend {
 
 inline constexpr int kSlots = 3;
 inline constexpr int kMaxLanes = kSlots;  // more lanes than frames in flight would idle
@@ -230,4 +231,4 @@ private:
 // The bytes of one frame in format f at the plan's size (4-byte aligned).
 VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f);
 
-}  // namespace pastiche::vk
+}  // namespace pastiche::vk::backend

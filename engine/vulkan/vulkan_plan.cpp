@@ -7,7 +7,7 @@
 
 #include "engine/vulkan/vulkan_backend.h"
 
-namespace pastiche::vk {
+namespace pastiche::vk::backend {
 namespace {
 
 Status makeBuffer(const Context& c, Buffer& out, VkDeviceSize size, VkBufferUsageFlags usage, MemoryKind kind,
@@ -110,8 +110,7 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
 }
 
 int VulkanBackend::lanesFor(const Plan& p, VkDeviceSize laneBytes) const {
-    if (const std::optional<std::string> lanes = env::value("PASTICHE_VK_LANES"))
-        return std::clamp(std::atoi(lanes->c_str()), 1, kMaxLanes);
+    if (const uint32_t lanes = env::positive("PASTICHE_VK_LANES", 0)) return int(std::min<uint32_t>(lanes, kMaxLanes));
     if (p.gridLock || ctx_->info().type == "cpu" || ctx_->computeQueueCount() < 2) return 1;
     return laneBytes <= ctx_->deviceLocalBytes() / 8 ? 2 : 1;
 }
@@ -295,4 +294,4 @@ Status VulkanBackend::buildPlan(int width, int height, bool gridLock) {
     return Status::ok();
 }
 
-}  // namespace pastiche::vk
+}  // namespace pastiche::vk::backend

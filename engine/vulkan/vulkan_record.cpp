@@ -5,7 +5,7 @@
 
 #include "engine/vulkan/vulkan_backend.h"
 
-namespace pastiche::vk {
+namespace pastiche::vk::backend {
 
 VkDeviceSize frameBytesOf(const Plan& p, FrameFormat f) {
     return alignUp(VkDeviceSize(p.width) * p.height * (f == FrameFormat::F32 ? 12 : 3), 4);
@@ -196,4 +196,4 @@ void VulkanBackend::readProfile(Slot& s) {
     }
 }
 
-}  // namespace pastiche::vk
+}  // namespace pastiche::vk::backend

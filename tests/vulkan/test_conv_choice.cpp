@@ -1,10 +1,15 @@
 // The conv choices file (engine/vulkan/conv_choice.h): what one process measured survives another
 // process saving its own, and a damaged file costs a measurement, never a wrong variant.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "engine/vulkan/conv_choice.h"
 
@@ -46,18 +51,48 @@ TEST_F(ConvChoiceFile, TwoWritersKeepEachOthersChoices) {
         EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
 }
 
+// The merge holds the lock: a save waits while another process (here: a second open file
+// description, which flock treats alike) holds it, then merges what that one wrote.
+TEST_F(ConvChoiceFile, SaveWaitsForTheLock) {
+    ConvChoice a(cache_, false);
+    a.remember("layer 1 at 1280x720", 1);
+    const int held = ::open((cache_ + ".conv.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(held, 0);
+    ASSERT_EQ(::flock(held, LOCK_EX), 0);
+    std::atomic<bool> saved{false};
+    std::thread saver([&] {
+        EXPECT_TRUE(a.save());
+        saved = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_FALSE(saved) << "the save did not wait for the lock";
+    {
+        std::ofstream out(cache_ + ".conv");  // the holder's own save
+        out << "layer 2 at 1280x720\t0\n";
+    }
+    ::close(held);
+    saver.join();
+    const ConvChoice reader(cache_, false);
+    EXPECT_EQ(reader.remembered("layer 1 at 1280x720"), 1);
+    EXPECT_EQ(reader.remembered("layer 2 at 1280x720"), 0);
+}
+
 TEST_F(ConvChoiceFile, DamagedLinesAreMeasuredAgain) {
     {
         std::ofstream out(cache_ + ".conv");
         out << "layer 1 at 640x360\t1\n"
             << "no tab here\n"
             << "layer 2 at 640x360\t\n"
+            << "layer 4 at 640x360\t7x\n"
+            << "layer 5 at 640x360\tx\n"
             << "layer 3 at 640x360\t2";  // cut short: no newline, still whole
     }
     const ConvChoice c(cache_, false);
     EXPECT_EQ(c.remembered("layer 1 at 640x360"), 1);
     EXPECT_EQ(c.remembered("no tab here"), -1);
     EXPECT_EQ(c.remembered("layer 2 at 640x360"), -1);
+    EXPECT_EQ(c.remembered("layer 4 at 640x360"), -1);  // not wholly a number: measured again
+    EXPECT_EQ(c.remembered("layer 5 at 640x360"), -1);
     EXPECT_EQ(c.remembered("layer 3 at 640x360"), 2);
 }
 
