@@ -35,7 +35,9 @@ if [ "$MODE" = n ]; then
   grep -h "vulkan plan" $OUT/bench.log | sort | uniq -c
   bench stats 1920x1080 50 PASTICHE_VK_PIPELINE_STATS=1 >/dev/null  # each pipeline's registers
   grep -h "pipeline stats conv2d_narrow" $OUT/bench.log | sort -u | cut -c1-300
-  t ./test_vulkan --gtest_filter='VulkanCoopMatTest.NarrowHalf2*'
+  for f in NarrowHalf2MatchesCpuAtOddSizes NarrowHalf2TileVariantsAreBitIdentical NarrowHalf2AlternatesMatchCpu; do
+    t ./test_vulkan --gtest_filter="VulkanCoopMatTest.$f"  # each in its own process (instances)
+  done
   t ./test_vulkan --gtest_filter='VulkanCoopMatTest.EveryTileVariant*'
   t ./test_vulkan --gtest_filter='VulkanTest.*:ConvChoiceFile*'
 fi
