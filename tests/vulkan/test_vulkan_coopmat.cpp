@@ -275,9 +275,11 @@ TEST_F(VulkanCoopMatTest, WholeNetworkMatchesCpu) {
     }
 }
 
-// Every tile variant of the coopmat kernel (16x8; 16x16; 16x16 with the vector epilogue), forced
-// on every layer that has it (PASTICHE_VK_CONV_CHOICE=n), so each one is checked at sizes where the
-// thresholds or the measured choice (conv_choice.h) would not pick it; odd sizes for the edges.
+// Every tile variant of the coopmat kernel (16x8; 16x16; 16x16 with the vector epilogue), and of the
+// fp16x2 kernel (the last 9x9's six tiles, and the first 9x9's alternates after its one coopmat
+// variant), forced on every layer that has it (PASTICHE_VK_CONV_CHOICE=n), so each one is checked
+// in the whole network at sizes where the thresholds or the measured choice (conv_choice.h) would
+// not pick it; odd sizes for the edges.
 TEST_F(VulkanCoopMatTest, EveryTileVariantMatchesCpu) {
     PASTICHE_REQUIRE_COOPMAT();
     auto loaded = realOrSyntheticNetwork();
@@ -287,7 +289,7 @@ TEST_F(VulkanCoopMatTest, EveryTileVariantMatchesCpu) {
     ASSERT_TRUE(cpu);
     const StyleVector style = randomStyle(6);
     ScopedEnv choice("PASTICHE_VK_CONV_CHOICE", "0");
-    for (const char* variant : {"0", "1", "2"}) {
+    for (const char* variant : {"0", "1", "2", "3", "4", "5", "6"}) {
         choice.set(variant);
         auto vk = makeVulkan(net, Precision::Auto);
         ASSERT_TRUE(vk);
