@@ -44,12 +44,11 @@ if [ "$MODE" = b ]; then  # the final defaults: tests with validation, bench, se
       'VulkanCoopMatTest.PipelineCache*' 'VulkanStability*:VulkanGridLock*:HostCopier*'; do
     t ./test_vulkan --gtest_filter="$f"
   done
-  rm -rf /tmp/su; __GL_SHADER_DISK_CACHE=0 PASTICHE_VK_VALIDATION=0 PASTICHE_VK_BENCH_STARTUP=/tmp/su timeout 60 ./test_vulkan --gtest_filter=VulkanBench.Startup 2>&1 | tee -a $OUT/bench.log | summ
+  startup
   bench final_again $ALL 300
 fi
 if [ "$MODE" = c ]; then  # the PyTorch peer in the same run as our bench
   bench before_peer $ALL 300
-  PASTICHE_VK_DUMP=net ./test_vulkan --gtest_filter=VulkanBench.Throughput >/dev/null 2>&1
-  PYTHONUNBUFFERED=1 timeout ${PEER_TIMEOUT:-330} python3 torch_peer_cuda.py net ../vk/td/goldens --frames 200 --sizes ${SIZES:-1920x1080,384x384,3840x2160} --compile 2>&1 | tee $OUT/peer.log | cut -c1-330
+  peer
   bench final_after_peer $ALL 300
 fi

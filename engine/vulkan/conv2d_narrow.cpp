@@ -10,6 +10,15 @@
 #include "engine/vulkan/ops.h"
 
 namespace pastiche::vk {
+namespace {
+
+// The layers the kernel can run: stride 1, no upsample, more than 3x3 taps, few output channels.
+bool fitsNarrowKernel(const TransferLayer& layer, int maxOutChannels) {
+    return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= maxOutChannels;
+}
+
+}  // namespace
+
 // On by default on devices with tensor cores, where it was measured (H200, 1080p: 0.251 ms with the
 // norm on load against 0.273 for the 5-pixel coopmat variant and 0.311 for the scalar kernel, session
 // 7; the default since session 11, whole-network tests 71.4-72.0 dB there); the scalar kernel stays
@@ -17,12 +26,12 @@ namespace pastiche::vk {
 bool narrowHalf2Wanted(const TransferLayer& layer, const DeviceCaps& caps) {
     if (!env::enabled("PASTICHE_VK_NARROW_H2")) return false;
     if (!env::is("PASTICHE_VK_NARROW_H2", "1") && caps.coopmat == CoopMat::None) return false;
-    return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 4;
+    return fitsNarrowKernel(layer, 4);
 }
 
 bool narrowHalf2Alternate(const TransferLayer& layer, bool cpuDevice) {
     if (!env::enabled("PASTICHE_VK_H2_ALT") || (cpuDevice && !env::is("PASTICHE_VK_H2_ALT", "1"))) return false;
-    return layer.stride == 1 && !layer.upsampleBefore && layer.kernel > 3 && layer.outChannels <= 8;
+    return fitsNarrowKernel(layer, 8);
 }
 
 // On unless PASTICHE_VK_H2_FUSE=0. H200, 1080p, session 7, this layer + the previous one: 0.251 +

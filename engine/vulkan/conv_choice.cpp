@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "engine/env_switch.h"
+#include "engine/replace_file.h"
 #include "engine/vulkan/vk_context.h"
 
 extern char** environ;
@@ -134,20 +135,9 @@ Status ConvChoice::save() {
     if (::flock(lock, LOCK_EX) != 0) return Status::io("cannot lock the conv choices lock " + path_ + ".lock");
     std::map<std::string, int> merged = readChoices(path_);
     for (const auto& [key, variant] : measured_) merged[key] = variant;
-    const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        for (const auto& [key, variant] : merged) out << key << '\t' << variant << '\n';
-        if (!out.flush()) {
-            out.close();
-            std::remove(tmp.c_str());
-            return Status::io("cannot write the conv choices to " + tmp);
-        }
-    }
-    if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        return Status::io("cannot replace " + path_);
-    }
+    std::ostringstream text;
+    for (const auto& [key, variant] : merged) text << key << '\t' << variant << '\n';
+    PASTICHE_RETURN_IF_ERROR(replaceFile(path_, text.str()).withContext("conv choices"));
     choices_ = std::move(merged);
     measured_.clear();
     return Status::ok();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/env_switch.h"
+#include "engine/replace_file.h"
 
 namespace pastiche::vk {
 namespace {
@@ -88,18 +89,7 @@ Status PersistentPipelineCache::save() const {
     const std::filesystem::path file(path_);
     std::filesystem::create_directories(file.parent_path(), ec);
     if (ec) return Status::error("pipeline cache: cannot create " + file.parent_path().string() + ": " + ec.message());
-    const std::string tmp = path_ + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(data.data(), std::streamsize(size));
-        if (!out) return Status::error("pipeline cache: cannot write " + tmp);
-    }
-    std::filesystem::rename(tmp, file, ec);  // atomic: a concurrent reader sees the old or the new file
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        return Status::error("pipeline cache: cannot rename to " + path_);
-    }
-    return Status::ok();
+    return replaceFile(path_, std::string_view(data.data(), size)).withContext("pipeline cache");
 }
 
 }  // namespace pastiche::vk

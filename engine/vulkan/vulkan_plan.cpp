@@ -67,24 +67,23 @@ Status VulkanBackend::writeLaneSets(Plan& p, Lane& lane) const {
         const TransferLayer& layer = net_.layers[l];
         const LayerOps& ops = layers_[l];
         const VkBuffer in = l == 0 ? lane.input.get() : lane.acts[l - 1];
-        PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(), lane.convSets[l]));
-        writeDescriptorSet(dev, lane.convSets[l],
-                           {{in},
-                            {lane.acts[l]},
-                            {weights_.get(), ops.weightsAt * 4, (ops.biasAt - ops.weightsAt) * 4},
-                            {weights_.get(), ops.biasAt * 4, VK_WHOLE_SIZE},
-                            {lane.partials.get()},
-                            {inScaleShift(lane, l)}});
-        if (ops.conv.hasNarrowAlternate()) {
-            PASTICHE_RETURN_IF_ERROR(allocSet(ops.conv.setLayout(ops.conv.variantCount() - 1), lane.altConvSets[l]));
-            writeDescriptorSet(dev, lane.altConvSets[l],
+        // A conv set over the weights and bias at those offsets in the blob: the primary kernel's,
+        // or the narrow alternate's (with the layout of its variants, the last ones).
+        auto writeConvSet = [&](VkDescriptorSetLayout layout, size_t weightsAt, size_t biasAt, VkDescriptorSet& set) {
+            PASTICHE_RETURN_IF_ERROR(allocSet(layout, set));
+            writeDescriptorSet(dev, set,
                                {{in},
                                 {lane.acts[l]},
-                                {weights_.get(), ops.altWeightsAt * 4, (ops.altBiasAt - ops.altWeightsAt) * 4},
-                                {weights_.get(), ops.altBiasAt * 4, VK_WHOLE_SIZE},
+                                {weights_.get(), weightsAt * 4, (biasAt - weightsAt) * 4},
+                                {weights_.get(), biasAt * 4, VK_WHOLE_SIZE},
                                 {lane.partials.get()},
                                 {inScaleShift(lane, l)}});
-        }
+            return Status::ok();
+        };
+        PASTICHE_RETURN_IF_ERROR(writeConvSet(ops.conv.setLayout(), ops.weightsAt, ops.biasAt, lane.convSets[l]));
+        if (ops.conv.hasNarrowAlternate())
+            PASTICHE_RETURN_IF_ERROR(writeConvSet(ops.conv.setLayout(ops.conv.variantCount() - 1), ops.altWeightsAt,
+                                                  ops.altBiasAt, lane.altConvSets[l]));
         if (layer.residual == ResidualRole::BlockStart) blockStart = int(l);
         if (ops.norm) {
             PASTICHE_RETURN_IF_ERROR(allocSet(ops.norm->finalizeLayout(), lane.finalizeSets[l]));

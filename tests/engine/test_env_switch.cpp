@@ -12,19 +12,16 @@ constexpr const char* kName = "PASTICHE_TEST_ENV_SWITCH";
 
 TEST(EnvSwitch, UnsetAndEmptyGiveTheDefault) {
     test::ScopedEnv e(kName, nullptr);
-    EXPECT_FALSE(env::value(kName));
-    EXPECT_FALSE(env::is(kName, "1"));
-    EXPECT_TRUE(env::enabled(kName));
-    EXPECT_FALSE(env::requested(kName));
-    EXPECT_EQ(env::positive(kName, 7), 7u);
-    EXPECT_EQ(env::count(kName, 9), 9u);
-    e.set("");
-    EXPECT_FALSE(env::value(kName));
-    EXPECT_FALSE(env::is(kName, "1"));
-    EXPECT_TRUE(env::enabled(kName));
-    EXPECT_FALSE(env::requested(kName));
-    EXPECT_EQ(env::positive(kName, 7), 7u);
-    EXPECT_EQ(env::count(kName, 9), 9u);
+    for (const char* unset : {static_cast<const char*>(nullptr), ""}) {
+        e.set(unset);
+        const char* which = unset ? "empty" : "unset";
+        EXPECT_FALSE(env::value(kName)) << which;
+        EXPECT_FALSE(env::is(kName, "1")) << which;
+        EXPECT_TRUE(env::enabled(kName)) << which;
+        EXPECT_FALSE(env::requested(kName)) << which;
+        EXPECT_EQ(env::positive(kName, 7), 7u) << which;
+        EXPECT_EQ(env::count(kName, 9), 9u) << which;
+    }
 }
 
 TEST(EnvSwitch, SwitchesOnlyMatchTheirValue) {

@@ -55,6 +55,25 @@ bool usesTensorCores(const TransferBackend& b) { return b.device().matrixUnits.r
                          << "the scalar kernels run instead";                                             \
     } while (0)
 
+// The fp16x2 kernel's tests need only fp16 arithmetic (lavapipe has it).
+#define PASTICHE_REQUIRE_FP16()                                                                         \
+    do {                                                                                                \
+        PASTICHE_REQUIRE_VULKAN();                                                                      \
+        auto _probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);                             \
+        ASSERT_TRUE(_probe);                                                                            \
+        if (!_probe->device().fp16) GTEST_SKIP() << _probe->device().name << " has no fp16 arithmetic"; \
+    } while (0)
+
+// The tile variant layer `name` ran in the last profiled frame, from its "<name> [conv] variant n"
+// entry (PASTICHE_VK_PROFILE_CONV=1); empty without one.
+std::string convVariantRan(const TransferBackend& b, const std::string& name) {
+    const std::string prefix = name + " [conv] variant ";
+    std::string ran;
+    for (const LayerTiming& t : b.lastProfile())
+        if (t.layer.rfind(prefix, 0) == 0) ran = t.layer.substr(prefix.size());
+    return ran;
+}
+
 struct CoopCase {
     const char* name;
     std::vector<TransferLayer> layers;
@@ -339,12 +358,7 @@ TEST(VulkanTflite, WholeNetworkMatchesTfliteAt384) {
 // (fp16 PSNR >= 40 dB), with the default fp16 partial sums (PASTICHE_VK_H2_FLUSH) and the longest.
 // Each case's output must differ from the scalar kernel's (H2 off): proof that the variant ran.
 TEST_F(VulkanCoopMatTest, NarrowHalf2MatchesCpuAtOddSizes) {
-    PASTICHE_REQUIRE_VULKAN();
-    {
-        auto probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);
-        ASSERT_TRUE(probe);
-        if (!probe->device().fp16) GTEST_SKIP() << probe->device().name << " has no fp16 arithmetic";
-    }
+    PASTICHE_REQUIRE_FP16();
     using A = Activation;
     using R = ResidualRole;
     std::vector<CoopCase> cases;
@@ -404,16 +418,11 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2MatchesCpuAtOddSizes) {
 // forced in turn (PASTICHE_VK_CONV_CHOICE=n; the profile names the variant that ran): each matches
 // the CPU at odd sizes, and all sum the same products in the same order, so the conv output is
 // bit-identical to variant 0's. So is the network's where the tile is the same (variants 1 and 4) or
-// the layer has no norm; with a norm, the other
-// tiles' statistics are summed per tile and combined in another order (<= 1e-3 seen: 5e-4). Kernels
-// 5, 7 and 9 with 3 to 24 input channels make the quad reads run past a row's last pair, or not.
+// the layer has no norm; with a norm, the other tiles' statistics are summed per tile and combined in
+// another order (<= 1e-3 seen: 5e-4). Kernels 5, 7 and 9 with 3 to 24 input channels make the quad
+// reads run past a row's last pair, or not.
 TEST_F(VulkanCoopMatTest, NarrowHalf2TileVariantsAreBitIdentical) {
-    PASTICHE_REQUIRE_VULKAN();
-    {
-        auto probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);
-        ASSERT_TRUE(probe);
-        if (!probe->device().fp16) GTEST_SKIP() << probe->device().name << " has no fp16 arithmetic";
-    }
+    PASTICHE_REQUIRE_FP16();
     using A = Activation;
     using R = ResidualRole;
     std::vector<CoopCase> cases;
@@ -449,10 +458,7 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2TileVariantsAreBitIdentical) {
             for (int i = 0; i < 2; ++i) {
                 const auto [w, h] = sizes[i];
                 const ImageF got = runFloat(*vk, testFrame(w, h, unsigned(i + 5)), style);
-                std::string ran;
-                for (const LayerTiming& t : vk->lastProfile())
-                    if (t.layer.rfind("c [conv] variant ", 0) == 0) ran = t.layer.substr(17);
-                EXPECT_EQ(ran, variant) << c.name << ": the layer ran another variant";
+                EXPECT_EQ(convVariantRan(*vk, "c"), variant) << c.name << ": the layer ran another variant";
                 const double p = psnr(want[i].pixels, got.pixels);
                 EXPECT_GE(p, 40.0) << c.name << " variant " << variant << " at " << w << "x" << h;
                 if (first[i].pixels.empty())
@@ -474,12 +480,7 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2TileVariantsAreBitIdentical) {
 // forced in turn and the profile names the one that ran. Every alternate matches the CPU at an odd
 // size and differs from variant 0's output (another kernel ran); at least seven variants ran.
 TEST_F(VulkanCoopMatTest, NarrowHalf2AlternatesMatchCpu) {
-    PASTICHE_REQUIRE_VULKAN();
-    {
-        auto probe = makeVulkan(magentaShapedNetwork(1), Precision::Auto);
-        ASSERT_TRUE(probe);
-        if (!probe->device().fp16) GTEST_SKIP() << probe->device().name << " has no fp16 arithmetic";
-    }
+    PASTICHE_REQUIRE_FP16();
     using A = Activation;
     using R = ResidualRole;
     std::vector<CoopCase> cases;
@@ -519,10 +520,7 @@ TEST_F(VulkanCoopMatTest, NarrowHalf2AlternatesMatchCpu) {
                 auto vk = makeCoop(net, mode, true);
                 ASSERT_TRUE(vk);
                 const ImageF got = runFloat(*vk, in, style);
-                std::string layerVariant;
-                for (const LayerTiming& t : vk->lastProfile())
-                    if (t.layer.rfind("c [conv] variant ", 0) == 0) layerVariant = t.layer.substr(17);
-                if (layerVariant != std::to_string(variant)) break;  // past the layer's last variant
+                if (convVariantRan(*vk, "c") != std::to_string(variant)) break;  // past the layer's last variant
                 ++ran;
                 const double p = psnr(want.pixels, got.pixels);
                 EXPECT_GE(p, 40.0) << c.name << " COOPMAT=" << mode << " variant " << variant;
