@@ -1,8 +1,5 @@
 #include "engine/vulkan/vk_pipeline_cache.h"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
